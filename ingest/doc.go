@@ -1,0 +1,10 @@
+// Package ingest is the first stage of the honeyreport pipeline: it finds the
+// inputs an analyst names (files, directories, globs, .gz, stdin), sniffs each
+// one's format from its content, and parses it into a stream of canonical
+// Events.
+//
+// Every supported format has its own decoder (breachinsider.go, breachcsv.go,
+// cloudtrail.go, s3access.go). Decoders stream: they never hold a whole input
+// in memory, and they report what they could not parse as SyntaxErrors kept in
+// Stats rather than stopping, so one bad line never costs the good ones.
+package ingest

@@ -1,0 +1,163 @@
+package ingest
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Format names an input format. The values are the ones accepted by the
+// --input-format flag and written to the JSON summary.
+type Format string
+
+const (
+	FormatAuto          Format = "auto"
+	FormatBreachInsider Format = "breachinsider"     // BreachInsider dashboard dump (text)
+	FormatBreachCSV     Format = "breachinsider-csv" // BreachInsider CSV export
+	FormatCloudTrail    Format = "cloudtrail"        // CloudTrail Records files or one event per line
+	FormatS3Access      Format = "s3-access"         // S3 server access log
+)
+
+// Formats lists the concrete formats in the order detection tries them.
+var Formats = []Format{FormatCloudTrail, FormatBreachCSV, FormatBreachInsider, FormatS3Access}
+
+// ParseFormat validates a --input-format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatAuto, FormatBreachInsider, FormatBreachCSV, FormatCloudTrail, FormatS3Access:
+		return f, nil
+	case "":
+		return FormatAuto, nil
+	}
+	return "", fmt.Errorf("unknown input format %q (want auto, breachinsider, breachinsider-csv, cloudtrail or s3-access)", s)
+}
+
+// Operation is an S3 API operation normalised across formats, so that the
+// CloudTrail "ListObjects", the S3 access log "REST.GET.BUCKET" and the
+// BreachInsider "ListObjects" count as one.
+type Operation string
+
+const (
+	OpListBuckets     Operation = "ListBuckets"
+	OpListObjects     Operation = "ListObjects"
+	OpListObjectsV2   Operation = "ListObjectsV2"
+	OpHeadBucket      Operation = "HeadBucket"
+	OpHeadObject      Operation = "HeadObject"
+	OpGetObject       Operation = "GetObject"
+	OpPutObject       Operation = "PutObject"
+	OpDeleteObject    Operation = "DeleteObject"
+	OpCopyObject      Operation = "CopyObject"
+	OpGetBucketACL    Operation = "GetBucketAcl"
+	OpGetBucketPolicy Operation = "GetBucketPolicy"
+	OpGetObjectACL    Operation = "GetObjectAcl"
+	OpPutBucketACL    Operation = "PutBucketAcl"
+	OpPutObjectACL    Operation = "PutObjectAcl"
+	OpUnknown         Operation = "Unknown"
+)
+
+// IsWrite reports whether the operation changes the bucket. Write attempts on
+// a honeybucket are the alerts an analyst reads first.
+func (op Operation) IsWrite() bool {
+	switch op {
+	case OpPutObject, OpDeleteObject, OpCopyObject, OpPutBucketACL, OpPutObjectACL:
+		return true
+	}
+	return len(op) > 3 && (op[:3] == "Put" || op[:6] == "Delete" || op[:6] == "Create" || op[:7] == "Restore") // other mutating S3 APIs
+}
+
+// Identity is who made the request, as the log states it. Anonymous requests,
+// the usual case on a honeybucket, have AccountID "ANONYMOUS_PRINCIPAL" (CloudTrail,
+// BreachInsider) or an empty Requester (S3 access logs).
+type Identity struct {
+	Type        string // AWSAccount, IAMUser, AssumedRole, AWSService, ...
+	PrincipalID string
+	AccountID   string
+	ARN         string
+	UserName    string
+}
+
+// Anonymous reports whether the request carried no AWS credentials.
+func (id Identity) Anonymous() bool {
+	return (id.AccountID == "" || id.AccountID == "ANONYMOUS_PRINCIPAL") && id.ARN == "" && id.PrincipalID == "" && id.UserName == ""
+}
+
+// Pos is where an event or an error was found: file name as the user gave it
+// (or "-" for stdin, or "archive.gz" for compressed input) and 1-based line.
+type Pos struct {
+	File string
+	Line int
+}
+
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+// Event is one access to the honeybucket in canonical form. Fields absent in
+// the source format are zero.
+//
+// Decoders reuse one Event between calls to Scan; a consumer that keeps an
+// event past the next Scan must copy it (Event has no pointers to shared
+// buffers, so a plain assignment copies it).
+type Event struct {
+	Time time.Time
+	// Source is the client address. When the log names a non-IP source (a
+	// CloudTrail sourceIPAddress like "s3.amazonaws.com"), Source is the zero
+	// Addr and SourceText holds the name.
+	Source     netip.Addr
+	SourceText string
+	// UserAgent is the request's user agent. AlertUserAgent is the one shown
+	// in a BreachInsider alert header, kept apart because the two can differ.
+	UserAgent      string
+	AlertUserAgent string
+	Op             Operation
+	// EventType is CloudTrail's eventType (AwsApiCall), or empty.
+	EventType string
+	Bucket    string
+	Key       string
+	Prefix    string
+	Host      string
+	// Params is the request parameters as the source wrote them (python-dict
+	// text, JSON, or the S3 request URI), for display and export.
+	Params       string
+	Identity     Identity
+	ErrorCode    string
+	ErrorMessage string
+	// Weight is the number of attempts the event stands for: BreachInsider's
+	// "Repeated Attempts", 1 for every other format.
+	Weight    int
+	AlertID   int
+	EventID   string
+	RequestID string
+	AlarmTime time.Time
+	Format    Format
+	Pos       Pos
+}
+
+// SourceString is the source as text: the IP, or the non-IP source name.
+func (ev *Event) SourceString() string {
+	if ev.Source.IsValid() {
+		return ev.Source.String()
+	}
+	return ev.SourceText
+}
+
+// SyntaxError is a problem with one line or record of an input. It prints as
+// "file:line: msg", like the Go tools.
+type SyntaxError struct {
+	File string
+	Line int
+	// Reason is a short, stable category for counting ("missing value",
+	// "bad time", "not an S3 event"); Msg is the full message.
+	Reason string
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}

@@ -1,0 +1,91 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// readAll reads every event of the named testdata file with the given format
+// (FormatAuto sniffs), returning the events and the input's stats.
+func readAll(t testing.TB, path string, format Format) ([]Event, *Stats) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := NewReader(f, filepath.ToSlash(path), format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []Event
+	for r.Scan() {
+		evs = append(evs, *r.Event())
+	}
+	return evs, r.Stats()
+}
+
+// checkGolden compares got with the golden file NAME (relative to the
+// package), rewriting it under -update. On mismatch it writes NAME.got and
+// reports the first differing line.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(name, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if bytes.Equal(got, want) {
+		return
+	}
+	os.WriteFile(name+".got", got, 0o644)
+	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(gl) || i < len(wl); i++ {
+		var g, w string
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if g != w {
+			t.Fatalf("%s differs at line %d (full output in %s.got):\n got: %s\nwant: %s", name, i+1, name, g, w)
+		}
+	}
+}
+
+// eventsGolden renders events one JSON object per line, and the stats'
+// errors one per line, for golden comparison.
+func eventsGolden(evs []Event, st *Stats) (events, diagnostics []byte) {
+	var eb bytes.Buffer
+	enc := json.NewEncoder(&eb)
+	enc.SetEscapeHTML(false)
+	for _, ev := range evs {
+		enc.Encode(ev)
+	}
+	var db bytes.Buffer
+	fmt.Fprintf(&db, "format=%s events=%d skipped=%d filtered=%d\n", st.Format, st.Events, st.Skipped, st.Filtered)
+	for _, rc := range st.SortedReasons() {
+		fmt.Fprintf(&db, "reason %q: %d\n", rc.Reason, rc.Count)
+	}
+	for _, e := range st.Errors {
+		fmt.Fprintln(&db, e.Error())
+	}
+	if st.Err != nil {
+		fmt.Fprintln(&db, "error:", st.Err)
+	}
+	return eb.Bytes(), db.Bytes()
+}

@@ -42,7 +42,7 @@ const (
 	ClassDocumentation IPClass = "documentation" // TEST-NET-1..3, 2001:db8::/32
 	ClassReserved      IPClass = "reserved"      // 240/4, 0/8, benchmarking, ...
 	ClassMulticast     IPClass = "multicast"
-	ClassBogon         IPClass = "bogon" // unallocated space, unspecified address
+	ClassBogon         IPClass = "bogon"  // unallocated space, unspecified address
 	ClassNotIP         IPClass = "not-ip" // a service name such as s3.amazonaws.com
 )
 

@@ -34,6 +34,10 @@ type Stats struct {
 	// Err is a problem that stopped reading the input early (truncated gzip,
 	// unknown format, I/O error). Events read before it still count.
 	Err error
+	// Bytes and SHA256 describe the input as stored (compressed, if it
+	// was); ReadInputs fills them.
+	Bytes  int64
+	SHA256 string
 }
 
 // Skip records a record that could not be parsed.

@@ -1,0 +1,319 @@
+package aggregate
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/honeyreport/honeyreport/ingest"
+)
+
+// DefaultSampleSize is how many events each bounded sample keeps when
+// Options.SampleSize is zero.
+const DefaultSampleSize = 1000
+
+// maxKeys bounds the distinct object keys counted one by one. Keys are
+// attacker controlled and, unlike IPs, free: a scanner can ask for a million
+// different ones. Past the bound, keys are counted together as OtherKeys.
+const maxKeys = 50000
+
+// Options tunes an Aggregator.
+type Options struct {
+	// SampleSize bounds each kept event sample (newest events, write
+	// attempts, access denied, authenticated requests).
+	SampleSize int
+}
+
+// Aggregator counts events. It is not safe for concurrent use; give each
+// goroutine its own and Merge them.
+type Aggregator struct {
+	sampleSize int
+
+	events, attempts int64
+	first, last      time.Time
+
+	ops        map[string]*Count
+	errors     map[string]*Count
+	months     map[int]int64 // year*12 + month-1
+	days       map[dayOp]int64
+	hourByDay  [7][24]int64
+	userAgents map[string]*Count
+	buckets    map[string]*Count
+	keys       map[string]*Count
+	otherKeys  int64
+	ips        map[netip.Addr]*IPStats
+	nonIP      map[string]*IPStats
+	principals map[principalKey]*Principal
+
+	writes, denied, authenticated int64
+
+	recent, writeEvents, deniedEvents, authEvents sample
+}
+
+type dayOp struct {
+	day int32 // days since the Unix epoch, UTC
+	op  ingest.Operation
+}
+
+type principalKey struct {
+	account, arn, principal, user, kind string
+}
+
+// New returns an empty Aggregator.
+func New(opts Options) *Aggregator {
+	n := opts.SampleSize
+	if n <= 0 {
+		n = DefaultSampleSize
+	}
+	return &Aggregator{
+		sampleSize:   n,
+		ops:          make(map[string]*Count),
+		errors:       make(map[string]*Count),
+		months:       make(map[int]int64),
+		days:         make(map[dayOp]int64),
+		userAgents:   make(map[string]*Count),
+		buckets:      make(map[string]*Count),
+		keys:         make(map[string]*Count),
+		ips:          make(map[netip.Addr]*IPStats),
+		nonIP:        make(map[string]*IPStats),
+		principals:   make(map[principalKey]*Principal),
+		recent:       sample{limit: n},
+		writeEvents:  sample{limit: n},
+		deniedEvents: sample{limit: n},
+		authEvents:   sample{limit: n},
+	}
+}
+
+// Add counts one event. The Aggregator copies what it keeps, so ev may be
+// reused by the caller afterwards.
+func (a *Aggregator) Add(ev *ingest.Event) {
+	w := int64(ev.Weight)
+	if w < 1 {
+		w = 1
+	}
+	a.events++
+	a.attempts += w
+	t := ev.Time.UTC()
+	if !t.IsZero() {
+		if a.first.IsZero() || t.Before(a.first) {
+			a.first = t
+		}
+		if t.After(a.last) {
+			a.last = t
+		}
+		a.months[t.Year()*12+int(t.Month())-1]++
+		a.days[dayOp{epochDay(t), ev.Op}]++
+		a.hourByDay[t.Weekday()][t.Hour()]++
+	}
+	bump(a.ops, string(ev.Op), w)
+	if ev.ErrorCode != "" {
+		bump(a.errors, ev.ErrorCode, w)
+		if isDenied(ev.ErrorCode) {
+			a.denied++
+			a.deniedEvents.add(ev)
+		}
+	}
+	bump(a.userAgents, ev.UserAgent, w)
+	if ev.Bucket != "" {
+		bump(a.buckets, ev.Bucket, w)
+	}
+	if ev.Key != "" {
+		if _, ok := a.keys[ev.Key]; ok || len(a.keys) < maxKeys {
+			bump(a.keys, ev.Key, w)
+		} else {
+			a.otherKeys += w
+		}
+	}
+	if ev.Op.IsWrite() {
+		a.writes++
+		a.writeEvents.add(ev)
+	}
+	if !ev.Identity.Anonymous() {
+		a.authenticated++
+		a.authEvents.add(ev)
+		id := ev.Identity
+		k := principalKey{id.AccountID, id.ARN, id.PrincipalID, id.UserName, id.Type}
+		p := a.principals[k]
+		if p == nil {
+			p = &Principal{Identity: id}
+			a.principals[k] = p
+		}
+		p.Events++
+		p.Attempts += w
+		p.seen(t)
+	}
+
+	var s *IPStats
+	if ev.Source.IsValid() {
+		addr := ev.Source.Unmap()
+		s = a.ips[addr]
+		if s == nil {
+			s = &IPStats{Addr: addr}
+			a.ips[addr] = s
+		}
+	} else {
+		s = a.nonIP[ev.SourceText]
+		if s == nil {
+			s = &IPStats{Text: ev.SourceText}
+			a.nonIP[ev.SourceText] = s
+		}
+	}
+	s.add(ev, t, w)
+	a.recent.add(ev)
+}
+
+// epochDay is the UTC day number of t, rounding down also before 1970.
+func epochDay(t time.Time) int32 {
+	d := t.Unix() / 86400
+	if t.Unix() < 0 && t.Unix()%86400 != 0 {
+		d--
+	}
+	return int32(d)
+}
+
+func isDenied(code string) bool {
+	return code == "AccessDenied" || code == "AllAccessDisabled" || code == "AccountProblem" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch"
+}
+
+func bump(m map[string]*Count, k string, attempts int64) {
+	c := m[k]
+	if c == nil {
+		c = &Count{Key: k}
+		m[k] = c
+	}
+	c.Events++
+	c.Attempts += attempts
+}
+
+// Merge adds the counts of b into a. b must not be used afterwards.
+func (a *Aggregator) Merge(b *Aggregator) {
+	a.events += b.events
+	a.attempts += b.attempts
+	if !b.first.IsZero() && (a.first.IsZero() || b.first.Before(a.first)) {
+		a.first = b.first
+	}
+	if b.last.After(a.last) {
+		a.last = b.last
+	}
+	mergeCounts(a.ops, b.ops)
+	mergeCounts(a.errors, b.errors)
+	mergeCounts(a.userAgents, b.userAgents)
+	mergeCounts(a.buckets, b.buckets)
+	for k, c := range b.keys {
+		if _, ok := a.keys[k]; ok || len(a.keys) < maxKeys {
+			mergeCounts(a.keys, map[string]*Count{k: c})
+		} else {
+			a.otherKeys += c.Attempts
+		}
+	}
+	a.otherKeys += b.otherKeys
+	for k, n := range b.months {
+		a.months[k] += n
+	}
+	for k, n := range b.days {
+		a.days[k] += n
+	}
+	for d := range a.hourByDay {
+		for h := range a.hourByDay[d] {
+			a.hourByDay[d][h] += b.hourByDay[d][h]
+		}
+	}
+	for k, s := range b.ips {
+		if t := a.ips[k]; t != nil {
+			t.merge(s)
+		} else {
+			a.ips[k] = s
+		}
+	}
+	for k, s := range b.nonIP {
+		if t := a.nonIP[k]; t != nil {
+			t.merge(s)
+		} else {
+			a.nonIP[k] = s
+		}
+	}
+	for k, p := range b.principals {
+		if q := a.principals[k]; q != nil {
+			q.Events += p.Events
+			q.Attempts += p.Attempts
+			q.seen(p.FirstSeen)
+			q.seen(p.LastSeen)
+		} else {
+			a.principals[k] = p
+		}
+	}
+	a.writes += b.writes
+	a.denied += b.denied
+	a.authenticated += b.authenticated
+	a.recent.merge(&b.recent)
+	a.writeEvents.merge(&b.writeEvents)
+	a.deniedEvents.merge(&b.deniedEvents)
+	a.authEvents.merge(&b.authEvents)
+}
+
+func mergeCounts(dst, src map[string]*Count) {
+	for k, c := range src {
+		if d := dst[k]; d != nil {
+			d.Events += c.Events
+			d.Attempts += c.Attempts
+		} else {
+			cp := *c
+			dst[k] = &cp
+		}
+	}
+}
+
+// sample keeps the newest limit events, ordered by time then position so
+// that the result does not depend on the order events were added in (files
+// read in parallel arrive interleaved).
+type sample struct {
+	limit  int
+	events []ingest.Event
+	// full is set once limit events are kept; oldest is then the oldest of
+	// them, and anything older cannot enter the sample.
+	full   bool
+	oldest ingest.Event
+}
+
+func (s *sample) add(ev *ingest.Event) {
+	if s.full && !newer(ev, &s.oldest) {
+		return
+	}
+	s.events = append(s.events, *ev)
+	if len(s.events) >= 2*s.limit {
+		s.trim()
+	}
+}
+
+func (s *sample) merge(o *sample) {
+	s.events = append(s.events, o.events...)
+	s.trim()
+}
+
+func (s *sample) trim() {
+	sort.Slice(s.events, func(i, j int) bool { return newer(&s.events[i], &s.events[j]) })
+	if len(s.events) > s.limit {
+		clear(s.events[s.limit:])
+		s.events = s.events[:s.limit]
+	}
+	if len(s.events) == s.limit {
+		s.full = true
+		s.oldest = s.events[len(s.events)-1]
+	}
+}
+
+// newer orders events newest first; ties by file and line keep it total.
+func newer(a, b *ingest.Event) bool {
+	if !a.Time.Equal(b.Time) {
+		return a.Time.After(b.Time)
+	}
+	if a.Pos.File != b.Pos.File {
+		return a.Pos.File < b.Pos.File
+	}
+	return a.Pos.Line < b.Pos.Line
+}
+
+func (s *sample) sorted() []ingest.Event {
+	s.trim()
+	return s.events
+}

@@ -1,0 +1,166 @@
+package aggregate
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/honeyreport/honeyreport/ingest"
+)
+
+// ev builds a test event: time, source, operation; options tweak the rest.
+func ev(ts, src string, op ingest.Operation, opts ...func(*ingest.Event)) ingest.Event {
+	t, err := time.Parse(time.RFC3339, ts)
+	if err != nil {
+		panic(err)
+	}
+	e := ingest.Event{Time: t, Op: op, Weight: 1, UserAgent: "Go-http-client/1.1", Bucket: "b", Pos: ingest.Pos{File: "f", Line: 1}}
+	if a, err := netip.ParseAddr(src); err == nil {
+		e.Source = a
+	} else {
+		e.SourceText = src
+	}
+	for _, o := range opts {
+		o(&e)
+	}
+	return e
+}
+
+func weight(n int) func(*ingest.Event)     { return func(e *ingest.Event) { e.Weight = n } }
+func ua(s string) func(*ingest.Event)      { return func(e *ingest.Event) { e.UserAgent = s } }
+func errCode(s string) func(*ingest.Event) { return func(e *ingest.Event) { e.ErrorCode = s } }
+func line(n int) func(*ingest.Event)       { return func(e *ingest.Event) { e.Pos.Line = n } }
+func account(id string) func(*ingest.Event) {
+	return func(e *ingest.Event) { e.Identity.AccountID = id }
+}
+
+func summarize(evs []ingest.Event, sampleSize int) *Summary {
+	a := New(Options{SampleSize: sampleSize})
+	for i := range evs {
+		a.Add(&evs[i])
+	}
+	return a.Summary()
+}
+
+func TestSummary(t *testing.T) {
+	evs := []ingest.Event{
+		ev("2022-01-31T18:21:55Z", "212.83.184.14", ingest.OpListObjects, weight(3), line(1)),
+		ev("2022-01-31T03:54:25Z", "212.83.184.14", ingest.OpHeadBucket, ua("Java/1.8.0_201"), line(2)),
+		ev("2021-11-02T10:00:00Z", "::ffff:88.218.82.128", ingest.OpPutObject, errCode("AccessDenied"), line(3)),
+		ev("2021-11-02T11:00:00Z", "s3.amazonaws.com", ingest.OpGetObject, account("123456789012"), line(4)),
+	}
+	s := summarize(evs, 10)
+
+	if s.Events != 4 || s.Attempts != 6 {
+		t.Errorf("events, attempts = %d, %d; want 4, 6", s.Events, s.Attempts)
+	}
+	if got := s.FirstSeen.Format(time.RFC3339); got != "2021-11-02T10:00:00Z" {
+		t.Errorf("first seen %s", got)
+	}
+	wantMonths := []Month{{"2021-11", 2}, {"2021-12", 0}, {"2022-01", 2}}
+	if !reflect.DeepEqual(s.Monthly, wantMonths) {
+		t.Errorf("monthly = %v, want %v", s.Monthly, wantMonths)
+	}
+	if len(s.Days) != 91 {
+		t.Errorf("days = %d, want 91 (2021-11-02 .. 2022-01-31)", len(s.Days))
+	}
+	var listTotal int64
+	for _, ser := range s.Daily {
+		if ser.Op == ingest.OpListObjects {
+			for _, n := range ser.Counts {
+				listTotal += n
+			}
+			if ser.Counts[len(ser.Counts)-1] != 1 {
+				t.Errorf("ListObjects on the last day = %d, want 1", ser.Counts[len(ser.Counts)-1])
+			}
+		}
+	}
+	if listTotal != 1 {
+		t.Errorf("ListObjects daily total = %d, want 1", listTotal)
+	}
+	if len(s.IPs) != 2 || s.IPs[0].Addr.String() != "212.83.184.14" || s.IPs[0].Events != 2 || s.IPs[0].Attempts != 4 {
+		t.Fatalf("IPs = %+v", s.IPs)
+	}
+	if s.IPs[1].Addr.String() != "88.218.82.128" {
+		t.Errorf("IPv4-mapped address not unmapped: %s", s.IPs[1].Addr)
+	}
+	if ua, n := s.IPs[0].TopUserAgent(); ua != "Go-http-client/1.1" || n != 1 {
+		// one each: the alphabetically first wins the tie
+		t.Errorf("top UA = %q %d", ua, n)
+	}
+	if len(s.NonIPSources) != 1 || s.NonIPSources[0].Text != "s3.amazonaws.com" {
+		t.Errorf("non-IP sources = %+v", s.NonIPSources)
+	}
+	if s.Writes != 1 || s.AccessDenied != 1 || s.Authenticated != 1 {
+		t.Errorf("writes, denied, authenticated = %d, %d, %d", s.Writes, s.AccessDenied, s.Authenticated)
+	}
+	if len(s.Principals) != 1 || s.Principals[0].Identity.AccountID != "123456789012" {
+		t.Errorf("principals = %+v", s.Principals)
+	}
+	if s.HourByWeekday[time.Monday][18] != 1 {
+		t.Errorf("Monday 18h = %d, want 1", s.HourByWeekday[time.Monday][18])
+	}
+	wantOps := []Count{{"ListObjects", 1, 3}, {"GetObject", 1, 1}, {"HeadBucket", 1, 1}, {"PutObject", 1, 1}}
+	if !reflect.DeepEqual(s.Operations, wantOps) {
+		t.Errorf("operations = %v, want %v", s.Operations, wantOps)
+	}
+	if len(s.Recent) != 4 || s.Recent[0].Pos.Line != 1 || s.Recent[3].Pos.Line != 3 {
+		t.Errorf("recent not newest first: %v", s.Recent)
+	}
+}
+
+// TestMergeMatchesSingle checks that counting parts in parallel and merging
+// gives exactly what one pass gives, samples included.
+func TestMergeMatchesSingle(t *testing.T) {
+	var evs []ingest.Event
+	ops := []ingest.Operation{ingest.OpHeadBucket, ingest.OpListObjects, ingest.OpPutObject}
+	for i := 0; i < 500; i++ {
+		ts := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i*7919%1000) * time.Hour).Format(time.RFC3339)
+		e := ev(ts, fmt.Sprintf("198.51.100.%d", i%37), ops[i%3], line(i), weight(1+i%4), ua(fmt.Sprintf("ua-%d", i%5)))
+		if i%11 == 0 {
+			e.ErrorCode = "AccessDenied"
+		}
+		evs = append(evs, e)
+	}
+	whole := summarize(evs, 20)
+	for _, parts := range []int{2, 3, 7} {
+		var aggs []*Aggregator
+		for p := 0; p < parts; p++ {
+			aggs = append(aggs, New(Options{SampleSize: 20}))
+		}
+		for i := range evs {
+			aggs[i%parts].Add(&evs[i])
+		}
+		for _, b := range aggs[1:] {
+			aggs[0].Merge(b)
+		}
+		got := aggs[0].Summary()
+		if !reflect.DeepEqual(got, whole) {
+			t.Errorf("%d parts: merged summary differs from a single pass", parts)
+		}
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	s := New(Options{}).Summary()
+	if s.Events != 0 || len(s.Monthly) != 0 || len(s.Days) != 0 || len(s.IPs) != 0 {
+		t.Errorf("empty summary = %+v", s)
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	evs := make([]ingest.Event, 4096)
+	for i := range evs {
+		evs[i] = ev(time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Minute).Format(time.RFC3339),
+			fmt.Sprintf("198.51.%d.%d", i/256%4, i%256), ingest.OpHeadBucket, ua(fmt.Sprintf("ua-%d", i%50)))
+	}
+	a := New(Options{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.Add(&evs[i%len(evs)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -1,0 +1,318 @@
+package aggregate
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/honeyreport/honeyreport/ingest"
+)
+
+// Count is how often one value (an operation, error code, user agent,
+// bucket, key) was seen: Events counts log records (alerts), Attempts sums
+// their weights (BreachInsider's "Repeated Attempts"; 1 per record elsewhere).
+type Count struct {
+	Key      string
+	Events   int64
+	Attempts int64
+}
+
+// IPStats is what one source did. Addr is set for IP sources; Text for
+// non-IP sources such as an AWS service name.
+type IPStats struct {
+	Addr      netip.Addr
+	Text      string
+	Events    int64
+	Attempts  int64
+	FirstSeen time.Time
+	LastSeen  time.Time
+	Writes    int64
+	Errors    int64
+	// userAgents counts this source's user agents; TopUserAgent reads it.
+	userAgents map[string]int64
+	ops        map[ingest.Operation]int64
+}
+
+func (s *IPStats) add(ev *ingest.Event, t time.Time, w int64) {
+	s.Events++
+	s.Attempts += w
+	s.seen(t)
+	if ev.Op.IsWrite() {
+		s.Writes++
+	}
+	if ev.ErrorCode != "" {
+		s.Errors++
+	}
+	if s.userAgents == nil {
+		s.userAgents = make(map[string]int64, 1)
+		s.ops = make(map[ingest.Operation]int64, 1)
+	}
+	s.userAgents[ev.UserAgent]++
+	s.ops[ev.Op]++
+}
+
+func (s *IPStats) seen(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if s.FirstSeen.IsZero() || t.Before(s.FirstSeen) {
+		s.FirstSeen = t
+	}
+	if t.After(s.LastSeen) {
+		s.LastSeen = t
+	}
+}
+
+func (s *IPStats) merge(o *IPStats) {
+	s.Events += o.Events
+	s.Attempts += o.Attempts
+	s.Writes += o.Writes
+	s.Errors += o.Errors
+	s.seen(o.FirstSeen)
+	s.seen(o.LastSeen)
+	if s.userAgents == nil {
+		s.userAgents = make(map[string]int64)
+		s.ops = make(map[ingest.Operation]int64)
+	}
+	for k, n := range o.userAgents {
+		s.userAgents[k] += n
+	}
+	for k, n := range o.ops {
+		s.ops[k] += n
+	}
+}
+
+// Source is the source as text: the IP address or the non-IP name.
+func (s *IPStats) Source() string {
+	if s.Addr.IsValid() {
+		return s.Addr.String()
+	}
+	return s.Text
+}
+
+// TopUserAgent is the source's most frequent user agent (ties broken
+// alphabetically), and how many of its events used it.
+func (s *IPStats) TopUserAgent() (string, int64) {
+	return topOf(s.userAgents)
+}
+
+// UserAgents returns how many distinct user agents the source used.
+func (s *IPStats) UserAgents() int { return len(s.userAgents) }
+
+// Operations returns the source's operations, most frequent first.
+func (s *IPStats) Operations() []Count {
+	out := make([]Count, 0, len(s.ops))
+	for op, n := range s.ops {
+		out = append(out, Count{Key: string(op), Events: n, Attempts: n})
+	}
+	sortCounts(out)
+	return out
+}
+
+func topOf[K ~string](m map[K]int64) (string, int64) {
+	var best K
+	var n int64 = -1
+	for k, c := range m {
+		if c > n || (c == n && k < best) {
+			best, n = k, c
+		}
+	}
+	if n < 0 {
+		return "", 0
+	}
+	return string(best), n
+}
+
+// Principal is a non-anonymous identity seen in the logs.
+type Principal struct {
+	Identity  ingest.Identity
+	Events    int64
+	Attempts  int64
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+func (p *Principal) seen(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if p.FirstSeen.IsZero() || t.Before(p.FirstSeen) {
+		p.FirstSeen = t
+	}
+	if t.After(p.LastSeen) {
+		p.LastSeen = t
+	}
+}
+
+// Month is the event count of one calendar month (UTC), "2022-01".
+type Month struct {
+	Month  string
+	Events int64
+}
+
+// Series is one operation's daily event counts, aligned with Summary.Days.
+type Series struct {
+	Op     ingest.Operation
+	Counts []int64
+}
+
+// Summary is the result of aggregation. Every list is sorted
+// deterministically: counts descending with ties broken by key, times
+// chronologically.
+type Summary struct {
+	Events    int64 // log records (alerts)
+	Attempts  int64 // sum of weights
+	FirstSeen time.Time
+	LastSeen  time.Time
+
+	Operations []Count
+	Errors     []Count
+	// Monthly covers every month from the first to the last event,
+	// including months without events, so gaps are visible.
+	Monthly []Month
+	// Days lists every UTC day from the first to the last event; Daily has
+	// one series per operation aligned with it.
+	Days  []time.Time
+	Daily []Series
+	// HourByWeekday counts events by UTC weekday (Sunday = 0) and hour.
+	HourByWeekday [7][24]int64
+	UserAgents    []Count
+	Buckets       []Count
+	Keys          []Count
+	// OtherKeys counts attempts on keys past the distinct-key bound.
+	OtherKeys int64
+
+	// IPs are the IP sources, most events first; NonIPSources the others.
+	IPs          []*IPStats
+	NonIPSources []*IPStats
+	Principals   []*Principal
+
+	Writes        int64 // events with a write operation
+	AccessDenied  int64 // events refused with an access error
+	Authenticated int64 // events with a non-anonymous identity
+
+	// Bounded samples, newest first.
+	Recent              []ingest.Event
+	WriteEvents         []ingest.Event
+	AccessDeniedEvents  []ingest.Event
+	AuthenticatedEvents []ingest.Event
+	SampleSize          int
+
+	// Inputs describes every input read, in the order given; the caller
+	// that read them sets it (the Aggregator sees events, not files).
+	Inputs []*ingest.Stats
+}
+
+// Addrs returns the distinct source IPs, in the order of IPs. Enrichment
+// runs once for each.
+func (s *Summary) Addrs() []netip.Addr {
+	out := make([]netip.Addr, len(s.IPs))
+	for i, ip := range s.IPs {
+		out[i] = ip.Addr
+	}
+	return out
+}
+
+// Summary returns the aggregated counts. The Aggregator must not be used
+// afterwards.
+func (a *Aggregator) Summary() *Summary {
+	s := &Summary{
+		Events:        a.events,
+		Attempts:      a.attempts,
+		FirstSeen:     a.first,
+		LastSeen:      a.last,
+		Operations:    sortedCounts(a.ops),
+		Errors:        sortedCounts(a.errors),
+		UserAgents:    sortedCounts(a.userAgents),
+		Buckets:       sortedCounts(a.buckets),
+		Keys:          sortedCounts(a.keys),
+		OtherKeys:     a.otherKeys,
+		HourByWeekday: a.hourByDay,
+		Writes:        a.writes,
+		AccessDenied:  a.denied,
+		Authenticated: a.authenticated,
+		SampleSize:    a.sampleSize,
+	}
+	s.Recent = a.recent.sorted()
+	s.WriteEvents = a.writeEvents.sorted()
+	s.AccessDeniedEvents = a.deniedEvents.sorted()
+	s.AuthenticatedEvents = a.authEvents.sorted()
+
+	if !a.first.IsZero() {
+		for m := a.first.Year()*12 + int(a.first.Month()) - 1; m <= a.last.Year()*12+int(a.last.Month())-1; m++ {
+			t := time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, time.UTC)
+			s.Monthly = append(s.Monthly, Month{Month: t.Format("2006-01"), Events: a.months[m]})
+		}
+		d0, d1 := epochDay(a.first), epochDay(a.last)
+		for d := d0; d <= d1; d++ {
+			s.Days = append(s.Days, time.Unix(int64(d)*86400, 0).UTC())
+		}
+		for _, op := range s.Operations {
+			ser := Series{Op: ingest.Operation(op.Key), Counts: make([]int64, len(s.Days))}
+			for d := d0; d <= d1; d++ {
+				ser.Counts[d-d0] = a.days[dayOp{d, ser.Op}]
+			}
+			s.Daily = append(s.Daily, ser)
+		}
+	}
+
+	s.IPs = sortedSources(a.ips)
+	s.NonIPSources = sortedSources(a.nonIP)
+	for _, p := range a.principals {
+		s.Principals = append(s.Principals, p)
+	}
+	sort.Slice(s.Principals, func(i, j int) bool {
+		p, q := s.Principals[i], s.Principals[j]
+		if p.Events != q.Events {
+			return p.Events > q.Events
+		}
+		if p.Identity.AccountID != q.Identity.AccountID {
+			return p.Identity.AccountID < q.Identity.AccountID
+		}
+		if p.Identity.ARN != q.Identity.ARN {
+			return p.Identity.ARN < q.Identity.ARN
+		}
+		return p.Identity.PrincipalID+p.Identity.UserName+p.Identity.Type < q.Identity.PrincipalID+q.Identity.UserName+q.Identity.Type
+	})
+	return s
+}
+
+func sortedCounts(m map[string]*Count) []Count {
+	out := make([]Count, 0, len(m))
+	for _, c := range m {
+		out = append(out, *c)
+	}
+	sortCounts(out)
+	return out
+}
+
+// sortCounts orders by events, then attempts, descending; ties by key.
+func sortCounts(cs []Count) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].Events != cs[j].Events {
+			return cs[i].Events > cs[j].Events
+		}
+		if cs[i].Attempts != cs[j].Attempts {
+			return cs[i].Attempts > cs[j].Attempts
+		}
+		return cs[i].Key < cs[j].Key
+	})
+}
+
+func sortedSources[K comparable](m map[K]*IPStats) []*IPStats {
+	out := make([]*IPStats, 0, len(m))
+	for _, s := range m {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Events != b.Events {
+			return a.Events > b.Events
+		}
+		if a.Addr != b.Addr {
+			return a.Addr.Less(b.Addr)
+		}
+		return a.Text < b.Text
+	})
+	return out
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// startProgress draws a one-line progress display on stderr while work
+// advances done towards total (0: unknown), when stderr is a terminal and
+// the user did not ask for quiet. The returned func stops it and clears the
+// line. Drawing reads one atomic counter four times a second, so it costs
+// the work nothing measurable.
+func startProgress(e *env, quiet bool, label string, done *atomic.Int64, total int64) (stop func()) {
+	if quiet || !e.stderrTTY {
+		return func() {}
+	}
+	start := time.Now()
+	tick := time.NewTicker(250 * time.Millisecond)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				fmt.Fprint(e.stderr, "\r\033[K")
+				return
+			case <-tick.C:
+				fmt.Fprint(e.stderr, "\r\033[K"+progressLine(label, done.Load(), total, time.Since(start)))
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		wg.Wait()
+	}
+}
+
+// progressLine formats "reading 12.0 MB / 48.0 MB (25%), 40.0 MB/s, 1s left".
+func progressLine(label string, done, total int64, elapsed time.Duration) string {
+	rate := float64(done) / max(elapsed.Seconds(), 0.001)
+	s := fmt.Sprintf("%s %s", label, humanBytes(done))
+	if total > 0 {
+		s += fmt.Sprintf(" / %s (%d%%)", humanBytes(total), done*100/max(total, 1))
+	}
+	s += fmt.Sprintf(", %s/s", humanBytes(int64(rate)))
+	if total > 0 && rate > 0 && done < total {
+		left := time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second)
+		s += fmt.Sprintf(", %s left", left)
+	}
+	return s
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

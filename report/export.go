@@ -1,0 +1,224 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/ingest"
+)
+
+// ExportFormat is a per-event export format.
+type ExportFormat string
+
+const (
+	ExportCSV    ExportFormat = "csv"
+	ExportNDJSON ExportFormat = "ndjson"
+)
+
+// ExportFormatFor picks the export format from a file name's extension.
+func ExportFormatFor(name string) (ExportFormat, error) {
+	n := strings.ToLower(strings.TrimSuffix(name, ".gz"))
+	switch {
+	case strings.HasSuffix(n, ".csv"):
+		return ExportCSV, nil
+	case strings.HasSuffix(n, ".ndjson"), strings.HasSuffix(n, ".jsonl"), strings.HasSuffix(n, ".json"):
+		return ExportNDJSON, nil
+	}
+	return "", fmt.Errorf("cannot tell the export format of %q: name it .csv or .ndjson", name)
+}
+
+// exportColumns is the stable column order of the CSV export and the key
+// order of the NDJSON export. New columns are only ever appended.
+var exportColumns = []string{
+	"time", "source_ip", "source_text", "user_agent", "alert_user_agent",
+	"operation", "event_type", "bucket", "key", "prefix", "host", "request_parameters",
+	"identity_type", "account_id", "principal_id", "arn", "user_name",
+	"error_code", "error_message", "attempts", "alert_id", "event_id", "request_id", "alarm_time",
+	"format", "file", "line",
+	"country", "country_name", "city", "lat", "lon", "asn", "as_org", "ip_class", "hosting",
+	"user_agent_family", "severity",
+}
+
+// EventWriter writes enriched events one per row or line.
+type EventWriter struct {
+	format   ExportFormat
+	bw       *bufio.Writer
+	csv      *csv.Writer
+	profiles map[netip.Addr]*enrich.Profile
+	uaFamily func(string) string
+	families map[string]string
+	row      []string
+	obj      exportEvent
+}
+
+// NewEventWriter returns a writer of events to w in the given format,
+// joined with the per-IP profiles (nil entries are fine) and the user-agent
+// family function (nil: no family column). Call Flush at the end.
+func NewEventWriter(w io.Writer, format ExportFormat, profiles map[netip.Addr]*enrich.Profile, uaFamily func(string) string) (*EventWriter, error) {
+	ew := &EventWriter{format: format, bw: bufio.NewWriterSize(w, 256<<10), profiles: profiles, uaFamily: uaFamily, families: make(map[string]string)}
+	switch format {
+	case ExportCSV:
+		ew.csv = csv.NewWriter(ew.bw)
+		if err := ew.csv.Write(exportColumns); err != nil {
+			return nil, err
+		}
+		ew.row = make([]string, len(exportColumns))
+	case ExportNDJSON:
+	default:
+		return nil, fmt.Errorf("unknown export format %q", format)
+	}
+	return ew, nil
+}
+
+// Write writes one event.
+func (ew *EventWriter) Write(ev *ingest.Event) error {
+	var p enrich.Profile
+	if ev.Source.IsValid() {
+		if q := ew.profiles[ev.Source.Unmap()]; q != nil {
+			p = *q
+		}
+	}
+	family := ""
+	if ew.uaFamily != nil {
+		f, ok := ew.families[ev.UserAgent]
+		if !ok {
+			// Cached per agent: families are computed once per distinct
+			// agent, not per event.
+			f = ew.uaFamily(ev.UserAgent)
+			ew.families[ev.UserAgent] = f
+		}
+		family = f
+	}
+	o := &ew.obj
+	*o = exportEvent{
+		Time: formatTime(ev.Time), SourceText: ev.SourceText, UserAgent: ev.UserAgent, AlertUserAgent: ev.AlertUserAgent,
+		Operation: string(ev.Op), EventType: ev.EventType, Bucket: ev.Bucket, Key: ev.Key, Prefix: ev.Prefix, Host: ev.Host,
+		Params: ev.Params, IdentityType: ev.Identity.Type, AccountID: ev.Identity.AccountID, PrincipalID: ev.Identity.PrincipalID,
+		ARN: ev.Identity.ARN, UserName: ev.Identity.UserName, ErrorCode: ev.ErrorCode, ErrorMessage: ev.ErrorMessage,
+		Attempts: ev.Weight, AlertID: ev.AlertID, EventID: ev.EventID, RequestID: ev.RequestID, AlarmTime: formatTime(ev.AlarmTime),
+		Format: string(ev.Format), File: ev.Pos.File, Line: ev.Pos.Line,
+		Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
+		ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting,
+		UserAgentFamily: family, Severity: string(p.Severity()),
+	}
+	if ev.Source.IsValid() {
+		o.SourceIP = ev.Source.Unmap().String()
+	}
+	if p.Geo.HasLocation() {
+		lat, lon := p.Geo.Lat, p.Geo.Lon
+		o.Lat, o.Lon = &lat, &lon
+	}
+	if ew.format == ExportNDJSON {
+		b, err := json.Marshal(o)
+		if err != nil {
+			return err
+		}
+		ew.bw.Write(b)
+		return ew.bw.WriteByte('\n')
+	}
+	r := ew.row[:0]
+	num := func(n int64) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	flt := func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*f, 'f', 4, 64)
+	}
+	// Our own columns (times, numbers, IPs, codes we produce) cannot start
+	// a formula; every string that came from a log or a database goes
+	// through cell().
+	r = append(r, o.Time, o.SourceIP, cell(o.SourceText), cell(o.UserAgent), cell(o.AlertUserAgent),
+		cell(o.Operation), cell(o.EventType), cell(o.Bucket), cell(o.Key), cell(o.Prefix), cell(o.Host), cell(o.Params),
+		cell(o.IdentityType), cell(o.AccountID), cell(o.PrincipalID), cell(o.ARN), cell(o.UserName),
+		cell(o.ErrorCode), cell(o.ErrorMessage), num(int64(o.Attempts)), num(int64(o.AlertID)), cell(o.EventID), cell(o.RequestID), o.AlarmTime,
+		o.Format, cell(o.File), num(int64(o.Line)),
+		o.Country, cell(o.CountryName), cell(o.City), flt(o.Lat), flt(o.Lon), num(int64(o.ASN)), cell(o.ASOrg), o.IPClass, strconv.FormatBool(o.Hosting),
+		cell(o.UserAgentFamily), o.Severity)
+	return ew.csv.Write(r)
+}
+
+// Flush writes any buffered data.
+func (ew *EventWriter) Flush() error {
+	if ew.csv != nil {
+		ew.csv.Flush()
+		if err := ew.csv.Error(); err != nil {
+			return err
+		}
+	}
+	return ew.bw.Flush()
+}
+
+type exportEvent struct {
+	Time            string   `json:"time"`
+	SourceIP        string   `json:"source_ip,omitempty"`
+	SourceText      string   `json:"source_text,omitempty"`
+	UserAgent       string   `json:"user_agent"`
+	AlertUserAgent  string   `json:"alert_user_agent,omitempty"`
+	Operation       string   `json:"operation"`
+	EventType       string   `json:"event_type,omitempty"`
+	Bucket          string   `json:"bucket,omitempty"`
+	Key             string   `json:"key,omitempty"`
+	Prefix          string   `json:"prefix,omitempty"`
+	Host            string   `json:"host,omitempty"`
+	Params          string   `json:"request_parameters,omitempty"`
+	IdentityType    string   `json:"identity_type,omitempty"`
+	AccountID       string   `json:"account_id,omitempty"`
+	PrincipalID     string   `json:"principal_id,omitempty"`
+	ARN             string   `json:"arn,omitempty"`
+	UserName        string   `json:"user_name,omitempty"`
+	ErrorCode       string   `json:"error_code,omitempty"`
+	ErrorMessage    string   `json:"error_message,omitempty"`
+	Attempts        int      `json:"attempts"`
+	AlertID         int      `json:"alert_id,omitempty"`
+	EventID         string   `json:"event_id,omitempty"`
+	RequestID       string   `json:"request_id,omitempty"`
+	AlarmTime       string   `json:"alarm_time,omitempty"`
+	Format          string   `json:"format"`
+	File            string   `json:"file"`
+	Line            int      `json:"line"`
+	Country         string   `json:"country,omitempty"`
+	CountryName     string   `json:"country_name,omitempty"`
+	City            string   `json:"city,omitempty"`
+	Lat             *float64 `json:"lat,omitempty"`
+	Lon             *float64 `json:"lon,omitempty"`
+	ASN             uint32   `json:"asn,omitempty"`
+	ASOrg           string   `json:"as_org,omitempty"`
+	IPClass         string   `json:"ip_class,omitempty"`
+	Hosting         bool     `json:"hosting"`
+	UserAgentFamily string   `json:"user_agent_family,omitempty"`
+	Severity        string   `json:"severity,omitempty"`
+}
+
+// cell neutralises a CSV cell that a spreadsheet would evaluate as a
+// formula (OWASP "CSV injection"): a leading =, +, -, @, tab or carriage
+// return gets a leading apostrophe, which spreadsheets show as text.
+func cell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

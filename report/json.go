@@ -1,0 +1,419 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/enrich"
+)
+
+// SummarySchema names the JSON summary's schema. Fields are only ever
+// added under this name; a change that removes or renames one gets v2.
+const SummarySchema = "honeyreport.summary/v1"
+
+// SummaryJSON is the JSON summary (--json), a stable contract for
+// automation documented in README.md. Lists are sorted by count, descending,
+// ties by key; months chronologically.
+type SummaryJSON struct {
+	Schema            string          `json:"schema"`
+	GeneratedAt       string          `json:"generated_at"`
+	Tool              ToolJSON        `json:"tool"`
+	Inputs            []InputJSON     `json:"inputs"`
+	Totals            TotalsJSON      `json:"totals"`
+	Operations        []OpJSON        `json:"operations"`
+	Errors            []ErrorJSON     `json:"errors"`
+	Monthly           []MonthJSON     `json:"monthly"`
+	UserAgents        []UserAgentJSON `json:"user_agents"`
+	UserAgentFamilies []FamilyJSON    `json:"user_agent_families"`
+	IPs               []IPJSON        `json:"ips"`
+	NonIPSources      []NonIPJSON     `json:"non_ip_sources"`
+	Countries         []CountryJSON   `json:"countries"`
+	ASNs              []ASNJSON       `json:"asns"`
+	Buckets           []KeyCountJSON  `json:"buckets"`
+	Keys              []KeyCountJSON  `json:"keys"`
+	Principals        []PrincipalJSON `json:"principals"`
+	Sources           []SourceJSON    `json:"sources"`
+	ThreatIntel       ThreatIntelJSON `json:"threat_intel"`
+}
+
+type ToolJSON struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type InputJSON struct {
+	Path           string       `json:"path"`
+	Format         string       `json:"format"`
+	Events         int64        `json:"events"`
+	Skipped        int64        `json:"skipped"`
+	Filtered       int64        `json:"filtered"`
+	SkippedReasons []ReasonJSON `json:"skipped_reasons"`
+	Problems       []string     `json:"problems"`
+	Error          string       `json:"error,omitempty"`
+	Bytes          int64        `json:"bytes"`
+	SHA256         string       `json:"sha256"`
+}
+
+type ReasonJSON struct {
+	Reason string `json:"reason"`
+	Count  int64  `json:"count"`
+}
+
+type TotalsJSON struct {
+	Events        int64  `json:"events"`
+	Attempts      int64  `json:"attempts"`
+	UniqueIPs     int    `json:"unique_ips"`
+	NonIPSources  int    `json:"non_ip_sources"`
+	Countries     int    `json:"countries"`
+	ASNs          int    `json:"asns"`
+	FirstSeen     string `json:"first_seen"`
+	LastSeen      string `json:"last_seen"`
+	Writes        int64  `json:"write_attempts"`
+	AccessDenied  int64  `json:"access_denied"`
+	Authenticated int64  `json:"authenticated"`
+	Skipped       int64  `json:"skipped"`
+}
+
+type OpJSON struct {
+	Name     string `json:"name"`
+	Count    int64  `json:"count"`
+	Attempts int64  `json:"attempts"`
+}
+
+type ErrorJSON struct {
+	Code  string `json:"code"`
+	Count int64  `json:"count"`
+}
+
+type MonthJSON struct {
+	Month string `json:"month"`
+	Count int64  `json:"count"`
+}
+
+type UserAgentJSON struct {
+	UserAgent string `json:"user_agent"`
+	Family    string `json:"family"`
+	Count     int64  `json:"count"`
+}
+
+type FamilyJSON struct {
+	Family string `json:"family"`
+	Count  int64  `json:"count"`
+}
+
+type IPJSON struct {
+	IP           string   `json:"ip"`
+	Count        int64    `json:"count"`
+	Attempts     int64    `json:"attempts"`
+	FirstSeen    string   `json:"first_seen"`
+	LastSeen     string   `json:"last_seen"`
+	TopUserAgent string   `json:"top_user_agent"`
+	Country      string   `json:"country"`
+	CountryName  string   `json:"country_name"`
+	City         string   `json:"city"`
+	Lat          *float64 `json:"lat"`
+	Lon          *float64 `json:"lon"`
+	ASN          uint32   `json:"asn"`
+	ASOrg        string   `json:"as_org"`
+	IPClass      string   `json:"ip_class"`
+	Hosting      bool     `json:"hosting"`
+	WhoisOrg     string   `json:"whois_org"`
+	WhoisCountry string   `json:"whois_country"`
+	AbuseContact string   `json:"abuse_contact"`
+	Severity     string   `json:"severity"`
+}
+
+type NonIPJSON struct {
+	Source    string `json:"source"`
+	Count     int64  `json:"count"`
+	FirstSeen string `json:"first_seen"`
+	LastSeen  string `json:"last_seen"`
+}
+
+type CountryJSON struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+	IPs   int    `json:"ips"`
+}
+
+type ASNJSON struct {
+	ASN   uint32 `json:"asn"`
+	Org   string `json:"org"`
+	Count int64  `json:"count"`
+	IPs   int    `json:"ips"`
+}
+
+type KeyCountJSON struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+type PrincipalJSON struct {
+	Type        string `json:"type"`
+	AccountID   string `json:"account_id"`
+	PrincipalID string `json:"principal_id"`
+	ARN         string `json:"arn"`
+	UserName    string `json:"user_name"`
+	Count       int64  `json:"count"`
+	FirstSeen   string `json:"first_seen"`
+	LastSeen    string `json:"last_seen"`
+}
+
+type SourceJSON struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	BuildDate   string `json:"build_date"`
+	Licence     string `json:"licence"`
+	Attribution string `json:"attribution"`
+}
+
+type ThreatIntelJSON struct {
+	Providers  []ProviderJSON   `json:"providers"`
+	BySeverity []BySeverityJSON `json:"by_severity"`
+	Findings   []FindingJSON    `json:"findings"`
+}
+
+type ProviderJSON struct {
+	Name      string `json:"name"`
+	Status    string `json:"status"`
+	Queried   int    `json:"queried"`
+	Cached    int    `json:"cached"`
+	Succeeded int    `json:"succeeded"`
+	Failed    int    `json:"failed"`
+	Error     string `json:"error"`
+}
+
+type BySeverityJSON struct {
+	Severity string `json:"severity"`
+	Provider string `json:"provider"`
+	Count    int    `json:"count"`
+}
+
+type FindingJSON struct {
+	IP         string   `json:"ip"`
+	Provider   string   `json:"provider"`
+	Severity   string   `json:"severity"`
+	Score      float64  `json:"score"`
+	Categories []string `json:"categories"`
+	Reference  string   `json:"reference"`
+}
+
+// Profiles is the enrichment of every source IP, keyed by unmapped address.
+type Profiles map[netip.Addr]*enrich.Profile
+
+// profile returns the profile of addr, or an empty one.
+func (ps Profiles) profile(addr netip.Addr) *enrich.Profile {
+	if p := ps[addr]; p != nil {
+		return p
+	}
+	return &enrich.Profile{Addr: addr}
+}
+
+// NewSummaryJSON builds the JSON summary. uaFamily names a user agent's
+// family (nil leaves families empty); sources describes the databases used.
+func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status, sources []SourceJSON, uaFamily func(string) string, generatedAt time.Time, toolVersion string) *SummaryJSON {
+	out := &SummaryJSON{
+		Schema:      SummarySchema,
+		GeneratedAt: generatedAt.UTC().Format(time.RFC3339),
+		Tool:        ToolJSON{Name: "honeyreport", Version: toolVersion},
+		Sources:     nonNil(sources),
+	}
+	var skipped int64
+	for _, st := range sum.Inputs {
+		in := InputJSON{Path: st.File, Format: string(st.Format), Events: st.Events, Skipped: st.Skipped, Filtered: st.Filtered,
+			SkippedReasons: []ReasonJSON{}, Problems: []string{}, Bytes: st.Bytes, SHA256: st.SHA256}
+		for _, rc := range st.SortedReasons() {
+			in.SkippedReasons = append(in.SkippedReasons, ReasonJSON{rc.Reason, rc.Count})
+		}
+		for _, e := range st.Errors {
+			in.Problems = append(in.Problems, e.Error())
+		}
+		if st.Err != nil {
+			in.Error = st.Err.Error()
+		}
+		skipped += st.Skipped
+		out.Inputs = append(out.Inputs, in)
+	}
+	out.Inputs = nonNil(out.Inputs)
+
+	for _, c := range sum.Operations {
+		out.Operations = append(out.Operations, OpJSON{c.Key, c.Events, c.Attempts})
+	}
+	for _, c := range sum.Errors {
+		out.Errors = append(out.Errors, ErrorJSON{c.Key, c.Events})
+	}
+	for _, m := range sum.Monthly {
+		out.Monthly = append(out.Monthly, MonthJSON{m.Month, m.Events})
+	}
+	families := map[string]int64{}
+	for _, c := range sum.UserAgents {
+		fam := ""
+		if uaFamily != nil {
+			fam = uaFamily(c.Key)
+			families[fam] += c.Events
+		}
+		out.UserAgents = append(out.UserAgents, UserAgentJSON{c.Key, fam, c.Events})
+	}
+	for f, n := range families {
+		out.UserAgentFamilies = append(out.UserAgentFamilies, FamilyJSON{f, n})
+	}
+	sort.Slice(out.UserAgentFamilies, func(i, j int) bool {
+		a, b := out.UserAgentFamilies[i], out.UserAgentFamilies[j]
+		return a.Count > b.Count || a.Count == b.Count && a.Family < b.Family
+	})
+
+	countries := map[string]*CountryJSON{}
+	asns := map[uint32]*ASNJSON{}
+	for _, ip := range sum.IPs {
+		p := profiles.profile(ip.Addr)
+		ua, _ := ip.TopUserAgent()
+		j := IPJSON{IP: ip.Addr.String(), Count: ip.Events, Attempts: ip.Attempts, FirstSeen: jsonTime(ip.FirstSeen), LastSeen: jsonTime(ip.LastSeen),
+			TopUserAgent: ua, Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
+			ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting, Severity: string(p.Severity())}
+		if p.Geo.HasLocation() {
+			lat, lon := p.Geo.Lat, p.Geo.Lon
+			j.Lat, j.Lon = &lat, &lon
+		}
+		if w := p.Whois; w != nil {
+			j.WhoisOrg, j.WhoisCountry, j.AbuseContact = w.Org, w.Country, w.AbuseContact
+		}
+		out.IPs = append(out.IPs, j)
+		if p.Geo.HasCountry() {
+			c := countries[p.Geo.CountryCode]
+			if c == nil {
+				c = &CountryJSON{Code: p.Geo.CountryCode, Name: p.Geo.CountryName}
+				countries[p.Geo.CountryCode] = c
+			}
+			c.Count += ip.Events
+			c.IPs++
+		}
+		if p.ASN.HasASN() {
+			a := asns[p.ASN.Number]
+			if a == nil {
+				a = &ASNJSON{ASN: p.ASN.Number, Org: p.ASN.Org}
+				asns[p.ASN.Number] = a
+			}
+			a.Count += ip.Events
+			a.IPs++
+		}
+	}
+	for _, c := range countries {
+		out.Countries = append(out.Countries, *c)
+	}
+	sort.Slice(out.Countries, func(i, j int) bool {
+		a, b := out.Countries[i], out.Countries[j]
+		return a.Count > b.Count || a.Count == b.Count && a.Code < b.Code
+	})
+	for _, a := range asns {
+		out.ASNs = append(out.ASNs, *a)
+	}
+	sort.Slice(out.ASNs, func(i, j int) bool {
+		a, b := out.ASNs[i], out.ASNs[j]
+		return a.Count > b.Count || a.Count == b.Count && a.ASN < b.ASN
+	})
+	for _, s := range sum.NonIPSources {
+		out.NonIPSources = append(out.NonIPSources, NonIPJSON{s.Text, s.Events, jsonTime(s.FirstSeen), jsonTime(s.LastSeen)})
+	}
+	for _, c := range sum.Buckets {
+		out.Buckets = append(out.Buckets, KeyCountJSON{c.Key, c.Events})
+	}
+	for _, c := range sum.Keys {
+		out.Keys = append(out.Keys, KeyCountJSON{c.Key, c.Events})
+	}
+	for _, p := range sum.Principals {
+		id := p.Identity
+		out.Principals = append(out.Principals, PrincipalJSON{id.Type, id.AccountID, id.PrincipalID, id.ARN, id.UserName, p.Events, jsonTime(p.FirstSeen), jsonTime(p.LastSeen)})
+	}
+	out.ThreatIntel = threatIntelJSON(sum, profiles, statuses)
+	out.Totals = TotalsJSON{
+		Events: sum.Events, Attempts: sum.Attempts, UniqueIPs: len(sum.IPs), NonIPSources: len(sum.NonIPSources),
+		Countries: len(out.Countries), ASNs: len(out.ASNs),
+		FirstSeen: jsonTime(sum.FirstSeen), LastSeen: jsonTime(sum.LastSeen),
+		Writes: sum.Writes, AccessDenied: sum.AccessDenied, Authenticated: sum.Authenticated, Skipped: skipped,
+	}
+	out.Operations = nonNil(out.Operations)
+	out.Errors = nonNil(out.Errors)
+	out.Monthly = nonNil(out.Monthly)
+	out.UserAgents = nonNil(out.UserAgents)
+	out.UserAgentFamilies = nonNil(out.UserAgentFamilies)
+	out.IPs = nonNil(out.IPs)
+	out.NonIPSources = nonNil(out.NonIPSources)
+	out.Countries = nonNil(out.Countries)
+	out.ASNs = nonNil(out.ASNs)
+	out.Buckets = nonNil(out.Buckets)
+	out.Keys = nonNil(out.Keys)
+	out.Principals = nonNil(out.Principals)
+	return out
+}
+
+func threatIntelJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status) ThreatIntelJSON {
+	ti := ThreatIntelJSON{Providers: []ProviderJSON{}, BySeverity: []BySeverityJSON{}, Findings: []FindingJSON{}}
+	for _, st := range statuses {
+		status := "ok"
+		switch {
+		case st.Failed > 0 && st.Succeeded == 0:
+			status = "failed"
+		case st.Failed > 0:
+			status = "partial"
+		}
+		ti.Providers = append(ti.Providers, ProviderJSON{st.Source, status, st.Queried, st.FromCache, st.Succeeded, st.Failed, st.Err})
+	}
+	type sevProv struct{ sev, prov string }
+	counts := map[sevProv]int{}
+	for _, ip := range sum.IPs {
+		p := profiles[ip.Addr]
+		if p == nil {
+			continue
+		}
+		for _, v := range p.Threat {
+			if v.Severity == enrich.SeverityNone {
+				continue
+			}
+			counts[sevProv{string(v.Severity), v.Provider}]++
+			ti.Findings = append(ti.Findings, FindingJSON{ip.Addr.String(), v.Provider, string(v.Severity), v.Score, nonNil(v.Categories), v.Reference})
+		}
+	}
+	for k, n := range counts {
+		ti.BySeverity = append(ti.BySeverity, BySeverityJSON{k.sev, k.prov, n})
+	}
+	sort.Slice(ti.BySeverity, func(i, j int) bool {
+		a, b := ti.BySeverity[i], ti.BySeverity[j]
+		if ra, rb := enrich.Severity(a.Severity).Rank(), enrich.Severity(b.Severity).Rank(); ra != rb {
+			return ra > rb
+		}
+		return a.Count > b.Count || a.Count == b.Count && a.Provider < b.Provider
+	})
+	sort.SliceStable(ti.Findings, func(i, j int) bool {
+		return enrich.Severity(ti.Findings[i].Severity).Rank() > enrich.Severity(ti.Findings[j].Severity).Rank()
+	})
+	return ti
+}
+
+// WriteJSON writes the summary as indented JSON. HTML-significant
+// characters stay escaped (\u003c), so the file is safe to serve or embed.
+func (s *SummaryJSON) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// nonNil makes empty lists encode as [] rather than null, so consumers can
+// iterate without a check.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

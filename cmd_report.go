@@ -92,14 +92,9 @@ Flags:
 `
 
 func cmdReport(ctx context.Context, args []string, e *env) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("report", reportUsage, args, e)
 	var f reportFlags
 	f.register(fs, "report.html")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), reportUsage)
-		fs.PrintDefaults()
-	}
 	inputs, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -3,11 +3,14 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
+
+	// Same API as compress/gzip, about twice as fast to decompress, which
+	// is most of the cost of reading a CloudTrail delivery tree.
+	"github.com/klauspost/compress/gzip"
 )
 
 // maxErrorsKept bounds the SyntaxErrors kept per input: a 10 GB file of

@@ -1,0 +1,206 @@
+package enrich
+
+import (
+	"context"
+	"net/netip"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Offline answers class, location and AS questions with no network: from
+// the user's .mmdb databases when they know, else from the embedded data.
+// Priority for location is user city > user country > embedded country;
+// for AS, user ASN > embedded. Among databases of one kind, the order given
+// to NewOffline wins. Safe for concurrent use.
+type Offline struct {
+	emb     *Embedded
+	city    []*dbStat
+	country []*dbStat
+	asn     []*dbStat
+	all     []*dbStat
+	hosting *HostingASNs
+}
+
+// dbStat counts one user database's answers, for Status.
+type dbStat struct {
+	db                        *Database
+	queried, answered, failed atomic.Int64
+	lastErr                   atomic.Value // string
+}
+
+// NewOffline combines the embedded data (nil to use user databases only)
+// with user databases in priority order. Offline does not take ownership of
+// the databases: the caller closes them after the last lookup.
+func NewOffline(emb *Embedded, dbs ...*Database) *Offline {
+	o := &Offline{emb: emb}
+	if emb != nil {
+		o.hosting = emb.Hosting()
+	}
+	for _, d := range dbs {
+		s := &dbStat{db: d}
+		o.all = append(o.all, s)
+		switch d.Kind() {
+		case KindCity:
+			o.city = append(o.city, s)
+		case KindCountry:
+			o.country = append(o.country, s)
+		case KindASN:
+			o.asn = append(o.asn, s)
+		}
+	}
+	return o
+}
+
+// Lookup builds the offline part of addr's profile: Class always; Geo and
+// ASN only for public addresses (the data sets assign countries even to
+// documentation space, which would put 2001:db8::1 in Japan). A database
+// error makes that database skipped for this address and is counted in
+// Status; it never fails the lookup.
+func (o *Offline) Lookup(addr netip.Addr) Profile {
+	p := Profile{Addr: addr, Class: ClassifyIP(addr)}
+	if p.Class != ClassPublic {
+		return p
+	}
+	a := addr.Unmap().WithZone("")
+	p.Geo = o.geo(a)
+	p.ASN = o.asnOf(a)
+	return p
+}
+
+func (o *Offline) geo(a netip.Addr) Geo {
+	for _, tier := range [][]*dbStat{o.city, o.country} {
+		for _, s := range tier {
+			s.queried.Add(1)
+			g, ok, err := s.db.Geo(a)
+			if err != nil {
+				s.fail(err)
+				continue
+			}
+			if !ok {
+				continue
+			}
+			s.answered.Add(1)
+			if !g.HasLocation() && o.emb != nil {
+				// Country-only answer: use the country's representative
+				// point so the map can still place it.
+				if lat, lon, ok := o.emb.CountryPoint(g.CountryCode); ok {
+					g.Lat, g.Lon, g.Precise = lat, lon, false
+				}
+			}
+			return g
+		}
+	}
+	if o.emb != nil {
+		if g, ok := o.emb.Geo(a); ok {
+			return g
+		}
+	}
+	return Geo{}
+}
+
+func (o *Offline) asnOf(a netip.Addr) ASN {
+	for _, s := range o.asn {
+		s.queried.Add(1)
+		r, ok, err := s.db.ASN(a)
+		if err != nil {
+			s.fail(err)
+			continue
+		}
+		if ok {
+			s.answered.Add(1)
+			r.Hosting = o.hosting.IsHosting(r.Number)
+			return r
+		}
+	}
+	if o.emb != nil {
+		if r, ok := o.emb.ASN(a); ok {
+			return r
+		}
+	}
+	return ASN{}
+}
+
+func (s *dbStat) fail(err error) {
+	s.failed.Add(1)
+	s.lastErr.Store(err.Error())
+}
+
+// LookupMany runs Lookup once per distinct address of addrs on up to
+// workers goroutines (GOMAXPROCS when workers < 1) and returns the profiles
+// keyed by the addresses as given. It stops early, returning what it has
+// and ctx.Err(), when ctx is cancelled.
+func (o *Offline) LookupMany(ctx context.Context, addrs []netip.Addr, workers int) (map[netip.Addr]*Profile, error) {
+	out := make(map[netip.Addr]*Profile, len(addrs))
+	uniq := make([]netip.Addr, 0, len(addrs))
+	for _, a := range addrs {
+		if _, dup := out[a]; !dup {
+			out[a] = nil
+			uniq = append(uniq, a)
+		}
+	}
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, max(len(uniq), 1))
+	profs := make([]*Profile, len(uniq))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(uniq) {
+					return
+				}
+				p := o.Lookup(uniq[i])
+				profs[i] = &p
+			}
+		}()
+	}
+	wg.Wait()
+	for i, a := range uniq {
+		if profs[i] != nil {
+			out[a] = profs[i]
+		} else {
+			delete(out, a)
+		}
+	}
+	return out, ctx.Err()
+}
+
+// Sources lists every database Offline uses, user databases first in
+// priority order, then the embedded data.
+func (o *Offline) Sources() []SourceInfo {
+	var out []SourceInfo
+	for _, s := range o.all {
+		out = append(out, s.db.Info())
+	}
+	if o.emb != nil {
+		out = append(out, o.emb.Sources()...)
+	}
+	return out
+}
+
+// Status reports, per user database, how many lookups it was asked, how
+// many it answered and how many failed (with the last error). The embedded
+// data cannot fail and is not listed. Duration is left for the caller,
+// which times the whole enrichment run.
+func (o *Offline) Status() []Status {
+	out := make([]Status, 0, len(o.all))
+	for _, s := range o.all {
+		st := Status{
+			Source:    s.db.Name(),
+			Queried:   int(s.queried.Load()),
+			Succeeded: int(s.answered.Load()),
+			Failed:    int(s.failed.Load()),
+		}
+		if e, ok := s.lastErr.Load().(string); ok {
+			st.Err = e
+		}
+		out = append(out, st)
+	}
+	return out
+}

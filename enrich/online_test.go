@@ -1,0 +1,485 @@
+package enrich
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const onSecret = "s3cr3t-KEY-0123456789abcdef"
+
+var (
+	onBad   = netip.MustParseAddr("203.0.113.7")
+	onClean = netip.MustParseAddr("198.51.100.9")
+)
+
+// onProvider reads a recorded provider answer from testdata/providers.
+func onProvider(t testing.TB, provider, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "providers", provider, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// onFake is an httptest server counting hits; handle answers each request.
+type onFake struct {
+	*httptest.Server
+	hits atomic.Int64
+}
+
+func newOnFake(t testing.TB, handle http.HandlerFunc) *onFake {
+	f := &onFake{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.hits.Add(1)
+		handle(w, r)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func onJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// onFastLimits keep tests quick: short timeouts and backoff.
+func onFastLimits() Limits {
+	return Limits{Concurrency: 4, Timeout: 2 * time.Second, Retry: RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxRetryAfter: 3 * time.Second}}
+}
+
+// TestProviders runs each provider against a fake server answering with
+// the provider's documented wire format, checking the request shape (path,
+// auth header) and the mapping to a Verdict.
+func TestProviders(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     func(base string) Source
+		handler http.HandlerFunc
+		addr    netip.Addr
+		want    *Verdict // nil: not found
+	}{
+		{
+			name: "otx",
+			src:  func(b string) Source { return &OTXSource{BaseURL: b, Key: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("X-OTX-API-KEY") != onSecret || r.URL.Path != "/api/v1/indicators/IPv4/203.0.113.7/general" {
+					onJSON(w, 400, []byte(`{"detail":"bad request"}`))
+					return
+				}
+				onJSON(w, 200, onProvider(t, "otx", "ipv4-general-203.0.113.7.json"))
+			},
+			addr: onBad,
+			want: &Verdict{Provider: "otx", Severity: SeverityHigh, Score: 3, Categories: []string{"scanner", "ssh", "bruteforce", "mirai"}, Reference: "https://otx.alienvault.com/indicator/ip/203.0.113.7"},
+		},
+		{
+			name: "otx no pulses",
+			src:  func(b string) Source { return &OTXSource{BaseURL: b, Key: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				onJSON(w, 200, onProvider(t, "otx", "ipv4-general-198.51.100.9.json"))
+			},
+			addr: onClean,
+			want: &Verdict{Provider: "otx", Severity: SeverityNone, Reference: "https://otx.alienvault.com/indicator/ip/198.51.100.9"},
+		},
+		{
+			name: "abuseipdb",
+			src:  func(b string) Source { return &AbuseIPDBSource{BaseURL: b, Key: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				q := r.URL.Query()
+				if r.Header.Get("Key") != onSecret || r.Header.Get("Accept") != "application/json" || r.URL.Path != "/api/v2/check" ||
+					q.Get("ipAddress") != "203.0.113.7" || q.Get("maxAgeInDays") != "90" || !q.Has("verbose") || q.Has("key") {
+					onJSON(w, 422, []byte(`{"errors":[{"detail":"bad request","status":422}]}`))
+					return
+				}
+				onJSON(w, 200, onProvider(t, "abuseipdb", "check-203.0.113.7.json"))
+			},
+			addr: onBad,
+			want: &Verdict{Provider: "abuseipdb", Severity: SeverityHigh, Score: 100, Categories: []string{"Brute-Force", "Port Scan", "SSH"}, Reference: "https://www.abuseipdb.com/check/203.0.113.7"},
+		},
+		{
+			name: "abuseipdb clean",
+			src:  func(b string) Source { return &AbuseIPDBSource{BaseURL: b, Key: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+			},
+			addr: onClean,
+			want: &Verdict{Provider: "abuseipdb", Severity: SeverityNone, Reference: "https://www.abuseipdb.com/check/198.51.100.9"},
+		},
+		{
+			name: "greynoise without key",
+			src:  func(b string) Source { return &GreyNoiseSource{BaseURL: b} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if _, ok := r.Header["Key"]; ok || r.URL.Path != "/v3/community/203.0.113.7" {
+					onJSON(w, 400, []byte(`{"message":"bad request"}`))
+					return
+				}
+				onJSON(w, 200, onProvider(t, "greynoise", "community-203.0.113.7.json"))
+			},
+			addr: onBad,
+			want: &Verdict{Provider: "greynoise", Severity: SeverityHigh, Categories: []string{"malicious", "noise"}, Reference: "https://viz.greynoise.io/ip/203.0.113.7"},
+		},
+		{
+			name: "greynoise riot",
+			src:  func(b string) Source { return &GreyNoiseSource{BaseURL: b, Key: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("key") != onSecret {
+					onJSON(w, 401, []byte(`{"message":"unauthorized"}`))
+					return
+				}
+				onJSON(w, 200, onProvider(t, "greynoise", "community-192.0.2.53.json"))
+			},
+			addr: netip.MustParseAddr("192.0.2.53"),
+			want: &Verdict{Provider: "greynoise", Severity: SeverityNone, Categories: []string{"benign", "riot", "Example Public DNS"}, Reference: "https://viz.greynoise.io/ip/192.0.2.53"},
+		},
+		{
+			name: "greynoise not observed (404)",
+			src:  func(b string) Source { return &GreyNoiseSource{BaseURL: b} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				onJSON(w, 404, onProvider(t, "greynoise", "community-198.51.100.9.json"))
+			},
+			addr: onClean,
+		},
+		{
+			name: "virustotal",
+			src:  func(b string) Source { return &VirusTotalSource{BaseURL: b, Key: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("x-apikey") != onSecret || r.URL.Path != "/api/v3/ip_addresses/203.0.113.7" {
+					onJSON(w, 401, onProvider(t, "virustotal", "error-401.json"))
+					return
+				}
+				onJSON(w, 200, onProvider(t, "virustotal", "ip-addresses-203.0.113.7.json"))
+			},
+			addr: onBad,
+			want: &Verdict{Provider: "virustotal", Severity: SeverityHigh, Score: 4, Categories: []string{"malicious", "malware", "phishing", "suspicious"}, Reference: "https://www.virustotal.com/gui/ip-address/203.0.113.7"},
+		},
+		{
+			name: "virustotal not found",
+			src:  func(b string) Source { return &VirusTotalSource{BaseURL: b, Key: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				onJSON(w, 404, onProvider(t, "virustotal", "error-404.json"))
+			},
+			addr: onClean,
+		},
+		{
+			name: "xforce",
+			src:  func(b string) Source { return &XForceSource{BaseURL: b, Key: "k", Password: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				u, p, ok := r.BasicAuth()
+				if !ok || u != "k" || p != onSecret || r.URL.Path != "/ipr/203.0.113.7" {
+					onJSON(w, 401, []byte(`{"error":"Not authorized."}`))
+					return
+				}
+				onJSON(w, 200, onProvider(t, "xforce", "ipr-203.0.113.7.json"))
+			},
+			addr: onBad,
+			want: &Verdict{Provider: "xforce", Severity: SeverityHigh, Score: 7.1, Categories: []string{"Scanning IPs", "Botnet Command and Control Server"}, Reference: "https://exchange.xforce.ibmcloud.com/ip/203.0.113.7"},
+		},
+		{
+			name: "xforce not found",
+			src:  func(b string) Source { return &XForceSource{BaseURL: b, Key: "k", Password: onSecret} },
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				onJSON(w, 404, onProvider(t, "xforce", "error-404.json"))
+			},
+			addr: onClean,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newOnFake(t, tt.handler)
+			f, err := tt.src(srv.URL).Lookup(context.Background(), tt.addr)
+			if err != nil {
+				t.Fatalf("Lookup: %v", err)
+			}
+			if tt.want == nil {
+				if f.Found {
+					t.Fatalf("Found = true, want a not-found answer: %+v", f.Verdict)
+				}
+				return
+			}
+			if !f.Found || f.Verdict == nil {
+				t.Fatalf("got not found, want %+v", tt.want)
+			}
+			got := *f.Verdict
+			if len(got.Raw) == 0 {
+				t.Error("Raw answer not kept")
+			}
+			got.Raw = nil
+			if got.Provider != tt.want.Provider || got.Severity != tt.want.Severity || got.Score != tt.want.Score ||
+				got.Reference != tt.want.Reference || !slices.Equal(got.Categories, tt.want.Categories) {
+				t.Errorf("verdict\n got %+v\nwant %+v", got, *tt.want)
+			}
+		})
+	}
+}
+
+// TestRunOnlineCache: a second identical run answers everything from the
+// cache and makes zero network calls; Refresh goes back to the network.
+func TestRunOnlineCache(t *testing.T) {
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.RawQuery, "203.0.113.7") {
+			onJSON(w, 200, onProvider(t, "abuseipdb", "check-203.0.113.7.json"))
+			return
+		}
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	gn := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 404, onProvider(t, "greynoise", "community-198.51.100.9.json"))
+	})
+	dir := t.TempDir()
+	sources := []Online{
+		{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: onFastLimits()},
+		{Source: &GreyNoiseSource{BaseURL: gn.URL}, Limits: onFastLimits()},
+	}
+	addrs := []netip.Addr{onBad, onClean, onBad}
+	run := func(refresh bool) (Results, []Status, int) {
+		c, err := OpenCache(dir, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		calls := 0
+		res, st := RunOnline(context.Background(), addrs, sources, c, OnlineOptions{Refresh: refresh, Progress: func(string, int, int) { calls++ }})
+		return res, st, calls
+	}
+
+	res, st, calls := run(false)
+	if srv.hits.Load() != 2 || gn.hits.Load() != 2 {
+		t.Fatalf("cold run: %d + %d hits, want 2 + 2 (duplicates asked once)", srv.hits.Load(), gn.hits.Load())
+	}
+	if calls != 4 {
+		t.Errorf("progress called %d times, want 4", calls)
+	}
+	if st[0].Queried != 2 || st[0].Succeeded != 2 || st[0].FromCache != 0 || st[0].Err != "" {
+		t.Errorf("cold status %+v", st[0])
+	}
+	if v := res[onBad].Threat; len(v) != 1 || v[0].Severity != SeverityHigh {
+		t.Errorf("cold verdicts for %s: %+v", onBad, v)
+	}
+
+	res2, st2, _ := run(false)
+	if srv.hits.Load() != 2 || gn.hits.Load() != 2 {
+		t.Fatalf("warm run made network calls: %d + %d hits, want 2 + 2", srv.hits.Load(), gn.hits.Load())
+	}
+	if st2[0].FromCache != 2 || st2[1].FromCache != 2 {
+		t.Errorf("warm statuses %+v", st2)
+	}
+	if v := res2[onBad].Threat; len(v) != 1 || v[0].Severity != SeverityHigh || v[0].Score != 100 || len(v[0].Raw) == 0 {
+		t.Errorf("warm verdicts differ: %+v", v)
+	}
+	if _, ok := res2[onClean]; !ok {
+		t.Errorf("clean verdict (severity none) missing from warm results")
+	}
+
+	run(true)
+	if srv.hits.Load() != 4 {
+		t.Errorf("refresh run: %d hits, want 4", srv.hits.Load())
+	}
+}
+
+// TestRunOnlineFailures: every way a provider fails is recorded in its
+// Status, never aborts the run, and never shows the key.
+func TestRunOnlineFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		limits  func(Limits) Limits
+		wantErr string
+		// maxHits bounds the requests a failing provider gets: before
+		// TripAfter (3) consecutive failures stop it, each of the 4
+		// workers may have one more in flight, each with its retries.
+		maxHits   int64
+		succeeded int
+	}{
+		{
+			name: "auth failure stops at once",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				onJSON(w, 401, onProvider(t, "abuseipdb", "error-401.json"))
+			},
+			wantErr: "authentication failed: check the API key",
+			maxHits: 4, // the in-flight workers, then no more
+		},
+		{
+			name: "server error retried then tripped",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				onJSON(w, 503, []byte(`{"errors":[{"detail":"maintenance `+r.Header.Get("Key")+`","status":503}]}`))
+			},
+			wantErr: "HTTP 503: maintenance ***",
+			maxHits: 3 * 6,
+		},
+		{
+			name: "timeout",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-time.After(2 * time.Second):
+				}
+			},
+			limits:  func(l Limits) Limits { l.Timeout = 50 * time.Millisecond; return l },
+			wantErr: "timeout",
+			maxHits: 6, // TripAfter-1 + Concurrency: at most two rounds of timeouts
+		},
+		{
+			name:    "garbage",
+			handler: func(w http.ResponseWriter, r *http.Request) { onJSON(w, 200, []byte("<html>oops</html>")) },
+			wantErr: "bad answer from abuseipdb",
+			maxHits: 3 * 6,
+		},
+		{
+			name: "truncated body",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				b := onProvider(t, "abuseipdb", "check-203.0.113.7.json")
+				w.Header().Set("Content-Length", "5000")
+				w.WriteHeader(200)
+				w.Write(b[:100])
+			},
+			wantErr: "unexpected EOF",
+			maxHits: 3 * 6,
+		},
+		{
+			name: "quota: long Retry-After gives up",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", "86400")
+				onJSON(w, 429, onProvider(t, "abuseipdb", "error-429.json"))
+			},
+			wantErr: "HTTP 429: rate limit or quota exceeded (retry after 24h0m0s)",
+			maxHits: 4,
+		},
+	}
+	addrs := make([]netip.Addr, 20)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newOnFake(t, tt.handler)
+			l := onFastLimits()
+			if tt.limits != nil {
+				l = tt.limits(l)
+			}
+			start := time.Now()
+			_, st := RunOnline(context.Background(), addrs, []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}, nil, OnlineOptions{})
+			s := st[0]
+			if s.Failed != len(addrs) || s.Succeeded != tt.succeeded || s.Queried != len(addrs) {
+				t.Errorf("status %+v, want all %d failed", s, len(addrs))
+			}
+			if !strings.Contains(s.Err, tt.wantErr) {
+				t.Errorf("Err = %q, want it to contain %q", s.Err, tt.wantErr)
+			}
+			if strings.Contains(s.Err, onSecret) {
+				t.Errorf("Err contains the API key: %q", s.Err)
+			}
+			if h := srv.hits.Load(); h > tt.maxHits {
+				t.Errorf("%d requests after the provider failed, want at most %d", h, tt.maxHits)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("failing provider took %v", d)
+			}
+		})
+	}
+}
+
+// TestRunOnlineRetryAfter: a 429 with Retry-After is waited out and the
+// lookup then succeeds.
+func TestRunOnlineRetryAfter(t *testing.T) {
+	var n atomic.Int64
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			onJSON(w, 429, onProvider(t, "virustotal", "error-429.json"))
+			return
+		}
+		onJSON(w, 200, onProvider(t, "virustotal", "ip-addresses-203.0.113.7.json"))
+	})
+	l := onFastLimits()
+	l.Concurrency = 1
+	start := time.Now()
+	res, st := RunOnline(context.Background(), []netip.Addr{onBad}, []Online{{Source: &VirusTotalSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}, nil, OnlineOptions{})
+	if st[0].Succeeded != 1 || st[0].Failed != 0 {
+		t.Fatalf("status %+v", st[0])
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("retried after %v, before Retry-After: 1", d)
+	}
+	if len(res[onBad].Threat) != 1 {
+		t.Errorf("no verdict after retry")
+	}
+}
+
+// TestRunOnlineCancel: cancelling keeps what was answered (and cached).
+func TestRunOnlineCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int64
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) > 3 {
+			cancel()
+			<-r.Context().Done()
+			return
+		}
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := make([]netip.Addr, 50)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)})
+	}
+	l := onFastLimits()
+	l.Concurrency = 1
+	res, st := RunOnline(ctx, addrs, []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}, c, OnlineOptions{})
+	if len(res) != 3 || st[0].Succeeded != 3 || st[0].Failed != 0 {
+		t.Errorf("after cancel: %d results, status %+v; want 3 kept, none failed", len(res), st[0])
+	}
+	if !strings.Contains(st[0].Err, "interrupted") {
+		t.Errorf("Err = %q, want an interruption note", st[0].Err)
+	}
+	if _, ok := c.Get("abuseipdb", addrs[0], time.Hour); !ok {
+		t.Error("answer before the cancel not cached")
+	}
+}
+
+// TestRunOnlineRateLimit: the token bucket spaces requests.
+func TestRunOnlineRateLimit(t *testing.T) {
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	l := onFastLimits()
+	l.Rate, l.Burst = 50, 1
+	addrs := make([]netip.Addr, 11)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)})
+	}
+	start := time.Now()
+	RunOnline(context.Background(), addrs, []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}, nil, OnlineOptions{})
+	if d := time.Since(start); d < 180*time.Millisecond {
+		t.Errorf("11 requests at 50/s burst 1 took %v, want >= 200ms", d)
+	}
+}
+
+func TestResultsApply(t *testing.T) {
+	p := &Profile{Addr: onBad, Threat: []Verdict{{Provider: "feed:x"}}}
+	r := Results{onBad: {
+		Whois:  &Whois{Org: "Example"},
+		ASN:    &ASN{Number: 64500, Org: "EXAMPLE", Network: netip.MustParsePrefix("203.0.113.0/24")},
+		Threat: []Verdict{{Provider: "abuseipdb", Severity: SeverityHigh}},
+	}}
+	r.Apply([]*Profile{p, nil})
+	if p.ASN.Number != 64500 || p.Whois == nil || p.Whois.OriginAS != 64500 || len(p.Threat) != 2 || p.Threat[0].Provider != "abuseipdb" {
+		t.Errorf("applied profile %+v", p)
+	}
+	if p.Severity() != SeverityHigh {
+		t.Errorf("Severity = %q", p.Severity())
+	}
+}

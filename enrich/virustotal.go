@@ -1,0 +1,104 @@
+package enrich
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// DefaultVirusTotalURL is VirusTotal's API base.
+const DefaultVirusTotalURL = "https://www.virustotal.com"
+
+// VirusTotalSource asks VirusTotal's v3 IP address object:
+//
+//	GET {BaseURL}/api/v3/ip_addresses/{ip}
+//	x-apikey: {Key}
+//
+// and reads data.attributes.last_analysis_stats (malicious, suspicious,
+// harmless, undetected) and the engines' results. Errors come as
+// {"error":{"code":"NotFoundError","message":...}}; NotFoundError (404) is
+// a normal "not found".
+//
+// Severity: 3 or more engines say malicious high; 1-2 malicious warning;
+// only suspicious information; none otherwise. Score is the malicious
+// count. Categories are the engines' verdict words for malicious and
+// suspicious results ("malware", "phishing", ...), most common first.
+// Reference: https://www.virustotal.com/gui/ip-address/{ip}.
+type VirusTotalSource struct {
+	BaseURL string // empty means DefaultVirusTotalURL
+	Key     string
+	Client  *http.Client
+}
+
+// Name is "virustotal".
+func (s *VirusTotalSource) Name() string { return "virustotal" }
+
+type vtIPAddress struct {
+	Data *struct {
+		Attributes struct {
+			LastAnalysisStats struct {
+				Malicious  int `json:"malicious"`
+				Suspicious int `json:"suspicious"`
+				Harmless   int `json:"harmless"`
+				Undetected int `json:"undetected"`
+			} `json:"last_analysis_stats"`
+			LastAnalysisResults map[string]struct {
+				Category string `json:"category"`
+				Result   string `json:"result"`
+			} `json:"last_analysis_results"`
+			Tags []string `json:"tags"`
+		} `json:"attributes"`
+	} `json:"data"`
+}
+
+// Lookup implements Source.
+func (s *VirusTotalSource) Lookup(ctx context.Context, addr netip.Addr) (Finding, error) {
+	addr = addr.Unmap()
+	req, err := newGet(firstNonEmpty(s.BaseURL, DefaultVirusTotalURL), "/api/v3/ip_addresses/"+addr.String(), nil)
+	if err != nil {
+		return Finding{}, err
+	}
+	req.Header.Set("x-apikey", s.Key)
+	var a vtIPAddress
+	raw, found, err := getJSON(ctx, s.Client, req, s.Name(), []string{s.Key}, &a, http.StatusNotFound)
+	if err != nil || !found {
+		return Finding{Raw: raw}, err
+	}
+	if a.Data == nil {
+		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("data")}
+	}
+	st := a.Data.Attributes.LastAnalysisStats
+	v := &Verdict{
+		Provider:  s.Name(),
+		Severity:  virusTotalSeverity(st.Malicious, st.Suspicious),
+		Score:     float64(st.Malicious),
+		Reference: "https://www.virustotal.com/gui/ip-address/" + addr.String(),
+		Raw:       raw,
+	}
+	count := map[string]int{}
+	for _, r := range a.Data.Attributes.LastAnalysisResults {
+		if r.Category != "malicious" && r.Category != "suspicious" {
+			continue
+		}
+		w := strings.ToLower(strings.TrimSpace(r.Result))
+		if w == "" {
+			w = r.Category
+		}
+		count[w]++
+	}
+	v.Categories = topKeys(count, 10)
+	return Finding{Found: true, Verdict: v, Raw: raw}, nil
+}
+
+func virusTotalSeverity(malicious, suspicious int) Severity {
+	switch {
+	case malicious >= 3:
+		return SeverityHigh
+	case malicious >= 1:
+		return SeverityWarning
+	case suspicious >= 1:
+		return SeverityInformation
+	}
+	return SeverityNone
+}

@@ -1,0 +1,504 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestBreachInsiderGolden(t *testing.T) {
+	for _, name := range []string{"dump", "crlf", "hostile", "bad"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join("testdata", "breachinsider", name+".txt")
+			evs, st := readAll(t, path, FormatAuto)
+			if st.Format != FormatBreachInsider {
+				t.Fatalf("detected format %q, want %q", st.Format, FormatBreachInsider)
+			}
+			events, diags := eventsGolden(evs, st)
+			stem := strings.TrimSuffix(path, ".txt")
+			checkGolden(t, stem+".events.golden", events)
+			checkGolden(t, stem+".stderr.golden", diags)
+		})
+	}
+}
+
+// byAlert indexes events by alert number.
+func byAlert(t *testing.T, evs []Event) map[int]Event {
+	t.Helper()
+	m := make(map[int]Event)
+	for _, ev := range evs {
+		if _, dup := m[ev.AlertID]; dup {
+			t.Fatalf("alert #%d read twice", ev.AlertID)
+		}
+		m[ev.AlertID] = ev
+	}
+	return m
+}
+
+// The seed notebook split the dump on "AWS Request Details" and so gave
+// each alert header the request details of the alert after it. In the
+// fixture every request ID carries its own alert's number.
+func TestBreachInsiderPairing(t *testing.T) {
+	evs, st := readAll(t, filepath.Join("testdata", "breachinsider", "dump.txt"), FormatBreachInsider)
+	if st.Skipped != 0 || st.Err != nil {
+		t.Fatalf("skipped %d, err %v: %v", st.Skipped, st.Err, st.Errors)
+	}
+	var ids []int
+	for _, ev := range evs {
+		ids = append(ids, ev.AlertID)
+		if ev.AlertID == 260 {
+			continue // has no request details
+		}
+		if want := fmt.Sprintf("REQ%04dDBHD1NBK", ev.AlertID); ev.RequestID != want {
+			t.Errorf("alert #%d has request ID %q, want %q", ev.AlertID, ev.RequestID, want)
+		}
+		if !strings.HasSuffix(ev.EventID, fmt.Sprintf("%012d", ev.AlertID)) {
+			t.Errorf("alert #%d has event ID %q", ev.AlertID, ev.EventID)
+		}
+	}
+	if got, want := fmt.Sprint(ids), "[266 265 264 263 262 261 260]"; got != want {
+		t.Errorf("alerts %s, want %s", got, want)
+	}
+}
+
+func TestBreachInsiderFields(t *testing.T) {
+	evs, _ := readAll(t, filepath.Join("testdata", "breachinsider", "dump.txt"), FormatBreachInsider)
+	alerts := byAlert(t, evs)
+	boto := "Boto3/1.17.40 Python/3.6.12 Linux/3.10.0-1160.6.1.el7.x86_64 Botocore/1.20.112"
+	tests := []struct {
+		name  string
+		alert int
+		check func(ev Event) string
+	}{
+		{"times in UTC", 266, func(ev Event) string {
+			if want := time.Date(2022, 1, 31, 14, 38, 27, 0, time.UTC); !ev.Time.Equal(want) || ev.Time.Location() != time.UTC {
+				return fmt.Sprintf("Time %v, want %v", ev.Time, want)
+			}
+			if want := time.Date(2022, 1, 31, 14, 39, 9, 605190000, time.UTC); !ev.AlarmTime.Equal(want) {
+				return fmt.Sprintf("AlarmTime %v, want %v", ev.AlarmTime, want)
+			}
+			return ""
+		}},
+		{"request parameters", 266, func(ev Event) string {
+			if ev.Bucket != "microsoft-devtest" || ev.Host != "microsoft-devtest.s3.amazonaws.com" || ev.Op != OpListObjects || ev.EventType != "AwsApiCall" {
+				return fmt.Sprintf("bucket %q host %q op %q type %q", ev.Bucket, ev.Host, ev.Op, ev.EventType)
+			}
+			return ""
+		}},
+		{"anonymous", 266, func(ev Event) string {
+			if !ev.Identity.Anonymous() || ev.Identity.Type != "AWSAccount" || ev.UserAgent != boto || ev.AlertUserAgent != boto {
+				return fmt.Sprintf("identity %+v ua %q", ev.Identity, ev.UserAgent)
+			}
+			return ""
+		}},
+		{"error block and weight", 265, func(ev Event) string {
+			if ev.ErrorCode != "AccessDenied" || ev.ErrorMessage != "Access Denied" || ev.Weight != 3 || ev.Op != OpPutObject || ev.Key != "writeable_bucket.txt" {
+				return fmt.Sprintf("%q %q weight %d op %q key %q", ev.ErrorCode, ev.ErrorMessage, ev.Weight, ev.Op, ev.Key)
+			}
+			return ""
+		}},
+		{"hyphen header and IPv6", 264, func(ev Event) string {
+			if ev.Source != netip.MustParseAddr("2001:db8::7") || ev.Op != OpHeadBucket || ev.Weight != 2 || ev.ErrorCode != "" {
+				return fmt.Sprintf("source %v op %q weight %d", ev.Source, ev.Op, ev.Weight)
+			}
+			return ""
+		}},
+		{"missing user agent values", 263, func(ev Event) string {
+			if ev.UserAgent != "" || ev.AlertUserAgent != "" || ev.Weight != 1 || ev.RequestID != "REQ0263DBHD1NBK" {
+				return fmt.Sprintf("ua %q alert ua %q weight %d", ev.UserAgent, ev.AlertUserAgent, ev.Weight)
+			}
+			return ""
+		}},
+		{"differing user agents", 262, func(ev Event) string {
+			if !strings.HasPrefix(ev.AlertUserAgent, "Mozilla/5.0") || !strings.HasPrefix(ev.UserAgent, "S3Console/") || ev.Prefix != "backup/" {
+				return fmt.Sprintf("ua %q alert ua %q prefix %q", ev.UserAgent, ev.AlertUserAgent, ev.Prefix)
+			}
+			return ""
+		}},
+		{"principal with account", 261, func(ev Event) string {
+			want := Identity{Type: "IAMUser", PrincipalID: "AIDAIYBE736TYLBM3THMU", AccountID: "385485039111", ARN: "arn:aws:iam::385485039111:user/scanner", UserName: "scanner"}
+			if ev.Identity != want || ev.Identity.Anonymous() || ev.ErrorCode != "NoSuchKey" || ev.Key != "secrets/db.sql" {
+				return fmt.Sprintf("identity %+v", ev.Identity)
+			}
+			return ""
+		}},
+		{"no request details", 260, func(ev Event) string {
+			if ev.Op != OpUnknown || ev.UserAgent != "python-requests/2.25.1" || ev.Weight != 58 || ev.RequestID != "" || ev.Bucket != "" {
+				return fmt.Sprintf("op %q ua %q weight %d", ev.Op, ev.UserAgent, ev.Weight)
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, ok := alerts[tt.alert]
+			if !ok {
+				t.Fatalf("alert #%d not read", tt.alert)
+			}
+			if ev.Pos.Line == 0 {
+				t.Errorf("alert #%d has no line", tt.alert)
+			}
+			if msg := tt.check(ev); msg != "" {
+				t.Errorf("alert #%d: %s", tt.alert, msg)
+			}
+		})
+	}
+}
+
+// The copy-pasted variant (BOM, CRLF, NBSP, indentation, blank lines, a
+// label with a colon) must read exactly as the clean dump but for lines.
+func TestBreachInsiderCopyPasteNoise(t *testing.T) {
+	clean, _ := readAll(t, filepath.Join("testdata", "breachinsider", "dump.txt"), FormatBreachInsider)
+	noisy, st := readAll(t, filepath.Join("testdata", "breachinsider", "crlf.txt"), FormatAuto)
+	if st.Skipped != 0 {
+		t.Fatalf("skipped %d: %v", st.Skipped, st.Errors)
+	}
+	if len(noisy) != len(clean) {
+		t.Fatalf("%d events, want %d", len(noisy), len(clean))
+	}
+	for i := range clean {
+		a, b := clean[i], noisy[i]
+		a.Pos, b.Pos = Pos{}, Pos{}
+		if a != b {
+			t.Errorf("event %d differs:\nclean %+v\nnoisy %+v", i, a, b)
+		}
+	}
+}
+
+func TestBreachInsiderHostile(t *testing.T) {
+	evs, st := readAll(t, filepath.Join("testdata", "breachinsider", "hostile.txt"), FormatAuto)
+	alerts := byAlert(t, evs)
+	if st.Skipped != 0 || len(evs) != 6 {
+		t.Fatalf("%d events, skipped %d: %v", len(evs), st.Skipped, st.Errors)
+	}
+	tests := []struct {
+		name                  string
+		alert                 int
+		ua, alertUA, src, key string
+		op                    Operation
+	}{
+		{"script tags", 6, "</script><img src=x onerror=alert(1)>", "<script>alert(1)</script>", "198.51.100.6", "", OpHeadBucket},
+		{"values equal to labels and headers", 5, "Alert #1 – 2022-01-01T00:00:00Z", "Repeated Attempts", "198.51.100.5", "", OpHeadBucket},
+		{"line separator, RTL override, non-IP source, escaped dict", 4,
+			"a\u2028b \u202egnp.exe \"quoted\" & <tag>", "a\u2028b \u202egnp.exe \"quoted\" & <tag>", "s3.amazonaws.com", "a'b\"c\\dé", OpHeadBucket},
+		{"invalid UTF-8 replaced, lower-case op", 3, "curl/7.\uFFFD bad utf8", "curl/7.\uFFFD bad utf8", "198.51.100.3", "", OpListObjects},
+		{"header UA is a label", 2, "Event DateTime", "Source IP", "198.51.100.2", "", OpHeadBucket},
+		{"unknown op kept", 1, "User ID", "User ID", "198.51.100.1", "", Operation("SelectObjectContent")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := alerts[tt.alert]
+			if ev.UserAgent != tt.ua || ev.AlertUserAgent != tt.alertUA || ev.SourceString() != tt.src || ev.Key != tt.key || ev.Op != tt.op {
+				t.Errorf("alert #%d: ua %q alert ua %q source %q key %q op %q", tt.alert, ev.UserAgent, ev.AlertUserAgent, ev.SourceString(), ev.Key, ev.Op)
+			}
+			if ev.Weight != 1 || ev.RequestID != fmt.Sprintf("REQ%04dHOSTILE0", tt.alert) {
+				t.Errorf("alert #%d: weight %d request %q (out of step)", tt.alert, ev.Weight, ev.RequestID)
+			}
+		})
+	}
+	if ev := alerts[4]; ev.Source.IsValid() || ev.Bucket != "it's" {
+		t.Errorf("alert #4: source %v bucket %q", ev.Source, ev.Bucket)
+	}
+}
+
+func TestBreachInsiderBadAlerts(t *testing.T) {
+	evs, st := readAll(t, filepath.Join("testdata", "breachinsider", "bad.txt"), FormatAuto)
+	var kept []int
+	for _, ev := range evs {
+		kept = append(kept, ev.AlertID)
+	}
+	if got, want := fmt.Sprint(kept), "[7 6 4 2 1]"; got != want {
+		t.Errorf("kept alerts %s, want %s", got, want)
+	}
+	var msgs []string
+	for _, e := range st.Errors {
+		msgs = append(msgs, e.Error())
+	}
+	for _, want := range []string{
+		`bad.txt:2: alert #9: missing "Source IP" value`,
+		`bad.txt:13: alert #8: bad "Event DateTime" value "yesterday"`,
+		`alert #7: bad "Repeated Attempts" value "many", counted as 1`,
+		`alert #6: bad "Alarm DateTime" value "2022-13-45T99:00:00Z", left empty`,
+		`alert #5: missing "Event DateTime" value`,
+		`alert #4: bad "Repeated Attempts" value "0", counted as 1`,
+		`alert #3: missing "Event DateTime" value`,
+	} {
+		if !strings.Contains(strings.Join(msgs, "\n"), want) {
+			t.Errorf("diagnostics lack %q; have:\n%s", want, strings.Join(msgs, "\n"))
+		}
+	}
+	if st.Skipped != 4 || st.Reasons["missing value"] != 3 || st.Reasons["bad time"] != 1 || st.Reasons["bad repeated attempts"] != 2 {
+		t.Errorf("skipped %d, reasons %v", st.Skipped, st.Reasons)
+	}
+	if ev := evs[3]; ev.AlertID != 2 || ev.ErrorCode != "AccessDenied" || ev.ErrorMessage != "" {
+		t.Errorf("alert #2: error %q %q", ev.ErrorCode, ev.ErrorMessage)
+	}
+	if ev := evs[2]; !ev.Time.Equal(time.Date(2022, 2, 5, 14, 0, 0, 0, time.UTC)) {
+		t.Errorf("alert #4: time %v, want 14:00 UTC", ev.Time)
+	}
+}
+
+// biAlertText is one well-formed alert of the dump, with ua as both user
+// agents.
+func biAlertText(n int, ip, ua string) string {
+	return fmt.Sprintf("Alert #%d – 2022-01-31T18:21:55Z\nEvent ID: 7e75ac66-2d6f-4a2c-8921-%012d\nEvent DateTime\n2022-01-31T14:38:27Z\n"+
+		"Alarm DateTime\n2022-01-31T14:39:09.605190+00:00\nSource IP\n%s\nRequest User Agent\n%s\nRepeated Attempts\n1\n"+
+		"AWS Request Details\nEvent Type\nAwsApiCall\nEvent Name\nListObjects\nRequest ID\nREQ%04dXXXXXXXXX\nRequest User Agent\n%s\n"+
+		"User ID\n{'type': 'AWSAccount', 'principalId': '', 'accountId': 'ANONYMOUS_PRINCIPAL'}\n"+
+		"Request Parameters\n{'list-type': '2', 'bucketName': 'microsoft-devtest', 'Host': 'microsoft-devtest.s3.amazonaws.com', 'encoding-type': 'url'}\n",
+		n, n, ip, ua, n, ua)
+}
+
+func readBIString(t testing.TB, name, s string, format Format) ([]Event, *Stats, error) {
+	t.Helper()
+	r, err := NewReader(strings.NewReader(s), name, format)
+	if err != nil {
+		return nil, nil, err
+	}
+	var evs []Event
+	for r.Scan() {
+		evs = append(evs, *r.Event())
+	}
+	return evs, r.Stats(), nil
+}
+
+func TestBreachInsiderLongLines(t *testing.T) {
+	bigUA := "Mozilla/5.0 " + strings.Repeat("A<script>", 1<<20/9)
+	huge := strings.Repeat("x", 20<<20)
+	in := "Alerts\n" + biAlertText(3, "192.0.2.3", bigUA) + huge + "\n" + biAlertText(2, "192.0.2.2", "curl/8") + biAlertText(1, "192.0.2.1", "curl/8")
+	evs, st, err := readBIString(t, "long.txt", in, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 || evs[0].UserAgent != bigUA || evs[0].AlertUserAgent != bigUA || evs[1].AlertID != 2 {
+		t.Fatalf("%d events (first UA %d bytes)", len(evs), len(evs[0].UserAgent))
+	}
+	if st.Skipped != 1 || len(st.Errors) != 1 || st.Errors[0].Reason != "line too long" || st.Errors[0].Line != 27 {
+		t.Errorf("skipped %d: %v", st.Skipped, st.Errors)
+	}
+}
+
+func gzipDump(t testing.TB, b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestBreachInsiderTruncatedGzip(t *testing.T) {
+	var in strings.Builder
+	for n := 400; n > 0; n-- {
+		in.WriteString(biAlertText(n, fmt.Sprintf("192.0.2.%d", n%250+1), fmt.Sprintf("agent/%d", n)))
+	}
+	z := gzipDump(t, []byte(in.String()))
+	evs, st, err := readBIString(t, "dump.txt.gz", string(z[:len(z)/2]), FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) == 0 || len(evs) >= 400 {
+		t.Fatalf("%d events before truncation", len(evs))
+	}
+	if !errors.Is(st.Err, io.ErrUnexpectedEOF) || !strings.Contains(st.Err.Error(), "truncated input?") {
+		t.Errorf("Err = %v, want unexpected EOF", st.Err)
+	}
+	for i, ev := range evs {
+		if ev.AlertID != 400-i || ev.RequestID != fmt.Sprintf("REQ%04dXXXXXXXXX", ev.AlertID) {
+			t.Fatalf("event %d is alert #%d with request %q", i, ev.AlertID, ev.RequestID)
+		}
+	}
+	if st.Reasons["truncated"] != 1 {
+		t.Errorf("reasons %v, want the cut alert counted as truncated", st.Reasons)
+	}
+}
+
+func TestBreachInsiderBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		format  Format
+		wantErr error // from NewReader
+		events  int
+	}{
+		{name: "empty", in: "", format: FormatAuto, wantErr: ErrUnknownFormat},
+		{name: "blank", in: " \r\n\n\u00a0", format: FormatAuto, wantErr: ErrUnknownFormat},
+		{name: "binary", in: "\x00\x01\x02\xff\xfe\x89PNG", format: FormatAuto, wantErr: ErrUnknownFormat},
+		{name: "forced empty", in: "", format: FormatBreachInsider},
+		{name: "forced binary", in: "\x00\x01\x02\xff\xfe\x89PNG\nAlert\n#\n", format: FormatBreachInsider},
+		{name: "forced other text", in: "Event DateTime\n2022-01-31T14:38:27Z\nSource IP\n1.2.3.4\n", format: FormatBreachInsider},
+		{name: "header only", in: "Alert #1 - x\n", format: FormatBreachInsider},
+		{name: "no newline at end", in: strings.TrimSuffix(biAlertText(1, "1.2.3.4", "ua"), "\n"), format: FormatAuto, events: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, st, err := readBIString(t, "in.txt", tt.in, tt.format)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("NewReader error %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if len(evs) != tt.events || st.Err != nil {
+				t.Errorf("%d events, err %v; want %d events", len(evs), st.Err, tt.events)
+			}
+		})
+	}
+}
+
+func TestSniffBreachInsider(t *testing.T) {
+	tests := []struct {
+		name string
+		head string
+		want bool
+	}{
+		{"en dash header", "Dashboard\nAlert #264 – 2022-01-31T18:21:55Z\nEvent ID: x\n", true},
+		{"hyphen header with CRLF and NBSP", "Alerts\r\n\u00a0Alert #7 - 2022-01-31T18:21:55Z\r\n", true},
+		{"labels only", "Event DateTime\n2022\nAWS Request Details\n", true},
+		{"csv export", "Event Type,Event Name,Request ID,User ID,Request Parameters,Alert,Event ID,Event DateTime,Alarm DateTime,Source IP\n", false},
+		{"cloudtrail", `{"Records":[{"eventTime":"2022-01-31T14:38:27Z"}]}`, false},
+		{"s3 access log", `79a5 awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /awsexamplebucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" -`, false},
+		{"alert without number", "Alert # - x\n", false},
+		{"prose", "An alert #5 was raised\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sniffBreachInsider([]byte(tt.head)); got != tt.want {
+				t.Errorf("sniffBreachInsider(%q) = %v, want %v", tt.head, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTimeUTC(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"2022-01-31T14:38:27Z", time.Date(2022, 1, 31, 14, 38, 27, 0, time.UTC), true},
+		{"2022-01-31T14:39:09.605190+00:00", time.Date(2022, 1, 31, 14, 39, 9, 605190000, time.UTC), true},
+		{"2022-01-31T14:39:09.1234567891+01:30", time.Date(2022, 1, 31, 13, 9, 9, 123456789, time.UTC), true},
+		{"2022-01-31 14:38:27-05:00", time.Date(2022, 1, 31, 19, 38, 27, 0, time.UTC), true},
+		{"2024-02-29T00:00:00Z", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), true},
+		{"2023-02-29T00:00:00Z", time.Time{}, false},
+		{"2022-13-01T00:00:00Z", time.Time{}, false},
+		{"2022-01-31T24:00:00Z", time.Time{}, false},
+		{"2022-01-31T14:38:27", time.Time{}, false},
+		{"2022-01-31T14:38:27.Z", time.Time{}, false},
+		{"2022-01-31T14:38:27+0000", time.Time{}, false},
+		{"yesterday", time.Time{}, false},
+		{"", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, ok := parseTimeUTC([]byte(tt.in))
+			if ok != tt.ok || !got.Equal(tt.want) || (ok && got.Location() != time.UTC) {
+				t.Errorf("parseTimeUTC(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+			}
+			if want, err := time.Parse(time.RFC3339Nano, tt.in); err == nil && (!ok || !want.Equal(got)) {
+				t.Errorf("time.Parse accepts %q as %v", tt.in, want)
+			}
+		})
+	}
+}
+
+// breachFuzzSeeds returns the files of a testdata directory plus garbage.
+func breachFuzzSeeds(f *testing.F, dir, ext string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		f.Add(b[:len(b)/3]) // truncated
+	}
+	f.Add([]byte{})
+	f.Add([]byte("\x00\x01\xff\xfe"))
+	f.Add(gzipDump(f, []byte(biAlertText(1, "1.2.3.4", "ua")))[:40])
+}
+
+// checkBreachFuzz runs one input through the decoder of format and checks
+// what any input must give: no panic, and events that can be placed.
+func checkBreachFuzz(t *testing.T, in []byte, format Format) {
+	r, err := NewReader(bytes.NewReader(in), "fuzz", format)
+	if err != nil {
+		return
+	}
+	for r.Scan() {
+		ev := r.Event()
+		switch {
+		case ev.Pos.Line <= 0:
+			t.Fatalf("event without line: %+v", ev)
+		case ev.Time.IsZero():
+			t.Fatalf("event without time: %+v", ev)
+		case !ev.Source.IsValid() && ev.SourceText == "":
+			t.Fatalf("event without source: %+v", ev)
+		case ev.Weight < 1:
+			t.Fatalf("event with weight %d", ev.Weight)
+		case !utf8.ValidString(ev.UserAgent) || !utf8.ValidString(ev.Params) || !utf8.ValidString(ev.Key):
+			t.Fatalf("event with invalid UTF-8: %+v", ev)
+		}
+	}
+	for _, e := range r.Stats().Errors {
+		if e.Line < 0 || e.Reason == "" {
+			t.Fatalf("bad diagnostic %+v", e)
+		}
+	}
+}
+
+func FuzzBreachInsider(f *testing.F) {
+	breachFuzzSeeds(f, "breachinsider", ".txt")
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkBreachFuzz(t, in, FormatBreachInsider)
+	})
+}
+
+// benchDump generates a dump of n alerts laid out like the real page.
+func benchDump(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("BreachInsider\nDashboard\n\n")
+	uas := []string{
+		"Boto3/1.17.40 Python/3.6.12 Linux/3.10.0-1160.6.1.el7.x86_64 Botocore/1.20.112",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/98.0.4758.102 Safari/537.36",
+		"Go-http-client/1.1", "aws-cli/2.4.6 Python/3.8.8 Linux/5.10.0 exe/x86_64.debian.11 prompt/off command/s3.ls",
+	}
+	for i := n; i > 0; i-- {
+		b.WriteString(biAlertText(i, fmt.Sprintf("%d.%d.%d.%d", 20+i%200, i%7, i%251, i%13), uas[i%len(uas)]))
+		if i%5 == 0 {
+			b.WriteString("Error Code\nAccessDenied\nError Message\nAccess Denied\n")
+		}
+	}
+	b.WriteString("\nShowing 1 to 50\n")
+	return b.Bytes()
+}
+
+func BenchmarkBreachInsider(b *testing.B) {
+	in := benchDump(10000)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	events := 0
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(in), "bench.txt", FormatBreachInsider)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for r.Scan() {
+			events++
+		}
+		if st := r.Stats(); st.Skipped != 0 || st.Err != nil {
+			b.Fatalf("skipped %d, err %v", st.Skipped, st.Err)
+		}
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}

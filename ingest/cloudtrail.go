@@ -1,0 +1,923 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// maxRecord bounds one record (a CloudTrail event, an S3 access log line).
+// AWS caps a CloudTrail event at 256 KB; anything much larger is hostile or
+// broken, and is skipped without being held in memory.
+const maxRecord = 4 << 20
+
+// chunkSize is how much a window reads at a time.
+const chunkSize = 256 << 10
+
+// window is a growable read buffer over a stream, shared by the CloudTrail
+// and S3 access log decoders. buf[start:end] is the data still needed (the
+// record being scanned starts at start); pos is the scan position. Filling
+// compacts the buffer, so indexes into it are only valid until the next
+// fill: scanners keep positions in the window's fields, not in locals, across
+// a fill.
+type window struct {
+	r     io.Reader
+	buf   []byte
+	start int
+	pos   int
+	end   int
+	// line is the 1-based line number of buf[pos] as far as counted: see
+	// countTo.
+	line    int
+	counted int // buf index up to which newlines were counted into line
+	rerr    error
+	eof     bool
+	// overflow is set when the record at start grew beyond maxRecord and
+	// its beginning was dropped; the scan goes on to find its end.
+	overflow bool
+}
+
+func newWindow(r io.Reader) *window {
+	return &window{r: r, buf: make([]byte, chunkSize), line: 1}
+}
+
+// fill reads more data after end, keeping buf[start:]. It returns false
+// when nothing more can be read (end of input or read error, in rerr).
+func (w *window) fill() bool {
+	if w.eof {
+		return false
+	}
+	if w.start > 0 && (w.end == len(w.buf) || w.start >= len(w.buf)/2) {
+		w.countTo(w.start)
+		n := copy(w.buf, w.buf[w.start:w.end])
+		w.pos -= w.start
+		w.counted -= w.start
+		w.start = 0
+		w.end = n
+	}
+	if w.end == len(w.buf) {
+		if w.end-w.start >= maxRecord {
+			// The record is too long to keep: drop what was scanned
+			// of it, remembering that it overflowed.
+			w.countTo(w.pos)
+			w.overflow = true
+			n := copy(w.buf, w.buf[w.pos:w.end])
+			w.counted -= w.pos
+			w.start, w.pos, w.end = 0, 0, n
+		} else {
+			nb := make([]byte, 2*len(w.buf))
+			copy(nb, w.buf[:w.end])
+			w.buf = nb
+		}
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := w.r.Read(w.buf[w.end:])
+		w.end += n
+		if err != nil {
+			w.eof = true
+			if err != io.EOF {
+				w.rerr = err
+			}
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	w.eof, w.rerr = true, io.ErrNoProgress
+	return false
+}
+
+// countTo advances line over the newlines before buf[i].
+func (w *window) countTo(i int) {
+	if i > w.counted {
+		w.line += bytes.Count(w.buf[w.counted:i], nl)
+		w.counted = i
+	}
+}
+
+var nl = []byte{'\n'}
+
+// readErr describes the read error that ended the input, if any, with the
+// line where it happened.
+func (w *window) readErr(file string) error {
+	if w.rerr == nil {
+		return nil
+	}
+	if errors.Is(w.rerr, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s:%d: %w (truncated input?)", file, w.line, w.rerr)
+	}
+	return fmt.Errorf("%s:%d: read: %w", file, w.line, w.rerr)
+}
+
+// nextLine returns the next line without its end of line, and its number.
+// A line longer than maxRecord is returned as nil with long set, after
+// being read through. ok is false at the end of the input.
+func (w *window) nextLine() (line []byte, n int, long, ok bool) {
+	w.start = w.pos
+	w.overflow = false
+	w.countTo(w.pos)
+	n = w.line
+	for {
+		if i := bytes.IndexByte(w.buf[w.pos:w.end], '\n'); i >= 0 {
+			line = w.buf[w.start : w.pos+i]
+			w.pos += i + 1
+			break
+		}
+		w.pos = w.end
+		if !w.fill() {
+			if w.start == w.end && !w.overflow {
+				return nil, n, false, false
+			}
+			line = w.buf[w.start:w.end]
+			break
+		}
+	}
+	// The line's own newline is counted here so that counting does not
+	// rescan long lines.
+	w.line++
+	w.counted = w.pos
+	if w.overflow {
+		w.overflow = false
+		return nil, n, true, true
+	}
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line, n, false, true
+}
+
+// cloudTrailDecoder reads CloudTrail events from a stream holding any
+// mixture of:
+//
+//   - {"Records":[...]} objects, as AWS delivers them (one line, up to about
+//     100 MB): the array is split into elements here, each parsed alone;
+//   - a top-level array of events;
+//   - one event per line (Athena, CloudTrail Lake, Logstash exports),
+//     recognised when the first event object ends on the line it starts.
+//
+// Only S3 events are returned; others are counted as filtered.
+type cloudTrailDecoder struct {
+	w          *window
+	st         *Stats
+	p          fastjson.Parser
+	in         intern
+	e          error
+	ev         *Event // event being filled by visit
+	rec        ctRecord
+	visitTop   func(key []byte, v *fastjson.Value)
+	visitIdent func(key []byte, v *fastjson.Value)
+	visitParam func(key []byte, v *fastjson.Value)
+	scratch    []byte
+
+	// Where the scan is: between top-level values, inside an array of
+	// events (Records, or a top-level array), or in the rest of a Records
+	// object after its array.
+	state    int
+	lineMode bool
+}
+
+// ctRecord holds the fields of the event being parsed, pointing into the
+// parser's buffer.
+type ctRecord struct {
+	source, name, typ, time, ua, ip, errCode, errMsg, id, reqID []byte
+	params, ident                                               *fastjson.Value
+	digest                                                      bool
+}
+
+const (
+	ctTop = iota
+	ctArray
+	ctTopArray
+	ctAfterRecords
+)
+
+func newCloudTrailDecoder(r io.Reader, st *Stats) decoder {
+	d := &cloudTrailDecoder{w: newWindow(r), st: st}
+	d.in.init()
+	d.visitTop = d.top
+	d.visitIdent = d.ident
+	d.visitParam = d.param
+	return d
+}
+
+func (d *cloudTrailDecoder) err() error { return d.e }
+
+// sniffCloudTrail recognises JSON that names CloudTrail fields. It also
+// claims CloudTrail digest files, which sit beside the logs in a synced
+// CloudTrail-Digest/ tree: the decoder counts them as filtered ("cloudtrail
+// digest") rather than every one failing as an unknown format.
+func sniffCloudTrail(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if len(head) == 0 || (head[0] != '{' && head[0] != '[') {
+		return false
+	}
+	return bytes.Contains(head, []byte(`"Records"`)) || bytes.Contains(head, []byte(`"eventSource"`)) ||
+		bytes.Contains(head, []byte(`"eventName"`)) ||
+		bytes.Contains(head, []byte(`"digestStartTime"`)) && bytes.Contains(head, []byte(`"awsAccountId"`))
+}
+
+func (d *cloudTrailDecoder) next(ev *Event) bool {
+	for d.e == nil {
+		var (
+			rec  []byte
+			line int
+			ok   bool
+		)
+		if d.lineMode {
+			rec, line, ok = d.nextLineRecord()
+		} else {
+			rec, line, ok = d.nextRecord()
+		}
+		if !ok {
+			if d.e == nil {
+				d.e = d.w.readErr(d.st.File)
+			}
+			return false
+		}
+		if rec == nil {
+			continue
+		}
+		if d.event(rec, line, ev) {
+			return true
+		}
+		*ev = Event{}
+	}
+	return false
+}
+
+// nextLineRecord returns the next non-blank line. A line holding a Records
+// object (files concatenated with cat) switches back to structural
+// scanning, which streams its array.
+func (d *cloudTrailDecoder) nextLineRecord() (rec []byte, line int, ok bool) {
+	for {
+		l, n, long, ok := d.w.nextLine()
+		if !ok {
+			return nil, 0, false
+		}
+		if long {
+			d.st.Skip(n, "record too long", fmt.Sprintf("record longer than %d MB skipped", maxRecord>>20))
+			continue
+		}
+		l = bytes.TrimSpace(l)
+		if len(l) == 0 {
+			continue
+		}
+		if bytes.HasPrefix(l, []byte(`{"Records"`)) {
+			d.lineMode = false
+			d.w.pos = d.w.start
+			d.w.line, d.w.counted = n, d.w.start
+			return nil, 0, true
+		}
+		return l, n, true
+	}
+}
+
+// Structural scanning. The scanner checks brackets and strings only, enough
+// to find where a value ends; each record is then validated and parsed by
+// fastjson.
+
+// ws is the JSON whitespace, plus the byte order mark's bytes at the start.
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+// skipSpace moves pos past whitespace; false at the end of the input.
+func (w *window) skipSpace() bool {
+	for {
+		for w.pos < w.end {
+			if !isSpace(w.buf[w.pos]) {
+				return true
+			}
+			w.pos++
+		}
+		if !w.fill() {
+			return false
+		}
+	}
+}
+
+// peek returns the byte at pos, reading more if needed.
+func (w *window) peek() (byte, bool) {
+	if w.pos >= w.end && !w.fill() {
+		return 0, false
+	}
+	return w.buf[w.pos], true
+}
+
+var errScanEOF = errors.New("unexpected end of input")
+
+// skipString moves pos past the string starting at pos (at its quote).
+func (w *window) skipString() error {
+	w.pos++
+	for {
+		i := bytes.IndexByte(w.buf[w.pos:w.end], '"')
+		if i < 0 {
+			w.pos = w.end
+			if !w.fill() {
+				return errScanEOF
+			}
+			continue
+		}
+		q := w.pos + i
+		// A quote preceded by an odd number of backslashes is escaped.
+		b := q - 1
+		for b >= w.start && w.buf[b] == '\\' {
+			b--
+		}
+		w.pos = q + 1
+		if (q-1-b)%2 == 0 {
+			return nil
+		}
+	}
+}
+
+// structural marks the bytes skipValue stops at inside arrays and objects.
+var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
+
+// skipValue moves pos past the JSON value starting at pos.
+func (w *window) skipValue() error {
+	c := w.buf[w.pos]
+	switch c {
+	case '"':
+		return w.skipString()
+	case '{', '[':
+	default:
+		// A scalar ends at a delimiter.
+		for {
+			for w.pos < w.end {
+				switch w.buf[w.pos] {
+				case ',', '}', ']', ' ', '\n', '\r', '\t':
+					return nil
+				}
+				w.pos++
+			}
+			if !w.fill() {
+				return nil
+			}
+		}
+	}
+	depth := 0
+	for {
+		for w.pos < w.end {
+			b := w.buf[w.pos:w.end:w.end]
+			i := 0
+			for i < len(b) && !structural[b[i]] {
+				i++
+			}
+			w.pos += i
+			if i == len(b) {
+				break
+			}
+			switch b[i] {
+			case '"':
+				if err := w.skipString(); err != nil {
+					return err
+				}
+				continue
+			case '{', '[':
+				depth++
+			default:
+				depth--
+			}
+			w.pos++
+			if depth == 0 {
+				return nil
+			}
+		}
+		if !w.fill() {
+			return errScanEOF
+		}
+	}
+}
+
+// syntaxErr is a structural error at pos.
+func (w *window) syntaxErr(want string) error {
+	c, ok := w.peek()
+	if !ok {
+		return fmt.Errorf("%w, want %s", errScanEOF, want)
+	}
+	return fmt.Errorf("invalid character %q, want %s", c, want)
+}
+
+// nextRecord returns the next record found by structural scanning, or nil
+// with ok set when the scan moved on without a record.
+func (d *cloudTrailDecoder) nextRecord() (rec []byte, line int, ok bool) {
+	w := d.w
+	switch d.state {
+	case ctArray, ctTopArray:
+		if !w.skipSpace() {
+			d.e = d.truncated("in an array of events")
+			return nil, 0, false
+		}
+		c := w.buf[w.pos]
+		if c == ']' {
+			w.pos++
+			if d.state == ctArray {
+				d.state = ctAfterRecords
+			} else {
+				d.state = ctTop
+			}
+			return nil, 0, true
+		}
+		if c == ',' {
+			w.pos++
+			if !w.skipSpace() {
+				d.e = d.truncated("in an array of events")
+				return nil, 0, false
+			}
+		}
+		w.start = w.pos
+		w.overflow = false
+		w.countTo(w.pos)
+		line = w.line
+		if err := w.skipValue(); err != nil || w.pos == w.start {
+			// An array element whose end cannot be found leaves no
+			// place to start again.
+			if err == nil {
+				err = w.syntaxErr("a value")
+			}
+			d.e = d.resyncErr(line, err)
+			return nil, 0, false
+		}
+		if w.overflow {
+			d.st.Skip(line, "record too long", fmt.Sprintf("record longer than %d MB skipped", maxRecord>>20))
+			return nil, 0, true
+		}
+		return w.buf[w.start:w.pos], line, true
+	case ctAfterRecords:
+		// The rest of the Records object: other keys, then '}'.
+		for {
+			if !w.skipSpace() {
+				d.e = d.truncated("after the Records array")
+				return nil, 0, false
+			}
+			switch w.buf[w.pos] {
+			case '}':
+				w.pos++
+				d.state = ctTop
+				return nil, 0, true
+			case ',':
+				w.pos++
+				if _, err := d.objectKey(); err != nil {
+					d.e = d.resyncErr(w.line, err)
+					return nil, 0, false
+				}
+				if err := w.skipValue(); err != nil {
+					d.e = d.resyncErr(w.line, err)
+					return nil, 0, false
+				}
+			default:
+				w.countTo(w.pos)
+				d.e = d.resyncErr(w.line, w.syntaxErr("',' or '}'"))
+				return nil, 0, false
+			}
+		}
+	}
+	// Between top-level values.
+	if !w.skipSpace() {
+		return nil, 0, false
+	}
+	w.start = w.pos
+	w.overflow = false
+	w.countTo(w.pos)
+	line = w.line
+	switch w.buf[w.pos] {
+	case '[':
+		w.pos++
+		d.state = ctTopArray
+		return nil, 0, true
+	case '{':
+		rec, err := d.topObject()
+		if err == nil && rec == nil {
+			return nil, 0, true // entered a Records array
+		}
+		if err == nil && w.overflow {
+			d.st.Skip(line, "record too long", fmt.Sprintf("record longer than %d MB skipped", maxRecord>>20))
+			return nil, 0, true
+		}
+		if err == nil {
+			// An event object on one line: the input is one event per
+			// line, which is read by lines from here, so that a broken
+			// line costs only itself.
+			if bytes.IndexByte(rec, '\n') < 0 {
+				d.lineMode = true
+			}
+			return rec, line, true
+		}
+		d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
+	default:
+		d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", w.syntaxErr("'{' or '['")))
+	}
+	// Start again on the line after the bad record's first line: one
+	// event per line is the common case of hand-made or exported input.
+	if w.overflow {
+		return nil, 0, true // what the record started with is gone
+	}
+	w.pos = w.start
+	if i := bytes.IndexByte(w.buf[w.pos:w.end], '\n'); i >= 0 {
+		w.pos += i + 1
+	} else {
+		w.pos = w.end
+	}
+	return nil, 0, true
+}
+
+// objectKey reads `"key" :` at pos (after skipping space) and leaves pos
+// at the start of the value. The key is returned raw, valid until a fill.
+func (d *cloudTrailDecoder) objectKey() ([]byte, error) {
+	w := d.w
+	if !w.skipSpace() {
+		return nil, errScanEOF
+	}
+	if w.buf[w.pos] != '"' {
+		return nil, w.syntaxErr("a string key")
+	}
+	ks := w.pos - w.start
+	if err := w.skipString(); err != nil {
+		return nil, err
+	}
+	ke := w.pos - w.start
+	if !w.skipSpace() {
+		return nil, errScanEOF
+	}
+	if w.buf[w.pos] != ':' {
+		return nil, w.syntaxErr("':'")
+	}
+	w.pos++
+	if !w.skipSpace() {
+		return nil, errScanEOF
+	}
+	if w.overflow {
+		return nil, nil
+	}
+	return w.buf[w.start+ks+1 : w.start+ke-1], nil
+}
+
+// topObject scans the top-level object at pos. When it has a Records key
+// whose value is an array, it stops inside that array (state ctArray) and
+// returns nil; otherwise it returns the whole object.
+func (d *cloudTrailDecoder) topObject() ([]byte, error) {
+	w := d.w
+	w.pos++
+	if !w.skipSpace() {
+		return nil, errScanEOF
+	}
+	if w.buf[w.pos] == '}' {
+		w.pos++
+		return w.buf[w.start:w.pos], nil
+	}
+	for {
+		key, err := d.objectKey()
+		if err != nil {
+			return nil, err
+		}
+		if string(key) == "Records" && w.buf[w.pos] == '[' {
+			w.pos++
+			d.state = ctArray
+			return nil, nil
+		}
+		if err := w.skipValue(); err != nil {
+			return nil, err
+		}
+		if !w.skipSpace() {
+			return nil, errScanEOF
+		}
+		switch w.buf[w.pos] {
+		case ',':
+			w.pos++
+		case '}':
+			w.pos++
+			return w.buf[w.start:w.pos], nil
+		default:
+			return nil, w.syntaxErr("',' or '}'")
+		}
+	}
+}
+
+func (d *cloudTrailDecoder) truncated(where string) error {
+	if err := d.w.readErr(d.st.File); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s:%d: unexpected end of input %s (truncated input?)", d.st.File, d.w.line, where)
+}
+
+func (d *cloudTrailDecoder) resyncErr(line int, err error) error {
+	if rerr := d.w.readErr(d.st.File); rerr != nil {
+		return rerr
+	}
+	if errors.Is(err, errScanEOF) {
+		return fmt.Errorf("%s:%d: unexpected end of input in an event (truncated input?)", d.st.File, line)
+	}
+	return fmt.Errorf("%s:%d: invalid JSON in an array of events, rest of input not read: %v", d.st.File, line, err)
+}
+
+// event parses one record into ev, reporting whether it is an S3 event.
+func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
+	v, err := d.p.ParseBytes(rec)
+	if err != nil {
+		d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
+		return false
+	}
+	o, err := v.Object()
+	if err != nil {
+		d.st.Skip(line, "not an object", fmt.Sprintf("record is JSON %s, not an object", v.Type()))
+		return false
+	}
+	r := &d.rec
+	*r = ctRecord{}
+	o.Visit(d.visitTop)
+	if r.source == nil {
+		if r.digest {
+			d.st.Filter("cloudtrail digest")
+			return false
+		}
+		d.st.Skip(line, "not a CloudTrail event", "record has no eventSource: not a CloudTrail event")
+		return false
+	}
+	if string(r.source) != "s3.amazonaws.com" {
+		d.st.Filter("not an S3 event")
+		return false
+	}
+	t, ok := parseRFC3339(r.time)
+	if !ok {
+		if r.time == nil {
+			d.st.Skip(line, "bad time", "S3 event has no eventTime")
+		} else {
+			d.st.Skip(line, "bad time", fmt.Sprintf("bad eventTime %q", clip(r.time)))
+		}
+		return false
+	}
+	d.ev = ev // for the visit functions
+	ev.Time = t
+	ev.Pos.Line = line
+	ev.Weight = 1
+	ev.Op = d.in.op(r.name)
+	ev.EventType = d.in.str(r.typ)
+	if a, ok := parseAddr(r.ip); ok {
+		ev.Source = a
+	} else {
+		ev.SourceText = d.in.str(r.ip)
+	}
+	ua := r.ua
+	// CloudTrail wraps some user agents in brackets: "[aws-cli/2.0 ...]".
+	if len(ua) >= 2 && ua[0] == '[' && ua[len(ua)-1] == ']' {
+		ua = ua[1 : len(ua)-1]
+	}
+	ev.UserAgent = d.in.str(ua)
+	ev.ErrorCode = d.in.str(r.errCode)
+	ev.ErrorMessage = d.in.str(r.errMsg)
+	if r.ident != nil {
+		r.ident.GetObject().Visit(d.visitIdent)
+	}
+	if r.params != nil && r.params.Type() == fastjson.TypeObject {
+		// Marshal before reading the fields: reading unescapes strings in
+		// place, and the raw text is what the log said.
+		d.scratch = r.params.MarshalTo(d.scratch[:0])
+		ev.Params = d.in.str(d.scratch)
+		r.params.GetObject().Visit(d.visitParam)
+	}
+	// One allocation for the two per-event identifiers.
+	d.scratch = append(append(d.scratch[:0], r.id...), r.reqID...)
+	s := string(d.scratch)
+	ev.EventID, ev.RequestID = s[:len(r.id)], s[len(r.id):]
+	return true
+}
+
+// top handles one key of an event object.
+func (d *cloudTrailDecoder) top(key []byte, v *fastjson.Value) {
+	r := &d.rec
+	switch string(key) {
+	case "eventSource":
+		r.source = strBytes(v)
+	case "eventName":
+		r.name = strBytes(v)
+	case "eventType":
+		r.typ = strBytes(v)
+	case "eventTime", "@timestamp":
+		if r.time == nil || string(key) == "eventTime" {
+			r.time = strBytes(v)
+		}
+	case "userAgent":
+		r.ua = strBytes(v)
+	case "sourceIPAddress":
+		r.ip = strBytes(v)
+	case "errorCode":
+		r.errCode = strBytes(v)
+	case "errorMessage":
+		r.errMsg = strBytes(v)
+	case "eventID":
+		r.id = strBytes(v)
+	case "requestID":
+		r.reqID = strBytes(v)
+	case "requestParameters":
+		r.params = v
+	case "userIdentity":
+		r.ident = v
+	case "digestStartTime", "digestEndTime":
+		r.digest = true
+	}
+}
+
+func (d *cloudTrailDecoder) ident(key []byte, v *fastjson.Value) {
+	id := &d.ev.Identity
+	switch string(key) {
+	case "type":
+		id.Type = d.in.str(strBytes(v))
+	case "principalId":
+		id.PrincipalID = d.in.str(strBytes(v))
+	case "accountId":
+		id.AccountID = d.in.str(strBytes(v))
+	case "arn":
+		id.ARN = d.in.str(strBytes(v))
+	case "userName":
+		id.UserName = d.in.str(strBytes(v))
+	}
+}
+
+func (d *cloudTrailDecoder) param(key []byte, v *fastjson.Value) {
+	switch string(key) {
+	case "bucketName":
+		d.ev.Bucket = d.in.str(strBytes(v))
+	case "key":
+		d.ev.Key = d.in.str(strBytes(v))
+	case "prefix":
+		d.ev.Prefix = d.in.str(strBytes(v))
+	case "Host":
+		d.ev.Host = d.in.str(strBytes(v))
+	}
+}
+
+// strBytes returns a string value's bytes, or nil for other types.
+func strBytes(v *fastjson.Value) []byte {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return nil
+	}
+	b, _ := v.StringBytes()
+	if b == nil {
+		b = []byte{}
+	}
+	return b
+}
+
+// parseAddr parses an IP address, IPv4 without allocating.
+func parseAddr(b []byte) (netip.Addr, bool) {
+	var ip [4]byte
+	field, dots, digits := 0, 0, 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits > 0 && field == 0 {
+				goto slow // leading zero: let netip decide
+			}
+			field = field*10 + int(c-'0')
+			if digits++; field > 255 {
+				goto slow // IPv6 starting with digits
+			}
+		case c == '.' && digits > 0 && dots < 3:
+			ip[dots] = byte(field)
+			dots++
+			field, digits = 0, 0
+		default:
+			goto slow
+		}
+	}
+	if dots == 3 && digits > 0 {
+		ip[3] = byte(field)
+		return netip.AddrFrom4(ip), true
+	}
+slow:
+	a, err := netip.ParseAddr(string(b))
+	return a, err == nil
+}
+
+// clip shortens attacker-controlled text quoted in a message.
+func clip(b []byte) []byte {
+	if len(b) > 64 {
+		return append(b[:64:64], "..."...)
+	}
+	return b
+}
+
+// parseRFC3339 parses the times CloudTrail writes (2020-09-14T01:00:33Z,
+// with or without a fraction) without allocating, falling back to the
+// time package for other offsets.
+func parseRFC3339(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	n := func(i, j int) int {
+		v := 0
+		for _, c := range b[i:j] {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, mon, day, hh, mm, ss := n(0, 4), n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19)
+	i, nsec := 19, 0
+	if b[i] == '.' {
+		i++
+		j, scale := i, 100000000
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			if scale > 0 {
+				nsec += int(b[j]-'0') * scale
+				scale /= 10
+			}
+			j++
+		}
+		if j == i {
+			return time.Time{}, false
+		}
+		i = j
+	}
+	if year < 0 || mon < 1 || mon > 12 || day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 {
+		return time.Time{}, false
+	}
+	if i == len(b)-1 && (b[i] == 'Z' || b[i] == 'z') {
+		t := time.Date(year, time.Month(mon), day, hh, mm, ss, nsec, time.UTC)
+		if t.Day() != day {
+			return time.Time{}, false // 31 February
+		}
+		return t, true
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// intern returns shared strings for values that repeat from event to event
+// (user agents, buckets, operations, principals), so that a million events
+// do not mean a million copies. It is bounded: when full it starts afresh.
+type intern struct {
+	m map[string]string
+}
+
+const (
+	internMax    = 8192
+	internMaxLen = 512
+)
+
+func (in *intern) init() { in.m = make(map[string]string, 256) }
+
+func (in *intern) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > internMaxLen {
+		return string(b)
+	}
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	if len(in.m) >= internMax {
+		clear(in.m)
+	}
+	s := string(b)
+	in.m[s] = s
+	return s
+}
+
+// op maps an API name to its Operation, keeping unknown names as they are.
+func (in *intern) op(b []byte) Operation {
+	switch string(b) {
+	case "ListBuckets":
+		return OpListBuckets
+	case "ListObjects":
+		return OpListObjects
+	case "ListObjectsV2":
+		return OpListObjectsV2
+	case "HeadBucket":
+		return OpHeadBucket
+	case "HeadObject":
+		return OpHeadObject
+	case "GetObject":
+		return OpGetObject
+	case "PutObject":
+		return OpPutObject
+	case "DeleteObject":
+		return OpDeleteObject
+	case "CopyObject":
+		return OpCopyObject
+	case "GetBucketAcl":
+		return OpGetBucketACL
+	case "GetBucketPolicy":
+		return OpGetBucketPolicy
+	case "GetObjectAcl":
+		return OpGetObjectACL
+	case "PutBucketAcl":
+		return OpPutBucketACL
+	case "PutObjectAcl":
+		return OpPutObjectACL
+	case "":
+		return OpUnknown
+	}
+	return Operation(in.str(b))
+}

@@ -1,0 +1,288 @@
+package report
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+var screenshots = flag.String("screenshots", "", "directory to write browser-test screenshots (report-NAME-WIDTH[-dark].png) to")
+
+// chromiumPath finds Debian's chromium (scripts/install-chromium.sh).
+func chromiumPath() string {
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// pageWatch records what a page did that a report must never do.
+type pageWatch struct {
+	mu       sync.Mutex
+	requests []string
+	problems []string
+}
+
+func (w *pageWatch) add(list *[]string, s string) {
+	w.mu.Lock()
+	*list = append(*list, s)
+	w.mu.Unlock()
+}
+
+func (w *pageWatch) listen(ev any) {
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		w.add(&w.requests, ev.Request.URL)
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var args []string
+			for _, a := range ev.Args {
+				args = append(args, string(a.Value)+a.Description)
+			}
+			w.add(&w.problems, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		desc := d.Text
+		if d.Exception != nil {
+			desc += " " + d.Exception.Description
+		}
+		w.add(&w.problems, fmt.Sprintf("exception at %d:%d: %.300s", d.LineNumber, d.ColumnNumber, desc))
+	case *cdplog.EventEntryAdded:
+		if ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning {
+			w.add(&w.problems, fmt.Sprintf("log %s/%s: %.300s", ev.Entry.Source, ev.Entry.Level, ev.Entry.Text))
+		}
+	case *cdppage.EventJavascriptDialogOpening:
+		w.add(&w.problems, "dialog opened: "+ev.Message)
+	}
+}
+
+func (w *pageWatch) snapshot() (req, prob []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.requests...), append([]string(nil), w.problems...)
+}
+
+// cspWatch runs before the page's own scripts (DevTools-injected scripts
+// are exempt from the page's CSP) and records every violation.
+const cspWatch = `window.__csp = []; document.addEventListener('securitypolicyviolation', function (e) { window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber); });`
+
+// TestBrowser opens reports in headless Chromium and checks that they
+// render completely with no network, no script from data, no console
+// errors or CSP violations, and no horizontal overflow.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	bin := chromiumPath()
+	if bin == "" {
+		t.Skip("chromium not installed (sh scripts/install-chromium.sh)")
+	}
+	a := realAssets(t)
+	dir := t.TempDir()
+
+	cases := []struct {
+		name string
+		in   Input
+	}{{"small", smallInput()}, {"hostile", hostileInput()}}
+	if in, ok := realCSVInput(t); ok {
+		cases = append(cases, struct {
+			name string
+			in   Input
+		}{"real", in})
+	}
+
+	root, stop := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer stop()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root,
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+	)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser); err != nil {
+		t.Skipf("cannot start chromium: %v", err)
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, "report-"+tc.name+".html")
+			f, err := os.Create(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteHTML(f, Build(tc.in), a); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			if *screenshots != "" {
+				data, _ := os.ReadFile(file)
+				os.WriteFile(filepath.Join(*screenshots, "report-"+tc.name+".html"), data, 0o644)
+			}
+			checkPage(t, browser, tc.name, "file://"+file)
+		})
+	}
+}
+
+func checkPage(t *testing.T, browser context.Context, name, url string) {
+	tab, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	w := &pageWatch{}
+	if err := chromedp.Listen(tab, w.listen); err != nil {
+		t.Fatal(err)
+	}
+	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, runtime.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, cdppage.Enable, cdppage.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch})
+		return err
+	})
+	media := func(scheme string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+			return err
+		})
+	}
+	if err := chromedp.Do(tab, setup, chromedp.EmulateViewport(1280, 900), media("light"), chromedp.Navigate(url), chromedp.Sleep(400*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	eval := func(expr string, v any) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+		defer cancel()
+		var err error
+		switch p := v.(type) {
+		case *bool:
+			*p, err = chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		case *[]string:
+			*p, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](expr))
+		case *int:
+			*p, err = chromedp.Run(ctx, chromedp.Evaluate[int](expr))
+		}
+		if err != nil {
+			t.Errorf("evaluate %.60s: %v", expr, err)
+		}
+	}
+
+	// Every chart container holds an initialised ECharts instance with a canvas.
+	var charts []string
+	eval(`Array.from(document.querySelectorAll('[data-chart]')).map(function (el) { return el.id + ' ' + (!!(window.echarts && echarts.getInstanceByDom(el))) + ' ' + (!!el.querySelector('canvas')); })`, &charts)
+	if len(charts) == 0 {
+		t.Error("no charts in the page")
+	}
+	for _, c := range charts {
+		if !strings.HasSuffix(c, " true true") {
+			t.Errorf("chart not initialised: %s", c)
+		}
+	}
+	// Show the first tooltip of every series: our formatters render the
+	// hostile names as HTML, escaped.
+	var tips int
+	eval(`(function () { var n = 0; document.querySelectorAll('[data-chart]').forEach(function (el) { var c = echarts.getInstanceByDom(el); if (!c) return; (c.getOption().series || []).forEach(function (s, i) { if (s.data && s.data.length) { c.dispatchAction({ type: 'showTip', seriesIndex: i, dataIndex: 0 }); n += el.querySelectorAll('.tt').length > 0 ? 1 : 0; } }); }); return n; })()`, &tips)
+	if tips == 0 {
+		t.Error("no tooltip rendered with our formatter")
+	}
+	// Table tools work.
+	var sortable bool
+	eval(`document.querySelectorAll('th.sortable').length > 0 && document.querySelectorAll('.tools input[type=search]').length > 0`, &sortable)
+	if !sortable {
+		t.Error("report.js did not add table sorting and filtering")
+	}
+
+	var injected []string
+	eval(`[typeof window.__pwned, String(document.querySelectorAll('img, iframe, object, embed, link, base, form').length), document.title]`, &injected)
+	if len(injected) < 2 || injected[0] != "undefined" || injected[1] != "0" {
+		t.Errorf("hostile data ran or injected elements: __pwned=%s, elements=%s", injected[0], injected[1])
+	}
+
+	for _, width := range []int64{1280, 375} {
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 900), chromedp.Sleep(250*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		overflow := []string{"0", "0"}
+		eval(`[String(document.documentElement.scrollWidth), String(window.innerWidth)]`, &overflow)
+		var sw, iw int
+		fmt.Sscan(overflow[0], &sw)
+		fmt.Sscan(overflow[1], &iw)
+		if sw > iw+2 {
+			t.Errorf("page is %dpx wide in a %dpx viewport: the layout broke", sw, iw)
+		}
+		shoot(t, tab, name, width, "")
+	}
+	if *screenshots != "" {
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900), media("dark"), chromedp.Navigate(url), chromedp.Sleep(400*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		shoot(t, tab, name, 1280, "-dark")
+	}
+
+	var csp []string
+	eval(`window.__csp || ['csp watcher missing']`, &csp)
+	for _, v := range csp {
+		t.Errorf("CSP violation: %s", v)
+	}
+	reqs, probs := w.snapshot()
+	for _, r := range reqs {
+		if !strings.HasPrefix(r, "file://") && !strings.HasPrefix(r, "data:") {
+			t.Errorf("network request to %.200s", r)
+		}
+	}
+	for _, p := range probs {
+		t.Errorf("page problem: %s", p)
+	}
+}
+
+func shoot(t *testing.T, tab context.Context, name string, width int64, suffix string) {
+	if *screenshots == "" {
+		return
+	}
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot: %v", err)
+		return
+	}
+	out := filepath.Join(*screenshots, fmt.Sprintf("report-%s-%d%s.png", name, width, suffix))
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,927 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/ingest"
+)
+
+// Input is everything a report is built from.
+type Input struct {
+	Summary *aggregate.Summary
+	// Profiles holds what enrichment found per source IP; an IP without a
+	// profile is shown as unknown.
+	Profiles map[netip.Addr]*enrich.Profile
+	// Statuses says how each online source (WHOIS, threat intelligence) did.
+	Statuses []enrich.Status
+	// Sources are the databases used, for versions and attributions.
+	Sources []enrich.SourceInfo
+	// ThreatIntel names the threat-intelligence providers and feeds that
+	// were enabled for this run; empty means threat intelligence did not
+	// run, and the report says how to enable it.
+	ThreatIntel []string
+	// UAFamily classifies a user agent ("AWS CLI", "Python requests",
+	// "Browser" ...); nil leaves families out.
+	UAFamily func(ua string) string
+	Options  Options
+}
+
+// Options are the caller's settings for a report.
+type Options struct {
+	Title string // default "Honeybucket report"
+	// GeneratedAt is shown as the generation time; main passes time.Now or
+	// SOURCE_DATE_EPOCH. The report never reads the clock itself.
+	GeneratedAt time.Time
+	ToolVersion string
+	// MaxEventRows bounds the event table (default 1000).
+	MaxEventRows int
+	// TopN bounds the top-N tables and charts (default 15).
+	TopN int
+	// NotesMarkdown is the analyst's notes (--notes), rendered with raw
+	// HTML removed unless AllowNotesHTML.
+	NotesMarkdown  []byte
+	AllowNotesHTML bool
+	// ExportHint tells readers where the full event list is, e.g.
+	// "events.csv" or "honeyreport report --export events.csv".
+	ExportHint string
+	// ThreatIntelHint is how to enable threat intelligence, shown when it
+	// did not run (default "--ti PROVIDER or --feed FILE").
+	ThreatIntelHint string
+}
+
+// Report is the display-ready content of a report: strings, numbers,
+// sorted rows and chart options. Templates only loop over it.
+type Report struct {
+	Title       string
+	Period      string // "2022-01-03 – 2022-02-28 (57 days)"
+	GeneratedAt string // RFC 3339, UTC
+	ToolVersion string
+	Empty       bool // no events at all
+
+	Headline []Stat
+	// FindingsMarkdown is the key findings as Markdown (also used by
+	// WriteMarkdown); Findings is the same rendered to HTML.
+	FindingsMarkdown string
+	Findings         template.HTML
+	Notes            template.HTML // "" without notes
+	NotesMarkdown    string
+
+	Charts map[string]*Chart
+
+	Monthly    []MonthRow
+	Operations []CountRow
+	Errors     []CountRow
+	UserAgents []UARow
+	UAFamilies []CountRow
+	UATotal    int // distinct user agents
+	Countries  []CountryRow
+	Locations  int // map bubbles
+	RepeatIPs  []IPRow
+	RepeatTotal int
+	TopIPs     []IPRow
+	IPTotal    int
+	NonIP      []IPRow
+	ASNs       []ASNRow
+	ASNTotal   int
+	Networks   []NetRow
+	NetTotal   int
+	Threat     ThreatSection
+
+	Writes         []EventRow
+	WritesTotal    int64
+	Denied         []EventRow
+	DeniedTotal    int64
+	Principals     []PrincipalRow
+	Authenticated  int64
+
+	Events          []EventRow
+	EventsTotal     int64
+	EventsTruncated bool
+	ExportHint      string
+
+	Inputs   []InputRow
+	Sources  []SourceRow
+	Statuses []StatusRow
+}
+
+// Stat is one headline number.
+type Stat struct {
+	Label string
+	Value string
+	Note  string
+	Tone  string // "", "warn" or "bad": how alarming the number is
+}
+
+// CountRow is one value and how often it was seen.
+type CountRow struct {
+	Label    Text
+	Events   int64
+	Attempts int64
+	Share    float64 // of all events, 0..1
+	Write    bool    // an operation that changes the bucket
+}
+
+// Percent is Share for display.
+func (r CountRow) Percent() string { return pct(r.Share) }
+
+// MonthRow is one month of the monthly totals table.
+type MonthRow struct {
+	Month  string
+	Events int64
+	Share  float64
+}
+
+func (r MonthRow) Percent() string { return pct(r.Share) }
+
+// UARow is one user agent.
+type UARow struct {
+	UA     Text
+	Family string
+	Events int64
+	Share  float64
+}
+
+func (r UARow) Percent() string { return pct(r.Share) }
+
+// CountryRow is one country.
+type CountryRow struct {
+	Code, Name string
+	Events     int64
+	IPs        int
+	Share      float64
+}
+
+func (r CountryRow) Percent() string { return pct(r.Share) }
+
+// IPRow is one source address with its enrichment.
+type IPRow struct {
+	IP        string
+	Class     string
+	Country   string // code
+	CountryName string
+	ASN       string // "AS64500" or ""
+	Org       Text
+	Hosting   bool
+	Events    int64
+	Attempts  int64
+	Writes    int64
+	First     string
+	Last      string
+	TopUA     Text
+	UAs       int
+	Severity  string
+}
+
+// ASNRow is one autonomous system.
+type ASNRow struct {
+	ASN     string
+	Org     Text
+	Hosting bool
+	Events  int64
+	IPs     int
+	Share   float64
+}
+
+func (r ASNRow) Percent() string { return pct(r.Share) }
+
+// NetRow is one /24 (IPv4) or /48 (IPv6) network.
+type NetRow struct {
+	Prefix string
+	Org    Text
+	Events int64
+	IPs    int
+}
+
+// ThreatSection is the threat-intelligence part.
+type ThreatSection struct {
+	Ran        bool
+	Hint       string
+	Providers  []string
+	Flagged    int // IPs with a verdict above none
+	BySeverity []CountRow
+	ByProvider []ProviderRow
+	Findings   []ThreatRow
+}
+
+// ProviderRow counts one provider's verdicts by severity.
+type ProviderRow struct {
+	Provider                   string
+	High, Warning, Information int
+	Clean                      int
+}
+
+// ThreatRow is one provider's verdict on one IP.
+type ThreatRow struct {
+	IP         string
+	Events     int64
+	Provider   string
+	Severity   string
+	Score      string
+	Categories Text
+	// Link is the provider's page for the IP, set only for https URLs we
+	// built; Reference is the text shown either way.
+	Link      string
+	Reference Text
+}
+
+// EventRow is one event for the notable and full event tables.
+type EventRow struct {
+	Time     string
+	Source   Text
+	Country  string
+	Op       string
+	Write    bool
+	Bucket   Text
+	Key      Text
+	UA       Text
+	Identity Text
+	Error    Text
+	Attempts int
+	Pos      Text
+}
+
+// PrincipalRow is one non-anonymous identity.
+type PrincipalRow struct {
+	Account   Text
+	Type      Text
+	ARN       Text
+	Events    int64
+	First     string
+	Last      string
+}
+
+// InputRow is the data-quality line of one input.
+type InputRow struct {
+	Name     Text
+	Format   string
+	Events   int64
+	Skipped  int64
+	Filtered int64
+	Reasons  []ReasonRow
+	Errors   []Text
+	MoreErrors int64
+	Err      Text
+	Bytes    string
+	SHA256   string
+}
+
+// ReasonRow counts one skip reason.
+type ReasonRow struct {
+	Reason Text
+	Count  int64
+}
+
+// SourceRow describes one database used.
+type SourceRow struct {
+	Name, Kind, Version, BuildDate, Licence string
+	Attribution                             Text
+	URL                                     string // shown as text, linked only when https
+	Link                                    string
+}
+
+// StatusRow is how one online source did.
+type StatusRow struct {
+	Source                                 string
+	Queried, FromCache, Succeeded, Failed int
+	Err                                    Text
+	Duration                               string
+}
+
+const (
+	defaultMaxEventRows = 1000
+	defaultTopN         = 15
+	dateFmt             = "2006-01-02"
+	timeFmt             = "2006-01-02 15:04:05"
+)
+
+// Build turns a summary and its enrichment into a Report. It does not read
+// the clock or the environment, so equal inputs give equal reports.
+func Build(in Input) *Report {
+	o := in.Options
+	if o.Title == "" {
+		o.Title = "Honeybucket report"
+	}
+	if o.MaxEventRows <= 0 {
+		o.MaxEventRows = defaultMaxEventRows
+	}
+	if o.TopN <= 0 {
+		o.TopN = defaultTopN
+	}
+	if o.ThreatIntelHint == "" {
+		o.ThreatIntelHint = "--ti PROVIDER (AlienVault OTX, AbuseIPDB, GreyNoise ...) or --feed FILE"
+	}
+	s := in.Summary
+	if s == nil {
+		s = &aggregate.Summary{}
+	}
+	b := &builder{in: in, o: o, s: s, profiles: in.Profiles}
+	if b.profiles == nil {
+		b.profiles = map[netip.Addr]*enrich.Profile{}
+	}
+	return b.build()
+}
+
+type builder struct {
+	in       Input
+	o        Options
+	s        *aggregate.Summary
+	profiles map[netip.Addr]*enrich.Profile
+	r        *Report
+
+	countries []CountryRow
+	asns      []ASNRow
+}
+
+func (b *builder) build() *Report {
+	s, o := b.s, b.o
+	r := &Report{
+		Title:       clean(o.Title, 200),
+		ToolVersion: clean(o.ToolVersion, 100),
+		Empty:       s.Events == 0,
+		EventsTotal: s.Events,
+		ExportHint:  clean(o.ExportHint, 200),
+		Charts:      map[string]*Chart{},
+	}
+	b.r = r
+	if !o.GeneratedAt.IsZero() {
+		r.GeneratedAt = o.GeneratedAt.UTC().Format(time.RFC3339)
+	}
+	if !s.FirstSeen.IsZero() {
+		days := int(s.LastSeen.UTC().Truncate(24*time.Hour).Sub(s.FirstSeen.UTC().Truncate(24*time.Hour)).Hours()/24) + 1
+		r.Period = fmt.Sprintf("%s – %s (%s)", s.FirstSeen.UTC().Format(dateFmt), s.LastSeen.UTC().Format(dateFmt), plural(int64(days), "day"))
+	}
+	b.counts()
+	b.geography()
+	b.ips()
+	b.threat()
+	b.notable()
+	b.events()
+	b.inputs()
+	b.sources()
+	b.headline()
+	r.FindingsMarkdown = b.findings()
+	r.Findings = renderMarkdown([]byte(r.FindingsMarkdown), false)
+	if len(bytesTrim(o.NotesMarkdown)) > 0 {
+		r.NotesMarkdown = string(o.NotesMarkdown)
+		r.Notes = renderMarkdown(o.NotesMarkdown, o.AllowNotesHTML)
+	}
+	b.charts()
+	return r
+}
+
+func bytesTrim(p []byte) string { return strings.TrimSpace(string(p)) }
+
+func (b *builder) share(n int64) float64 {
+	if b.s.Events == 0 {
+		return 0
+	}
+	return float64(n) / float64(b.s.Events)
+}
+
+func (b *builder) counts() {
+	s, r := b.s, b.r
+	for _, m := range s.Monthly {
+		r.Monthly = append(r.Monthly, MonthRow{Month: m.Month, Events: m.Events, Share: b.share(m.Events)})
+	}
+	for _, c := range s.Operations {
+		r.Operations = append(r.Operations, CountRow{Label: newText(c.Key, 60), Events: c.Events, Attempts: c.Attempts, Share: b.share(c.Events), Write: ingest.Operation(c.Key).IsWrite()})
+	}
+	for _, c := range s.Errors {
+		r.Errors = append(r.Errors, CountRow{Label: newText(c.Key, 60), Events: c.Events, Attempts: c.Attempts, Share: b.share(c.Events)})
+	}
+	r.UATotal = len(s.UserAgents)
+	for i, c := range s.UserAgents {
+		if i == b.o.TopN*2 {
+			break
+		}
+		row := UARow{UA: newText(orNone(c.Key), 140), Events: c.Events, Share: b.share(c.Events)}
+		if b.in.UAFamily != nil {
+			row.Family = clean(b.in.UAFamily(c.Key), 60)
+		}
+		r.UserAgents = append(r.UserAgents, row)
+	}
+	if b.in.UAFamily != nil {
+		fam := map[string]*CountRow{}
+		for _, c := range s.UserAgents {
+			f := clean(b.in.UAFamily(c.Key), 60)
+			if f == "" {
+				f = "Other"
+			}
+			if fam[f] == nil {
+				fam[f] = &CountRow{Label: Text{Short: f}}
+			}
+			fam[f].Events += c.Events
+			fam[f].Attempts += c.Attempts
+		}
+		for _, c := range fam {
+			c.Share = b.share(c.Events)
+			r.UAFamilies = append(r.UAFamilies, *c)
+		}
+		sortCountRows(r.UAFamilies)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func sortCountRows(rows []CountRow) {
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Events != rows[j].Events {
+			return rows[i].Events > rows[j].Events
+		}
+		return rows[i].Label.Short < rows[j].Label.Short
+	})
+}
+
+func (b *builder) profile(a netip.Addr) *enrich.Profile {
+	if p := b.profiles[a]; p != nil {
+		return p
+	}
+	return &enrich.Profile{Addr: a}
+}
+
+func (b *builder) geography() {
+	type country struct {
+		row CountryRow
+	}
+	cs := map[string]*CountryRow{}
+	as := map[uint32]*ASNRow{}
+	ns := map[netip.Prefix]*netAgg{}
+	for _, ip := range b.s.IPs {
+		p := b.profile(ip.Addr)
+		code, name := p.Geo.CountryCode, p.Geo.CountryName
+		if code == "" {
+			code, name = "", "Unknown"
+		}
+		c := cs[code]
+		if c == nil {
+			c = &CountryRow{Code: clean(code, 3), Name: clean(orDefault(name, code), 60)}
+			cs[code] = c
+		}
+		c.Events += ip.Events
+		c.IPs++
+		if p.ASN.HasASN() {
+			a := as[p.ASN.Number]
+			if a == nil {
+				a = &ASNRow{ASN: "AS" + strconv.FormatUint(uint64(p.ASN.Number), 10), Org: newText(p.ASN.Org, 60), Hosting: p.ASN.Hosting}
+				as[p.ASN.Number] = a
+			}
+			a.Events += ip.Events
+			a.IPs++
+		}
+		bits := 24
+		if ip.Addr.Is6() && !ip.Addr.Is4In6() {
+			bits = 48
+		}
+		pfx, err := ip.Addr.Unmap().Prefix(bits)
+		if err == nil {
+			n := ns[pfx]
+			if n == nil {
+				n = &netAgg{orgs: map[string]int64{}}
+				ns[pfx] = n
+			}
+			n.events += ip.Events
+			n.ips++
+			if p.ASN.Org != "" {
+				n.orgs[p.ASN.Org] += ip.Events
+			}
+		}
+	}
+	for _, c := range cs {
+		c.Share = b.share(c.Events)
+		b.countries = append(b.countries, *c)
+	}
+	sort.Slice(b.countries, func(i, j int) bool {
+		x, y := b.countries[i], b.countries[j]
+		if x.Events != y.Events {
+			return x.Events > y.Events
+		}
+		return x.Code < y.Code
+	})
+	b.r.Countries = b.countries
+	for _, a := range as {
+		a.Share = b.share(a.Events)
+		b.asns = append(b.asns, *a)
+	}
+	sort.Slice(b.asns, func(i, j int) bool {
+		x, y := b.asns[i], b.asns[j]
+		if x.Events != y.Events {
+			return x.Events > y.Events
+		}
+		return asnNum(x.ASN) < asnNum(y.ASN)
+	})
+	b.r.ASNTotal = len(b.asns)
+	b.r.ASNs = firstN(b.asns, b.o.TopN*2)
+	var nets []NetRow
+	for pfx, n := range ns {
+		if n.ips < 2 && len(ns) > b.o.TopN*2 {
+			// Single-address networks add nothing to "which networks
+			// send many sources" once the table is long.
+			continue
+		}
+		org, _ := topKey(n.orgs)
+		nets = append(nets, NetRow{Prefix: pfx.String(), Org: newText(org, 60), Events: n.events, IPs: n.ips})
+	}
+	sort.Slice(nets, func(i, j int) bool {
+		x, y := nets[i], nets[j]
+		if x.IPs != y.IPs {
+			return x.IPs > y.IPs
+		}
+		if x.Events != y.Events {
+			return x.Events > y.Events
+		}
+		return x.Prefix < y.Prefix
+	})
+	b.r.NetTotal = len(ns)
+	b.r.Networks = firstN(nets, b.o.TopN*2)
+}
+
+type netAgg struct {
+	events int64
+	ips    int
+	orgs   map[string]int64
+}
+
+func asnNum(s string) uint64 {
+	n, _ := strconv.ParseUint(strings.TrimPrefix(s, "AS"), 10, 32)
+	return n
+}
+
+func topKey(m map[string]int64) (string, int64) {
+	best, n := "", int64(-1)
+	for k, c := range m {
+		if c > n || (c == n && k < best) {
+			best, n = k, c
+		}
+	}
+	if n < 0 {
+		return "", 0
+	}
+	return best, n
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func firstN[T any](s []T, n int) []T {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (b *builder) ipRow(ip *aggregate.IPStats) IPRow {
+	ua, _ := ip.TopUserAgent()
+	row := IPRow{
+		IP: clean(ip.Source(), 100), Events: ip.Events, Attempts: ip.Attempts, Writes: ip.Writes,
+		First: fmtTime(ip.FirstSeen), Last: fmtTime(ip.LastSeen), TopUA: newText(orNone(ua), 80), UAs: ip.UserAgents(),
+	}
+	if ip.Addr.IsValid() {
+		p := b.profile(ip.Addr)
+		row.Class = clean(string(p.Class), 20)
+		row.Country = clean(p.Geo.CountryCode, 3)
+		row.CountryName = clean(p.Geo.CountryName, 60)
+		if p.ASN.HasASN() {
+			row.ASN = "AS" + strconv.FormatUint(uint64(p.ASN.Number), 10)
+		}
+		row.Org = newText(p.ASN.Org, 40)
+		row.Hosting = p.ASN.Hosting
+		row.Severity = string(p.Severity())
+	}
+	return row
+}
+
+func (b *builder) ips() {
+	r := b.r
+	r.IPTotal = len(b.s.IPs)
+	for _, ip := range b.s.IPs {
+		if ip.Events > 1 {
+			r.RepeatTotal++
+			if len(r.RepeatIPs) < b.o.MaxEventRows {
+				r.RepeatIPs = append(r.RepeatIPs, b.ipRow(ip))
+			}
+		}
+		if len(r.TopIPs) < b.o.TopN {
+			r.TopIPs = append(r.TopIPs, b.ipRow(ip))
+		}
+	}
+	for _, ip := range firstN(b.s.NonIPSources, b.o.TopN) {
+		r.NonIP = append(r.NonIP, b.ipRow(ip))
+	}
+}
+
+func (b *builder) threat() {
+	t := &b.r.Threat
+	t.Hint = b.o.ThreatIntelHint
+	for _, p := range b.in.ThreatIntel {
+		t.Providers = append(t.Providers, clean(p, 60))
+	}
+	sort.Strings(t.Providers)
+	t.Ran = len(t.Providers) > 0
+	events := map[netip.Addr]int64{}
+	for _, ip := range b.s.IPs {
+		events[ip.Addr] = ip.Events
+	}
+	sev := map[string]int64{}
+	prov := map[string]*ProviderRow{}
+	addrs := make([]netip.Addr, 0, len(b.profiles))
+	for a := range b.profiles {
+		addrs = append(addrs, a)
+	}
+	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
+	for _, a := range addrs {
+		p := b.profiles[a]
+		if len(p.Threat) == 0 {
+			continue
+		}
+		t.Ran = true
+		if s := p.Severity(); s.Rank() > 0 {
+			t.Flagged++
+			sev[string(s)]++
+		}
+		for _, v := range p.Threat {
+			name := clean(v.Provider, 60)
+			pr := prov[name]
+			if pr == nil {
+				pr = &ProviderRow{Provider: name}
+				prov[name] = pr
+			}
+			switch v.Severity {
+			case enrich.SeverityHigh:
+				pr.High++
+			case enrich.SeverityWarning:
+				pr.Warning++
+			case enrich.SeverityInformation:
+				pr.Information++
+			default:
+				pr.Clean++
+			}
+			if v.Severity.Rank() == 0 {
+				continue
+			}
+			row := ThreatRow{
+				IP: a.String(), Events: events[a], Provider: name, Severity: string(v.Severity),
+				Categories: newText(strings.Join(v.Categories, ", "), 120),
+				Reference:  newText(v.Reference, 100),
+			}
+			if v.Score != 0 {
+				row.Score = strconv.FormatFloat(v.Score, 'f', -1, 64)
+			}
+			row.Link = safeLink(v.Reference)
+			t.Findings = append(t.Findings, row)
+		}
+	}
+	for _, s := range []enrich.Severity{enrich.SeverityHigh, enrich.SeverityWarning, enrich.SeverityInformation} {
+		if n := sev[string(s)]; n > 0 {
+			t.BySeverity = append(t.BySeverity, CountRow{Label: Text{Short: string(s)}, Events: n})
+		}
+	}
+	for _, p := range prov {
+		t.ByProvider = append(t.ByProvider, *p)
+	}
+	sort.Slice(t.ByProvider, func(i, j int) bool { return t.ByProvider[i].Provider < t.ByProvider[j].Provider })
+	sort.SliceStable(t.Findings, func(i, j int) bool {
+		x, y := t.Findings[i], t.Findings[j]
+		if rx, ry := enrich.Severity(x.Severity).Rank(), enrich.Severity(y.Severity).Rank(); rx != ry {
+			return rx > ry
+		}
+		if x.Events != y.Events {
+			return x.Events > y.Events
+		}
+		if x.IP != y.IP {
+			return x.IP < y.IP
+		}
+		return x.Provider < y.Provider
+	})
+	t.Findings = firstN(t.Findings, b.o.MaxEventRows)
+}
+
+// safeLink returns u when it is an absolute https URL with a host and no
+// credentials, else "". Only such URLs ever become links: they can open a
+// page when clicked but never load anything by themselves.
+func safeLink(u string) string {
+	if len(u) > 2048 || strings.ContainsAny(u, " \t\r\n\"'<>\\`") {
+		return ""
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "https" || p.Host == "" || p.User != nil || p.Opaque != "" {
+		return ""
+	}
+	return p.String()
+}
+
+func (b *builder) eventRow(ev *ingest.Event) EventRow {
+	row := EventRow{
+		Time: fmtTime(ev.Time), Source: newText(ev.SourceString(), 45), Op: clean(string(ev.Op), 40), Write: ev.Op.IsWrite(),
+		Bucket: newText(ev.Bucket, 40), Key: newText(ev.Key, 60), UA: newText(ev.UserAgent, 60),
+		Error: newText(ev.ErrorCode, 30), Attempts: ev.Weight, Pos: newText(ev.Pos.String(), 40),
+	}
+	if !ev.Identity.Anonymous() {
+		id := ev.Identity
+		row.Identity = newText(strings.TrimSpace(orDefault(id.ARN, orDefault(id.UserName, orDefault(id.PrincipalID, id.AccountID)))), 50)
+	}
+	if ev.Source.IsValid() {
+		row.Country = clean(b.profile(ev.Source).Geo.CountryCode, 3)
+	}
+	return row
+}
+
+func (b *builder) notable() {
+	r, s := b.r, b.s
+	r.WritesTotal, r.DeniedTotal, r.Authenticated = s.Writes, s.AccessDenied, s.Authenticated
+	for i := range s.WriteEvents {
+		r.Writes = append(r.Writes, b.eventRow(&s.WriteEvents[i]))
+	}
+	for i := range s.AccessDeniedEvents {
+		r.Denied = append(r.Denied, b.eventRow(&s.AccessDeniedEvents[i]))
+	}
+	for _, p := range s.Principals {
+		r.Principals = append(r.Principals, PrincipalRow{
+			Account: newText(orDefault(p.Identity.AccountID, "(none)"), 40),
+			Type:    newText(p.Identity.Type, 30),
+			ARN:     newText(orDefault(p.Identity.ARN, orDefault(p.Identity.UserName, p.Identity.PrincipalID)), 80),
+			Events:  p.Events, First: fmtTime(p.FirstSeen), Last: fmtTime(p.LastSeen),
+		})
+	}
+}
+
+func (b *builder) events() {
+	r, s := b.r, b.s
+	n := len(s.Recent)
+	if n > b.o.MaxEventRows {
+		n = b.o.MaxEventRows
+	}
+	for i := 0; i < n; i++ {
+		r.Events = append(r.Events, b.eventRow(&s.Recent[i]))
+	}
+	r.EventsTruncated = int64(len(r.Events)) < s.Events
+}
+
+func (b *builder) inputs() {
+	for _, st := range b.s.Inputs {
+		if st == nil {
+			continue
+		}
+		row := InputRow{
+			Name: newText(st.File, 80), Format: clean(string(st.Format), 30), Events: st.Events,
+			Skipped: st.Skipped, Filtered: st.Filtered, SHA256: clean(st.SHA256, 64), Bytes: fmtBytes(st.Bytes),
+		}
+		for _, rc := range st.SortedReasons() {
+			row.Reasons = append(row.Reasons, ReasonRow{Reason: newText(rc.Reason, 60), Count: rc.Count})
+		}
+		const maxShown = 10
+		for i, e := range st.Errors {
+			if i == maxShown {
+				break
+			}
+			row.Errors = append(row.Errors, newText(e.Error(), 200))
+		}
+		if st.Skipped > maxShown {
+			row.MoreErrors = st.Skipped - maxShown
+		}
+		if st.Err != nil {
+			row.Err = newText(st.Err.Error(), 200)
+		}
+		b.r.Inputs = append(b.r.Inputs, row)
+	}
+}
+
+func (b *builder) sources() {
+	for _, si := range b.in.Sources {
+		row := SourceRow{
+			Name: clean(si.Name, 60), Kind: clean(string(si.Kind), 30), Version: clean(si.Version, 100),
+			Licence: clean(si.Licence, 60), Attribution: newText(si.Attribution, 400), URL: clean(si.URL, 200),
+			Link: safeLink(si.URL),
+		}
+		if !si.BuildDate.IsZero() {
+			row.BuildDate = si.BuildDate.UTC().Format(dateFmt)
+		}
+		if si.Path != "" {
+			row.Version = strings.TrimSpace(row.Version + " (" + clean(si.Path, 100) + ")")
+		}
+		b.r.Sources = append(b.r.Sources, row)
+	}
+	for _, st := range b.in.Statuses {
+		b.r.Statuses = append(b.r.Statuses, StatusRow{
+			Source: clean(st.Source, 60), Queried: st.Queried, FromCache: st.FromCache, Succeeded: st.Succeeded,
+			Failed: st.Failed, Err: newText(st.Err, 200), Duration: st.Duration.Round(time.Millisecond).String(),
+		})
+	}
+	sort.SliceStable(b.r.Statuses, func(i, j int) bool { return b.r.Statuses[i].Source < b.r.Statuses[j].Source })
+}
+
+func (b *builder) headline() {
+	s, r := b.s, b.r
+	countries := 0
+	for _, c := range b.countries {
+		if c.Code != "" {
+			countries++
+		}
+	}
+	span := "no events"
+	if !s.FirstSeen.IsZero() {
+		span = s.FirstSeen.UTC().Format(dateFmt) + " → " + s.LastSeen.UTC().Format(dateFmt)
+	}
+	tone := func(n int64, t string) string {
+		if n > 0 {
+			return t
+		}
+		return ""
+	}
+	r.Headline = []Stat{
+		{Label: "Alerts", Value: num(s.Events), Note: "log records"},
+		{Label: "Attempts", Value: num(s.Attempts), Note: "incl. repeats"},
+		{Label: "Unique IPs", Value: num(int64(len(s.IPs))), Note: plural(int64(r.RepeatTotal), "repeat source")},
+		{Label: "Countries", Value: num(int64(countries))},
+		{Label: "ASNs", Value: num(int64(len(b.asns)))},
+		{Label: "Period", Value: span, Note: strings.TrimPrefix(periodDays(r.Period), " ")},
+		{Label: "Write attempts", Value: num(s.Writes), Tone: tone(s.Writes, "bad")},
+		{Label: "Access denied", Value: num(s.AccessDenied), Tone: tone(s.AccessDenied, "warn")},
+	}
+	if r.Threat.Ran {
+		r.Headline = append(r.Headline, Stat{Label: "Flagged by TI", Value: num(int64(r.Threat.Flagged)), Note: "IPs", Tone: tone(int64(r.Threat.Flagged), "bad")})
+	}
+	if s.Authenticated > 0 {
+		r.Headline = append(r.Headline, Stat{Label: "Authenticated", Value: num(s.Authenticated), Note: "non-anonymous", Tone: "bad"})
+	}
+}
+
+func periodDays(p string) string {
+	if i := strings.LastIndex(p, "("); i >= 0 {
+		return strings.TrimSuffix(p[i+1:], ")")
+	}
+	return ""
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeFmt)
+}
+
+func fmtBytes(n int64) string {
+	switch {
+	case n <= 0:
+		return ""
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+}
+
+// num formats n with thin thousands separators: 1 234 567.
+func num(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(",")
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func pct(f float64) string {
+	switch {
+	case f == 0:
+		return "0%"
+	case f < 0.001:
+		return "<0.1%"
+	}
+	return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return num(n) + " " + word + "s"
+}

@@ -1,0 +1,380 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/honeyreport/honeyreport/enrich"
+)
+
+// Chart is one chart of the report: a container for report.js and the
+// chart's options as escaped JSON.
+type Chart struct {
+	ID    string // element id; the options sit in ID+"-data"
+	Title string
+	// Desc is the text alternative (aria-label); the table next to every
+	// chart holds the same numbers.
+	Desc string
+	Size string // CSS modifier: "", "tall", "map"
+	// JSON is the options wrapper ({"option":..., "tooltip":..., "details":...})
+	// encoded with encoding/json's HTML escaping: it contains no '<', '>',
+	// '&', U+2028 or U+2029, so it cannot end its <script> element.
+	JSON template.JS
+}
+
+// chartSpec is what report.js reads. Option is go-echarts' option map.
+// Tooltip names the formatter report.js attaches (ECharts tooltips render
+// HTML, so every formatter is ours and escapes with echarts.format.encodeHTML).
+// Details[series][item] holds extra tooltip lines for an item.
+type chartSpec struct {
+	Option  map[string]any        `json:"option"`
+	Tooltip string                `json:"tooltip"`
+	Details [][]map[string]string `json:"details,omitempty"`
+}
+
+// chartJSON encodes a spec. encoding/json escapes <, >, & and the line
+// separators by default; invalid UTF-8 becomes U+FFFD.
+func chartJSON(spec chartSpec) template.JS {
+	// go-echarts puts JavaScript source ("__f__function...") into some
+	// options when asked to validate; we never evaluate option strings as
+	// code, and drop its tooltip formatter so ours applies.
+	if t, ok := spec.Option["tooltip"]; ok {
+		if tt, ok := t.(opts.Tooltip); ok {
+			tt.Formatter = ""
+			spec.Option["tooltip"] = tt
+		}
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		// Options are plain Go values; a failure is a bug in this file.
+		panic(fmt.Sprintf("report: encode chart options: %v", err))
+	}
+	if bytes.ContainsAny(b, "<>&") {
+		panic("report: chart JSON not HTML-escaped")
+	}
+	return template.JS(b) // encoding/json output with HTML escaping, checked above
+}
+
+func (b *builder) addChart(id, title, desc, size, tooltip string, c interface{ JSON() map[string]any }, details [][]map[string]string) {
+	b.r.Charts[id] = &Chart{
+		ID: "chart-" + id, Title: title, Desc: desc, Size: size,
+		JSON: chartJSON(chartSpec{Option: c.JSON(), Tooltip: tooltip, Details: details}),
+	}
+}
+
+var (
+	opColors  = []string{"#4f6bed", "#12a594", "#e5484d", "#f5a524", "#8e4ec6", "#3e9fd6", "#d6409f", "#6b8e23", "#978365", "#7c7c7c"}
+	sevColors = map[enrich.Severity]string{
+		enrich.SeverityHigh:        "#e5484d",
+		enrich.SeverityWarning:     "#f5a524",
+		enrich.SeverityInformation: "#3e9fd6",
+		enrich.SeverityNone:        "#4f6bed",
+	}
+)
+
+func noLegend() charts.GlobalOpts {
+	return charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)})
+}
+
+func grid(left string) charts.GlobalOpts {
+	return charts.WithGridOpts(opts.Grid{Left: left, Right: "24", Top: "16", Bottom: "32", ContainLabel: opts.Bool(true)})
+}
+
+func (b *builder) charts() {
+	s := b.s
+	if s.Events == 0 {
+		return
+	}
+	b.timelineChart()
+	b.heatmapChart()
+
+	// Operations: horizontal bars, writes in red.
+	var labels []string
+	var data []opts.BarData
+	for _, o := range firstN(b.r.Operations, b.o.TopN) {
+		labels = append(labels, plain(o.Label.Short, 40))
+		d := opts.BarData{Value: o.Events}
+		if o.Write {
+			d.ItemStyle = &opts.ItemStyle{Color: "#e5484d"}
+		}
+		data = append(data, d)
+	}
+	b.addChart("operations", "Operations", "Alerts per S3 operation; write operations in red.", "", "item",
+		hbar(labels, "Alerts", data), nil)
+
+	if len(b.r.Errors) > 0 {
+		pie := charts.NewPie()
+		pie.SetGlobalOptions(charts.WithInitializationOpts(opts.Initialization{ChartID: "chart-errors"}), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}))
+		var pd []opts.PieData
+		ok := s.Events
+		for _, e := range firstN(b.r.Errors, 8) {
+			pd = append(pd, opts.PieData{Name: plain(e.Label.Short, 30), Value: e.Events})
+			ok -= e.Events
+		}
+		if ok > 0 {
+			pd = append([]opts.PieData{{Name: "(no error)", Value: ok, ItemStyle: &opts.ItemStyle{Color: "#12a594"}}}, pd...)
+		}
+		pie.AddSeries("Result", pd, charts.WithPieChartOpts(opts.PieChart{Radius: []string{"40%", "68%"}, Center: []string{"50%", "45%"}}), charts.WithLabelOpts(opts.Label{Show: opts.Bool(false)}))
+		b.addChart("errors", "Error codes", "Share of alerts by error code returned.", "", "pie", pie, nil)
+	}
+
+	// User agents: the label is cut, the tooltip shows a longer form.
+	labels, data = nil, nil
+	var uaDetails []map[string]string
+	for _, u := range firstN(b.r.UserAgents, 10) {
+		labels = append(labels, plain(u.UA.Short, 36))
+		data = append(data, opts.BarData{Value: u.Events})
+		d := map[string]string{"User agent": plain(u.UA.Short+u.UA.Full, 300)}
+		if u.Family != "" {
+			d["Family"] = u.Family
+		}
+		uaDetails = append(uaDetails, d)
+	}
+	b.addChart("useragents", "Top user agents", "Alerts per user agent, top 10.", "tall", "item",
+		hbar(labels, "Alerts", data), [][]map[string]string{uaDetails})
+
+	if len(b.r.UAFamilies) > 0 {
+		pie := charts.NewPie()
+		pie.SetGlobalOptions(charts.WithInitializationOpts(opts.Initialization{ChartID: "chart-uafamilies"}), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}))
+		var pd []opts.PieData
+		for _, f := range firstN(b.r.UAFamilies, 10) {
+			pd = append(pd, opts.PieData{Name: plain(f.Label.Short, 30), Value: f.Events})
+		}
+		pie.AddSeries("Family", pd, charts.WithPieChartOpts(opts.PieChart{Radius: []string{"40%", "68%"}, Center: []string{"50%", "45%"}}), charts.WithLabelOpts(opts.Label{Show: opts.Bool(false)}))
+		b.addChart("uafamilies", "User-agent families", "Share of alerts by client family.", "tall", "pie", pie, nil)
+	}
+
+	labels, data = nil, nil
+	for _, c := range firstN(b.countries, b.o.TopN) {
+		labels = append(labels, plain(orDefault(c.Name, c.Code), 30))
+		data = append(data, opts.BarData{Value: c.Events})
+	}
+	b.addChart("countries", "Top countries", "Alerts per country of the source IP.", "tall", "item", hbar(labels, "Alerts", data), nil)
+	b.mapChart()
+
+	if len(b.asns) > 0 {
+		labels, data = nil, nil
+		var det []map[string]string
+		for _, a := range firstN(b.asns, b.o.TopN) {
+			labels = append(labels, a.ASN+" "+plain(a.Org.Short, 28))
+			data = append(data, opts.BarData{Value: a.Events})
+			d := map[string]string{"Organisation": plain(a.Org.Short, 100), "IPs": strconv.Itoa(a.IPs)}
+			if a.Hosting {
+				d["Hosting"] = "yes"
+			}
+			det = append(det, d)
+		}
+		b.addChart("asns", "Top networks (ASN)", "Alerts per autonomous system.", "tall", "item", hbar(labels, "Alerts", data), [][]map[string]string{det})
+	}
+
+	if b.r.Threat.Flagged > 0 {
+		labels, data = nil, nil
+		for _, c := range b.r.Threat.BySeverity {
+			labels = append(labels, c.Label.Short)
+			data = append(data, opts.BarData{Value: c.Events, ItemStyle: &opts.ItemStyle{Color: sevColors[enrich.Severity(c.Label.Short)]}})
+		}
+		b.addChart("threat", "Flagged IPs by severity", "Number of source IPs per highest threat-intelligence severity.", "", "item", hbar(labels, "IPs", data), nil)
+	}
+}
+
+// hbar is a horizontal bar chart with categories top to bottom.
+func hbar(labels []string, name string, data []opts.BarData) *charts.Bar {
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(
+		noLegend(), grid("8"),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", SplitLine: &opts.SplitLine{Show: opts.Bool(true)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: labels, Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}),
+	)
+	bar.AddSeries(name, data, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "30%"}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#4f6bed", BorderRadius: "0"}))
+	return bar
+}
+
+func (b *builder) timelineChart() {
+	s := b.s
+	if len(s.Days) == 0 {
+		return
+	}
+	days := make([]string, len(s.Days))
+	for i, d := range s.Days {
+		days[i] = d.UTC().Format(dateFmt)
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "40", Bottom: "56", ContainLabel: opts.Bool(true)}),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: "shadow"}}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "alerts", MinInterval: 1}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider", Start: 0, End: 100}),
+	)
+	bar.SetXAxis(days)
+	// At most 7 operations get their own colour; the rest stack as "Other".
+	const maxOps = 7
+	other := make([]int64, len(s.Days))
+	hasOther := false
+	for i, ser := range s.Daily {
+		if i >= maxOps {
+			for d, n := range ser.Counts {
+				other[d] += n
+			}
+			hasOther = true
+			continue
+		}
+		bar.AddSeries(plain(string(ser.Op), 30), barData(ser.Counts), charts.WithBarChartOpts(opts.BarChart{Stack: "ops", BarCategoryGap: "20%"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: opColors[i%len(opColors)]}))
+	}
+	if hasOther {
+		bar.AddSeries("Other", barData(other), charts.WithBarChartOpts(opts.BarChart{Stack: "ops"}), charts.WithItemStyleOpts(opts.ItemStyle{Color: "#7c7c7c"}))
+	}
+	bar.Validate()
+	b.addChart("timeline", "Alerts per day", fmt.Sprintf("Daily alerts from %s to %s, stacked by operation; drag or scroll to zoom.", days[0], days[len(days)-1]), "wide", "axis", bar, nil)
+}
+
+func barData(counts []int64) []opts.BarData {
+	out := make([]opts.BarData, len(counts))
+	for i, n := range counts {
+		out[i] = opts.BarData{Value: n}
+	}
+	return out
+}
+
+var weekdays = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+func (b *builder) heatmapChart() {
+	hm := charts.NewHeatMap()
+	hours := make([]string, 24)
+	for h := range hours {
+		hours[h] = fmt.Sprintf("%02d", h)
+	}
+	var data []opts.HeatMapData
+	var maxN int64
+	for row, wd := range []int{1, 2, 3, 4, 5, 6, 0} { // Monday first
+		for h := 0; h < 24; h++ {
+			n := b.s.HourByWeekday[wd][h]
+			if n > maxN {
+				maxN = n
+			}
+			data = append(data, opts.HeatMapData{Value: [3]int64{int64(h), int64(row), n}})
+		}
+	}
+	hm.SetGlobalOptions(
+		noLegend(),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "8", Bottom: "64", ContainLabel: opts.Bool(true)}),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: hours, Name: "hour (UTC)", NameLocation: "middle", NameGap: 28, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: weekdays, Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+		charts.WithVisualMapOpts(opts.VisualMap{
+			Calculable: opts.Bool(false), Min: 0, Max: float32(max(maxN, 1)), Orient: "horizontal", Left: "center", Bottom: "0",
+			InRange: &opts.VisualMapInRange{Color: []string{"#eef1fd", "#93a5f5", "#4f6bed", "#2b3a9e"}},
+		}),
+	)
+	hm.AddSeries("Alerts", data)
+	b.addChart("weekday", "Hour of day × weekday", "Alerts by UTC hour (columns) and weekday (rows).", "", "heatmap", hm, nil)
+}
+
+type location struct {
+	key      [2]float64
+	name     string
+	events   int64
+	ips      int
+	asns     map[string]int64
+	uas      map[string]int64
+	severity enrich.Severity
+}
+
+func (b *builder) mapChart() {
+	locs := map[[2]float64]*location{}
+	for _, ip := range b.s.IPs {
+		p := b.profiles[ip.Addr]
+		if p == nil || !p.Geo.HasLocation() {
+			continue
+		}
+		key := [2]float64{math.Round(p.Geo.Lat*10) / 10, math.Round(p.Geo.Lon*10) / 10}
+		l := locs[key]
+		if l == nil {
+			name := orDefault(p.Geo.CountryName, p.Geo.CountryCode)
+			if p.Geo.City != "" {
+				name = p.Geo.City + ", " + name
+			}
+			l = &location{key: key, name: plain(name, 60), asns: map[string]int64{}, uas: map[string]int64{}}
+			locs[key] = l
+		}
+		l.events += ip.Events
+		l.ips++
+		if p.ASN.HasASN() {
+			l.asns["AS"+strconv.FormatUint(uint64(p.ASN.Number), 10)+" "+plain(p.ASN.Org, 50)] += ip.Events
+		}
+		if ua, n := ip.TopUserAgent(); n > 0 {
+			l.uas[plain(orNone(ua), 100)] += n
+		}
+		if s := p.Severity(); s.Rank() > l.severity.Rank() {
+			l.severity = s
+		}
+	}
+	b.r.Locations = len(locs)
+	list := make([]*location, 0, len(locs))
+	var maxEv int64 = 1
+	for _, l := range locs {
+		list = append(list, l)
+		maxEv = max(maxEv, l.events)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].events != list[j].events {
+			return list[i].events > list[j].events
+		}
+		if list[i].key[0] != list[j].key[0] {
+			return list[i].key[0] < list[j].key[0]
+		}
+		return list[i].key[1] < list[j].key[1]
+	})
+	geo := charts.NewGeo()
+	geo.SetGlobalOptions(
+		charts.WithGeoComponentOpts(opts.GeoComponent{Map: "world", ItemStyle: &opts.ItemStyle{AreaColor: "#dfe3ea", BorderColor: "#ffffff"}}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(b.r.Threat.Ran), Bottom: "0"}),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}),
+	)
+	order := []enrich.Severity{enrich.SeverityNone, enrich.SeverityInformation, enrich.SeverityWarning, enrich.SeverityHigh}
+	names := map[enrich.Severity]string{enrich.SeverityNone: "No verdict", enrich.SeverityInformation: "Information", enrich.SeverityWarning: "Warning", enrich.SeverityHigh: "High"}
+	if !b.r.Threat.Ran {
+		names[enrich.SeverityNone] = "Sources"
+	}
+	var details [][]map[string]string
+	for _, sev := range order {
+		var data []opts.ScatterData
+		var det []map[string]string
+		for _, l := range list {
+			if l.severity != sev {
+				continue
+			}
+			size := 6 + int(math.Round(30*math.Sqrt(float64(l.events)/float64(maxEv))))
+			data = append(data, opts.ScatterData{Name: l.name, Value: []float64{l.key[1], l.key[0], float64(l.events)}, SymbolSize: size})
+			asn, _ := topKey(l.asns)
+			ua, _ := topKey(l.uas)
+			d := map[string]string{"Alerts": num(l.events), "IPs": strconv.Itoa(l.ips), "Top ASN": orDefault(asn, "unknown"), "Top user agent": ua}
+			if b.r.Threat.Ran {
+				d["Severity"] = orDefault(string(l.severity), "none")
+			}
+			det = append(det, d)
+		}
+		if len(data) == 0 && (sev != enrich.SeverityNone || !b.r.Threat.Ran) {
+			continue
+		}
+		geo.MultiSeries = append(geo.MultiSeries, charts.SingleSeries{
+			Name: names[sev], Type: "scatter", CoordSystem: "geo", Data: data,
+			ItemStyle: &opts.ItemStyle{Color: sevColors[sev], Opacity: opts.Float(0.75), BorderColor: "#ffffff", BorderWidth: 1},
+		})
+		details = append(details, det)
+	}
+	b.addChart("map", "Where the sources are", "World map with one bubble per location, sized by alerts"+map[bool]string{true: " and coloured by threat severity.", false: "."}[b.r.Threat.Ran], "map", "map", geo, details)
+}
+

@@ -1,0 +1,21 @@
+// Package report turns an aggregated, enriched summary into what people
+// read: one self-contained HTML file, and a Markdown summary for an email
+// body or a README.
+//
+// It is the pipeline's last stage: main calls Build with the
+// aggregate.Summary and the enrich.Profiles, then WriteHTML and
+// WriteMarkdown. Build does every computation (sorting, shares, top-N,
+// truncation, chart options) so that templates only loop and print.
+//
+// Everything that came from a log, a WHOIS server or a threat-intelligence
+// provider is hostile. The HTML writer relies on html/template for text and
+// attributes, serialises chart options with encoding/json's HTML escaping
+// into <script type="application/json"> elements that report.js reads with
+// JSON.parse (never go-echarts' page renderer, which loads from a CDN and
+// turns escaping off), renders Markdown with goldmark with raw HTML and
+// resource-loading URLs removed, and sends a Content-Security-Policy that
+// admits only the page's own inline code, by hash, and no network at all.
+//
+// Output is deterministic: Build never reads the clock (the generation
+// time comes in Options) and every list is sorted with ties broken.
+package report

@@ -1,0 +1,129 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/honeyreport/honeyreport/assets"
+	"github.com/honeyreport/honeyreport/templates"
+)
+
+// parseTemplates parses the embedded templates. It is called once per
+// WriteHTML; the templates are small, and a package-level parsed template
+// would be a global.
+func parseTemplates() (*template.Template, error) {
+	t, err := template.New("report.html").Funcs(template.FuncMap{
+		"num":  num,
+		"num0": func(n int) string { return num(int64(n)) },
+		"pct":  pct,
+		"chart": func(charts map[string]*Chart, id string) *Chart {
+			return charts[id]
+		},
+		"sevClass": func(s string) string {
+			switch s {
+			case "high", "warning", "information":
+				return "sev-" + s
+			}
+			return "sev-none"
+		},
+		"meter": func(f float64) string { return fmt.Sprintf("%.3f", f) },
+		// args builds the argument map of a partial: args "Caption" "x" "Rows" .Rows.
+		"args": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("args: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("args: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+	}).ParseFS(templates.FS, "report.html", "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse report templates: %w", err)
+	}
+	return t, nil
+}
+
+// page is what report.html renders.
+type page struct {
+	*Report
+	CSP      string
+	CSS      template.CSS
+	ECharts  template.JS
+	TopoJSON template.JS
+	JS       template.JS
+	WorldMap template.JS
+}
+
+// WriteHTML writes rep as one self-contained HTML document with a
+// Content-Security-Policy that admits only the inline code in it.
+func WriteHTML(w io.Writer, rep *Report, a assets.Assets) error {
+	t, err := parseTemplates()
+	if err != nil {
+		return err
+	}
+	for name, s := range map[string]string{"ECharts": a.ECharts, "TopoJSON": a.TopoJSON, "JS": a.JS, "WorldMap": a.WorldMap} {
+		if l := strings.ToLower(s); strings.Contains(l, "</script") || strings.Contains(l, "<!--") {
+			return fmt.Errorf("asset %s cannot be inlined: it contains </script or <!--", name)
+		}
+	}
+	if strings.Contains(strings.ToLower(a.CSS), "</style") {
+		return fmt.Errorf("asset CSS cannot be inlined: it contains </style")
+	}
+	// The HTML parser turns CRLF and CR into LF before a browser hashes an
+	// inline block for the CSP, so hash (and write) the text as it will
+	// see it. echarts.min.js has CRs inside template literals, where
+	// JavaScript normalises them the same way.
+	nl := strings.NewReplacer("\r\n", "\n", "\r", "\n")
+	a.ECharts, a.TopoJSON, a.JS, a.CSS, a.WorldMap = nl.Replace(a.ECharts), nl.Replace(a.TopoJSON), nl.Replace(a.JS), nl.Replace(a.CSS), nl.Replace(a.WorldMap)
+	p := page{
+		Report: rep,
+		// Assets are our own files or vendored releases checked by
+		// scripts/update-assets.sh and the test above; never data.
+		CSS:      template.CSS(a.CSS),
+		ECharts:  template.JS(a.ECharts),
+		TopoJSON: template.JS(a.TopoJSON),
+		JS:       template.JS(a.JS),
+		WorldMap: template.JS(a.WorldMap),
+		CSP:      contentSecurityPolicy([]string{a.ECharts, a.TopoJSON, a.JS}, []string{a.CSS}),
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := t.Execute(bw, p); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	return bw.Flush()
+}
+
+// WriteSite writes a folder for GitHub Pages: index.html and .nojekyll
+// (Pages would otherwise run Jekyll over it). The caller adds
+// summary.json and events.csv.
+func WriteSite(dir string, rep *Report, a assets.Assets) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create site folder: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, "index.html"))
+	if err != nil {
+		return fmt.Errorf("create site index: %w", err)
+	}
+	if err := WriteHTML(f, rep, a); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write site index: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".nojekyll"), nil, 0o644); err != nil {
+		return fmt.Errorf("write .nojekyll: %w", err)
+	}
+	return nil
+}

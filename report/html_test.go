@@ -1,0 +1,352 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/honeyreport/honeyreport/assets"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// stubAssets keeps goldens about our markup, not vendored code.
+var stubAssets = assets.Assets{
+	ECharts:  "/* echarts */",
+	TopoJSON: "/* topojson */",
+	WorldMap: `{"type":"Topology","objects":{"countries":{"type":"GeometryCollection","geometries":[]}},"arcs":[]}`,
+	CSS:      "body{margin:0}",
+	JS:       "/* report.js */",
+}
+
+func render(t testing.TB, in Input, a assets.Assets) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, Build(in), a); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func realAssets(t testing.TB) assets.Assets {
+	t.Helper()
+	a, err := assets.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestTemplatesParse(t *testing.T) {
+	tmpl, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"report.html", "text", "chart", "sev", "counttable", "eventtable", "iptable"} {
+		if tmpl.Lookup(name) == nil {
+			t.Errorf("template %q not defined", name)
+		}
+	}
+}
+
+func TestGoldenSmall(t *testing.T) {
+	got := render(t, smallInput(), stubAssets)
+	golden := filepath.Join("testdata", "small.html.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update)", err)
+	}
+	if got != string(want) {
+		os.WriteFile(golden[:len(golden)-len(".golden")]+".got", []byte(got), 0o644)
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) && i < len(wl); i++ {
+			if gl[i] != wl[i] {
+				t.Fatalf("output differs from %s at line %d:\ngot:  %.300s\nwant: %.300s\n(full output in testdata/small.html.got; -update rewrites)", golden, i+1, gl[i], wl[i])
+			}
+		}
+		t.Fatalf("output differs from %s in length: %d vs %d lines", golden, len(gl), len(wl))
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a := render(t, hostileInput(), stubAssets)
+	for i := 0; i < 3; i++ {
+		if b := render(t, hostileInput(), stubAssets); a != b {
+			t.Fatal("two renders of the same input differ")
+		}
+	}
+}
+
+// assertHTML checks fragments: plain ones must occur, ones starting with
+// "! " must not.
+func assertHTML(t *testing.T, out string, frags ...string) {
+	t.Helper()
+	for _, f := range frags {
+		if neg, ok := strings.CutPrefix(f, "! "); ok {
+			if i := strings.Index(out, neg); i >= 0 {
+				t.Errorf("output contains %q: …%s…", neg, out[max(0, i-120):min(len(out), i+120)])
+			}
+		} else if !strings.Contains(out, f) {
+			t.Errorf("output lacks %q", f)
+		}
+	}
+}
+
+// stripScripts removes our own inline code so checks look at data only.
+func stripScripts(out string, a assets.Assets) string {
+	for _, s := range []string{a.ECharts, a.TopoJSON, a.JS, a.CSS} {
+		out = strings.Replace(out, s, "", 1)
+	}
+	return out
+}
+
+func TestHostileEscaping(t *testing.T) {
+	out := stripScripts(render(t, hostileInput(), stubAssets), stubAssets)
+	assertHTML(t, out,
+		// HTML text
+		"&lt;script&gt;alert(1)&lt;/script&gt;",
+		"! <script>alert",
+		"! <script>window.__pwned",
+		"! <img",
+		"! <b>svc</b>",
+		// attributes: the "> payload stays inside its quotes
+		"&#34;&gt;&lt;img src=x onerror=",
+		// no data-derived link, no remote reference outside escaped text
+		"! href=\"javascript:",
+		"! href=\"http://evil",
+		"! src=\"http://evil",
+		"! src=http://evil",
+		// invisible/reordering characters made visible, bad UTF-8 replaced
+		`\u202Egnp.exe`,
+		"! \u202E",
+		"! \u2028",
+		"! \u2029",
+		"bad\uFFFD\uFFFDutf8",
+		"! \x1b",
+		// Markdown in notes: no link, no image, no raw HTML
+		"[image: img &lt;http://evil.example/n.png&gt;]",
+		"<a href=\"https://ok.example/a\"",
+		"! <style>body{display:none}",
+		"! <!-- </style>",
+	)
+	// The 1 MB user agent must not be copied whole anywhere.
+	if strings.Count(out, strings.Repeat("A", 2000)) > 0 {
+		t.Error("the 1 MB user agent was copied into the page at full length")
+	}
+	if len(out) > 3<<20 {
+		t.Errorf("hostile report is %d bytes; bounded rendering failed", len(out))
+	}
+}
+
+var (
+	scriptRE = regexp.MustCompile(`(?s)<script([^>]*)>(.*?)</script>`)
+	styleRE  = regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+	cspRE    = regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`)
+)
+
+func TestCSPMatchesInlineBlocks(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    assets.Assets
+	}{{"stub", stubAssets}, {"real", realAssets(t)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := render(t, smallInput(), tc.a)
+			m := cspRE.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatal("no CSP meta tag")
+			}
+			csp := html.UnescapeString(m[1])
+			if !strings.HasPrefix(csp, "default-src 'none';") || strings.Contains(csp, "unsafe") || strings.Contains(csp, "http") {
+				t.Errorf("CSP too loose: %s", csp)
+			}
+			hash := func(s string) string {
+				sum := sha256.Sum256([]byte(s))
+				return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+			}
+			n := 0
+			for _, sm := range scriptRE.FindAllStringSubmatch(out, -1) {
+				if strings.Contains(sm[1], "application/json") {
+					if !json.Valid([]byte(sm[2])) {
+						t.Errorf("JSON block %s is not valid JSON", sm[1])
+					}
+					continue
+				}
+				n++
+				if !strings.Contains(csp, "script-src") || !strings.Contains(csp, hash(sm[2])) {
+					t.Errorf("inline script %d (%.40q) has no hash in the CSP", n, sm[2])
+				}
+			}
+			if n != 3 {
+				t.Errorf("found %d executable inline scripts, want 3", n)
+			}
+			styles := styleRE.FindAllStringSubmatch(out, -1)
+			if len(styles) != 1 || !strings.Contains(csp, "style-src "+hash(styles[0][1])) {
+				t.Errorf("style block hash missing from CSP (%d blocks)", len(styles))
+			}
+			for _, tag := range tags(stripScripts(out, tc.a)) {
+				if _, ok := tag.attrs["style"]; ok {
+					t.Errorf("<%s> has an inline style attribute, which the CSP blocks", tag.name)
+				}
+			}
+		})
+	}
+}
+
+type tag struct {
+	name  string
+	attrs map[string]string
+}
+
+// tags lists the start tags of an HTML document as a browser's tokenizer
+// sees them, so that escaped text is not mistaken for markup.
+func tags(doc string) []tag {
+	var out []tag
+	z := html.NewTokenizer(strings.NewReader(doc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			tg := tag{name: tok.Data, attrs: map[string]string{}}
+			for _, a := range tok.Attr {
+				tg.attrs[strings.ToLower(a.Key)] = a.Val
+			}
+			out = append(out, tg)
+		}
+	}
+}
+
+// TestNoExternalURLs fails if any element could load something, or any
+// link leads anywhere but into the page, except links to https pages of
+// our own providers and attributions, which only open when clicked.
+func TestNoExternalURLs(t *testing.T) {
+	allowedTags := map[string]bool{}
+	for _, n := range strings.Fields("html head meta title style body a header div span h1 h2 h3 p nav main section ul li article table caption thead tbody tr th td figure figcaption script abbr meter code time details summary footer strong em del br hr ol pre blockquote") {
+		allowedTags[n] = true
+	}
+	for _, tc := range []struct {
+		name string
+		in   Input
+	}{{"small", smallInput()}, {"hostile", hostileInput()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := render(t, tc.in, stubAssets)
+			for _, tg := range tags(out) {
+				if !allowedTags[tg.name] {
+					t.Errorf("unexpected element <%s> %v", tg.name, tg.attrs)
+				}
+				for k, v := range tg.attrs {
+					switch {
+					case strings.HasPrefix(k, "on"):
+						t.Errorf("<%s> has event handler %s=%q", tg.name, k, v)
+					case k == "src" || k == "srcset" || k == "action" || k == "formaction" || k == "poster" || k == "background" || k == "style":
+						t.Errorf("<%s %s=%q> loads or styles from data", tg.name, k, v)
+					case k == "href":
+						if !strings.HasPrefix(v, "#") && !(tg.name == "a" && strings.HasPrefix(v, "https://") && !strings.Contains(v, "evil")) {
+							t.Errorf("<%s href=%q> leads outside the page", tg.name, v)
+						}
+						if tg.name == "a" && !strings.HasPrefix(v, "#") && !strings.Contains(tg.attrs["rel"], "noopener") {
+							t.Errorf("<a href=%q> lacks rel=noopener", v)
+						}
+					}
+				}
+			}
+		})
+	}
+	a := realAssets(t)
+	if regexp.MustCompile(`(?i)url\(\s*['"]?(https?:|//)|@import`).MatchString(a.CSS) {
+		t.Error("report.css references a remote resource")
+	}
+}
+
+func TestChartJSONCannotBreakOut(t *testing.T) {
+	rep := Build(hostileInput())
+	if len(rep.Charts) < 8 {
+		t.Errorf("hostile report has %d charts, want all of them", len(rep.Charts))
+	}
+	for id, c := range rep.Charts {
+		s := string(c.JSON)
+		for _, bad := range []string{"<", ">", "&", "\u2028", "\u2029"} {
+			if strings.Contains(s, bad) {
+				t.Errorf("chart %s JSON contains %q", id, bad)
+			}
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			t.Errorf("chart %s: %v", id, err)
+		}
+	}
+}
+
+func TestSafeLink(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"https", "https://otx.alienvault.com/indicator/ip/1.2.3.4", "https://otx.alienvault.com/indicator/ip/1.2.3.4"},
+		{"http", "http://example.com/", ""},
+		{"javascript", "javascript:alert(1)", ""},
+		{"spaced scheme", " javascript:alert(1)", ""},
+		{"quote", `https://x.example/"onmouseover=1`, ""},
+		{"credentials", "https://user:pw@x.example/", ""},
+		{"data", "data:text/html,<script>", ""},
+		{"relative", "//evil.example/x", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := safeLink(tc.in); got != tc.want {
+				t.Errorf("safeLink(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestText(t *testing.T) {
+	for _, tc := range []struct {
+		name, in    string
+		max         int
+		short, full string
+	}{
+		{"plain", "hello", 10, "hello", ""},
+		{"cut", "abcdefghijkl", 5, "abcd…", "abcdefghijkl"},
+		{"rtl", "a\u202Eb", 20, `a\u202Eb`, ""},
+		{"control", "a\x1bb\nc", 20, `a\x1Bb c`, ""},
+		{"bad utf8", "a\xffb", 20, "a\uFFFDb", ""},
+		{"separator", "a\u2028b", 20, `a\u2028b`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := newText(tc.in, tc.max)
+			if got.Short != tc.short || got.Full != tc.full {
+				t.Errorf("newText(%q, %d) = %+v, want {%q %q}", tc.in, tc.max, got, tc.short, tc.full)
+			}
+		})
+	}
+}
+
+func TestEmptyReport(t *testing.T) {
+	out := render(t, Input{Options: Options{GeneratedAt: fixedTime}}, stubAssets)
+	assertHTML(t, out, "No events were found", "Threat intelligence was not run")
+}
+
+func TestWriteSite(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteSite(dir, Build(smallInput()), stubAssets); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"index.html", ".nojekyll"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}

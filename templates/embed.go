@@ -1,0 +1,11 @@
+// Package templates holds the HTML templates of the report, embedded so the
+// binary needs no files at run time. Package report parses them with
+// html/template; a test there parses them all.
+package templates
+
+import "embed"
+
+// FS holds report.html and partials/*.html.
+//
+//go:embed report.html partials/*.html
+var FS embed.FS

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -288,6 +286,3 @@ func generationTime(getenv func(string) string) (time.Time, error) {
 	}
 	return time.Now().UTC().Truncate(time.Second), nil
 }
-
-var _ = bytes.MinRead
-var _ = errors.New

@@ -98,6 +98,9 @@
       opt.geo.emphasis = { disabled: true };
       opt.geo.tooltip = { show: false };
       opt.geo.silent = true;
+      // Crop the polar regions so the inhabited world fills the box.
+      opt.geo.boundingCoords = [[-170, 78], [190, -56]];
+      opt.geo.top = 8; opt.geo.bottom = 8; opt.geo.left = 8; opt.geo.right = 8;
     }
     opt.tooltip = opt.tooltip || {};
     opt.tooltip.formatter = (formatters[spec.tooltip] || formatters.item)(spec);
@@ -185,7 +188,9 @@
       info = doc.createElement('span');
       info.className = 'info';
       tools.appendChild(info);
-      table.parentNode.insertBefore(tools, table);
+      // Inside the caption the tools sit under the table's title.
+      if (table.caption) table.caption.appendChild(tools);
+      else table.parentNode.insertBefore(tools, table);
     }
     if (size && rows.length > size) {
       pager = doc.createElement('div');

@@ -84,6 +84,11 @@ var mmdbFixtures = map[string]mmdbFixture{
 	"country-flat.mmdb": {dbType: "country ipvAll", nets: []mmdbNet{
 		{"212.83.184.0/24", mmdbtype.Map{"country_code": mmdbtype.String("NL")}},
 	}},
+	// The upstream of the embedded country data: "asn" in the type must
+	// not make it an ASN database.
+	"geo-whois-asn-country.mmdb": {dbType: "geo-whois-asn-country ipv4", nets: []mmdbNet{
+		{"212.83.184.0/24", mmdbtype.Map{"country_code": mmdbtype.String("FR")}},
+	}},
 	"asn-flat.mmdb": {dbType: "asn ipvAll", nets: []mmdbNet{
 		{"5.9.0.0/16", mmdbtype.Map{"asn": mmdbtype.Uint32(24940), "as_org": mmdbtype.String("Hetzner Online GmbH")}},
 	}},

@@ -124,16 +124,14 @@ func detect(r *maxminddb.Reader) (Schema, DBKind, error) {
 	default:
 		return "", "", fmt.Errorf("unrecognised record layout (database type %q, keys %v)", r.Metadata.DatabaseType, keys)
 	}
-	t := strings.ToLower(r.Metadata.DatabaseType)
-	switch {
-	case strings.Contains(t, "asn"):
-		kind = KindASN
-	case strings.Contains(t, "city") || strings.Contains(t, "location"):
-		if kind != KindASN {
+	// The type string may refine city versus country, never geo versus
+	// ASN: "geo-whois-asn-country" names a country database.
+	if kind != KindASN {
+		t := strings.ToLower(r.Metadata.DatabaseType)
+		switch {
+		case strings.Contains(t, "city") || strings.Contains(t, "location"):
 			kind = KindCity
-		}
-	case strings.Contains(t, "country"):
-		if kind != KindASN {
+		case strings.Contains(t, "country"):
 			kind = KindCountry
 		}
 	}

@@ -22,6 +22,7 @@ func TestOpenDatabaseDetect(t *testing.T) {
 		{"dbip-city-flat.mmdb", KindCity, SchemaFlat},
 		{"country-flat.mmdb", KindCountry, SchemaFlat},
 		{"asn-flat.mmdb", KindASN, SchemaFlat},
+		{"geo-whois-asn-country.mmdb", KindCountry, SchemaFlat},
 		{"custom-flat-city.mmdb", KindCity, SchemaFlat},
 	}
 	for _, tt := range tests {

@@ -191,9 +191,6 @@ func ClassifyUserAgent(ua string) UAInfo {
 	if ua == "" || ua == "-" || ua == `""` || ua == "[]" {
 		return UAInfo{Family: UAFamilyEmpty, Category: UAEmpty}
 	}
-	if IsAWSServiceSource(ua) {
-		return UAInfo{Family: "AWS service", Name: ua, Category: UAAWSService}
-	}
 	lowerUA := strings.ToLower(ua)
 	fields := strings.FieldsFunc(ua, isUASep)
 	toks := make([]uaToken, 0, len(fields))
@@ -224,6 +221,11 @@ func ClassifyUserAgent(ua string) UAInfo {
 				}
 			}
 		}
+	}
+	// CloudTrail writes the service's host name as the agent when a service
+	// acts for the caller ("athena.amazonaws.com").
+	if IsAWSServiceSource(ua) {
+		return UAInfo{Family: "AWS service", Name: ua, Category: UAAWSService}
 	}
 	info := UAInfo{Family: UAFamilyOther, Category: UAOther}
 	if len(toks) > 0 {

@@ -84,7 +84,7 @@ type breachCSVDecoder struct {
 	caps    *lineCapReader
 	st      *Stats
 	in      interner
-	dict    pyDictScanner
+	dict    dictCache
 	e       error
 	started bool
 	done    bool
@@ -287,8 +287,8 @@ func (d *breachCSVDecoder) row(ev *Event, rec []string, line int) bool {
 	ev.UserAgent = d.in.str(d.field(rec, cUA))
 	ev.AlertUserAgent = ev.UserAgent
 	ev.Params = d.in.str(d.field(rec, cParams))
-	setParams(ev, d.field(rec, cParams), &d.dict, &d.in)
-	setIdentity(ev, d.field(rec, cUserID), &d.dict, &d.in)
+	d.dict.setParams(ev, d.field(rec, cParams), &d.in)
+	d.dict.setIdentity(ev, d.field(rec, cUserID), &d.in)
 	ev.EventID = d.str(rec, cEventID)
 	ev.RequestID = d.str(rec, cRequestID)
 	return true

@@ -325,6 +325,23 @@ func labelOf(line []byte) biField {
 	return fNone
 }
 
+// isLabel reports whether line is the label of f. It is labelOf for one
+// label, fast for the usual case: the line is the label as printed.
+func isLabel(line []byte, f biField) bool {
+	if f <= fNone || f > fErrorMessage {
+		return false
+	}
+	text := fieldLabels[f]
+	switch {
+	case len(line) == len(text) && (string(line) == text || equalFoldASCII(line, text)):
+		return true
+	case len(line) <= len(text):
+		return false // pasting noise only lengthens a label
+	}
+	g := labelOf(line)
+	return g == f || (g == fAlertUA && f == fUA)
+}
+
 // resolveLabel places label f after position pos: "Request User Agent"
 // seen past the header's user agent is the request details' one.
 func resolveLabel(f, pos biField) biField {
@@ -448,7 +465,7 @@ type breachInsiderDecoder struct {
 	lr   lineReader
 	st   *Stats
 	in   interner
-	dict pyDictScanner
+	dict dictCache
 	e    error
 
 	// The alert being read.
@@ -503,8 +520,7 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 		}
 		if d.waiting {
 			id, isHeader := parseAlertHeader(line)
-			f := resolveLabel(labelOf(line), d.pos)
-			isNext := f != fNone && f == d.pos+1
+			isNext := isLabel(line, d.pos+1)
 			if isHeader || isNext {
 				d.scratch = append(d.scratch[:0], line...)
 				line = d.scratch
@@ -521,8 +537,9 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 						}
 						continue
 					}
-				} else if labelOf(peek) != labelOf(line) {
-					d.pos, d.waiting = f, f != fDetails
+				} else if !isLabel(peek, d.pos+1) {
+					d.pos++
+					d.waiting = d.pos != fDetails
 					continue
 				}
 			}
@@ -545,7 +562,11 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 				continue
 			}
 		}
-		if f := resolveLabel(labelOf(line), d.pos); f > d.pos {
+		f := d.pos + 1
+		if !isLabel(line, f) {
+			f = resolveLabel(labelOf(line), d.pos)
+		}
+		if f > d.pos {
 			d.pos, d.waiting = f, f != fDetails
 		}
 	}
@@ -630,10 +651,10 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 	case fUA:
 		c.UserAgent = d.in.str(v)
 	case fUserID:
-		setIdentity(c, v, &d.dict, &d.in)
+		d.dict.setIdentity(c, v, &d.in)
 	case fParams:
 		c.Params = d.in.str(v)
-		setParams(c, v, &d.dict, &d.in)
+		d.dict.setParams(c, v, &d.in)
 	case fErrorCode:
 		c.ErrorCode = d.in.str(v)
 	case fErrorMessage:
@@ -777,43 +798,76 @@ func normOp(b []byte, in *interner) Operation {
 	return Operation(in.str(b))
 }
 
+// dictCache parses the python-dict columns, remembering the result per
+// distinct text: the same few "User ID" and "Request Parameters" texts
+// repeat on nearly every alert. Bounded like interner.
+type dictCache struct {
+	p      pyDictScanner
+	params map[string]s3Params
+	ids    map[string]Identity
+}
+
+type s3Params struct{ bucket, host, key, prefix string }
+
 // setIdentity fills ev.Identity from "User ID" python-dict text. Malformed
 // text keeps the pairs read before the error; the raw text is not kept
 // (the identity fields are all it holds).
-func setIdentity(ev *Event, v []byte, p *pyDictScanner, in *interner) {
-	p.reset(v)
-	for p.next() {
-		switch string(p.key) {
+func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
+	if id, ok := c.ids[string(v)]; ok {
+		ev.Identity = id
+		return
+	}
+	var id Identity
+	c.p.reset(v)
+	for c.p.next() {
+		switch string(c.p.key) {
 		case "type":
-			ev.Identity.Type = in.str(p.val)
+			id.Type = in.str(c.p.val)
 		case "principalId":
-			ev.Identity.PrincipalID = in.str(p.val)
+			id.PrincipalID = in.str(c.p.val)
 		case "accountId":
-			ev.Identity.AccountID = in.str(p.val)
+			id.AccountID = in.str(c.p.val)
 		case "arn":
-			ev.Identity.ARN = in.str(p.val)
+			id.ARN = in.str(c.p.val)
 		case "userName":
-			ev.Identity.UserName = in.str(p.val)
+			id.UserName = in.str(c.p.val)
 		}
+	}
+	ev.Identity = id
+	if len(v) <= maxInternSize {
+		if c.ids == nil || len(c.ids) >= maxInterned {
+			c.ids = make(map[string]Identity)
+		}
+		c.ids[string(v)] = id
 	}
 }
 
 // setParams fills bucket, host, key and prefix from "Request Parameters"
 // python-dict text (CloudTrail's requestParameters, repr'd).
-func setParams(ev *Event, v []byte, p *pyDictScanner, in *interner) {
-	p.reset(v)
-	for p.next() {
-		switch string(p.key) {
-		case "bucketName":
-			ev.Bucket = in.str(p.val)
-		case "Host", "host":
-			ev.Host = in.str(p.val)
-		case "key":
-			ev.Key = in.str(p.val)
-		case "prefix":
-			ev.Prefix = in.str(p.val)
+func (c *dictCache) setParams(ev *Event, v []byte, in *interner) {
+	r, ok := c.params[string(v)]
+	if !ok {
+		c.p.reset(v)
+		for c.p.next() {
+			switch string(c.p.key) {
+			case "bucketName":
+				r.bucket = in.str(c.p.val)
+			case "Host", "host":
+				r.host = in.str(c.p.val)
+			case "key":
+				r.key = in.str(c.p.val)
+			case "prefix":
+				r.prefix = in.str(c.p.val)
+			}
+		}
+		if len(v) <= maxInternSize {
+			if c.params == nil || len(c.params) >= maxInterned {
+				c.params = make(map[string]s3Params)
+			}
+			c.params[string(v)] = r
 		}
 	}
+	ev.Bucket, ev.Host, ev.Key, ev.Prefix = r.bucket, r.host, r.key, r.prefix
 }
 
 // parseTimeUTC parses an RFC 3339 time into UTC. The fast path allocates

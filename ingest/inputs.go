@@ -14,11 +14,17 @@ import (
 type Input struct {
 	Name string // as shown to the user: the path as given or found, "-" for stdin
 	Path string // file to open; "" for standard input
+	// Opener, when set, opens the input instead of Path: embedded samples,
+	// or a standard input other than the process's (tests).
+	Opener func() (io.ReadCloser, error)
 }
 
 // Open opens the input. Closing standard input's ReadCloser leaves the real
 // standard input open.
 func (in Input) Open() (io.ReadCloser, error) {
+	if in.Opener != nil {
+		return in.Opener()
+	}
 	if in.Path == "" {
 		return io.NopCloser(os.Stdin), nil
 	}

@@ -100,6 +100,11 @@ func TestBrowser(t *testing.T) {
 	}
 	a := realAssets(t)
 	dir := t.TempDir()
+	if *screenshots != "" {
+		if err := os.MkdirAll(*screenshots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	cases := []struct {
 		name string
@@ -223,6 +228,8 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 		t.Error("no tooltip rendered with our formatter")
 	}
 	// Table tools work.
+	var hidden bool
+	eval(`(function () { document.querySelectorAll('[data-chart]').forEach(function (el) { var c = echarts.getInstanceByDom(el); if (c) c.dispatchAction({ type: 'hideTip' }); }); return true; })()`, &hidden)
 	var sortable bool
 	eval(`document.querySelectorAll('th.sortable').length > 0 && document.querySelectorAll('.tools input[type=search]').length > 0`, &sortable)
 	if !sortable {
@@ -272,17 +279,31 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 	}
 }
 
+// shoot writes viewport-sized screenshots down the page: one full-page
+// image of a long report is too tall to look at.
 func shoot(t *testing.T, tab context.Context, name string, width int64, suffix string) {
 	if *screenshots == "" {
 		return
 	}
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	height, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
 	if err != nil {
 		t.Errorf("screenshot: %v", err)
 		return
 	}
-	out := filepath.Join(*screenshots, fmt.Sprintf("report-%s-%d%s.png", name, width, suffix))
-	if err := os.WriteFile(out, png, 0o644); err != nil {
-		t.Error(err)
+	for i, y := 0, 0; y < height && i < 12; i, y = i+1, y+900 {
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](fmt.Sprintf(`window.scrollTo(0, %d), true`, y))); err != nil {
+			t.Errorf("screenshot: %v", err)
+			return
+		}
+		png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Errorf("screenshot: %v", err)
+			return
+		}
+		out := filepath.Join(*screenshots, fmt.Sprintf("report-%s-%d%s-%02d.png", name, width, suffix, i))
+		if err := os.WriteFile(out, png, 0o644); err != nil {
+			t.Error(err)
+		}
 	}
+	chromedp.Run(tab, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`))
 }

@@ -127,6 +127,7 @@ type CountRow struct {
 	Events   int64
 	Attempts int64
 	Share    float64 // of all events, 0..1
+	Bar      float64 // Share relative to the table's largest, 0..1, for the inline bar
 	Write    bool    // an operation that changes the bucket
 }
 
@@ -138,6 +139,7 @@ type MonthRow struct {
 	Month  string
 	Events int64
 	Share  float64
+	Bar    float64
 }
 
 func (r MonthRow) Percent() string { return pct(r.Share) }
@@ -148,6 +150,7 @@ type UARow struct {
 	Family string
 	Events int64
 	Share  float64
+	Bar    float64
 }
 
 func (r UARow) Percent() string { return pct(r.Share) }
@@ -158,6 +161,7 @@ type CountryRow struct {
 	Events     int64
 	IPs        int
 	Share      float64
+	Bar        float64
 }
 
 func (r CountryRow) Percent() string { return pct(r.Share) }
@@ -189,6 +193,7 @@ type ASNRow struct {
 	Events  int64
 	IPs     int
 	Share   float64
+	Bar     float64
 }
 
 func (r ASNRow) Percent() string { return pct(r.Share) }
@@ -374,8 +379,44 @@ func (b *builder) build() *Report {
 		r.NotesMarkdown = string(o.NotesMarkdown)
 		r.Notes = renderMarkdown(o.NotesMarkdown, o.AllowNotesHTML)
 	}
+	b.bars()
 	b.charts()
 	return r
+}
+
+// bars scales each table's inline bars to its largest row.
+func (b *builder) bars() {
+	r := b.r
+	scale := func(n, top int64) float64 {
+		if top <= 0 {
+			return 0
+		}
+		return float64(n) / float64(top)
+	}
+	var top int64
+	for _, m := range r.Monthly {
+		top = max(top, m.Events)
+	}
+	for i := range r.Monthly {
+		r.Monthly[i].Bar = scale(r.Monthly[i].Events, top)
+	}
+	for _, rows := range [][]CountRow{r.Operations, r.Errors, r.UAFamilies} {
+		if len(rows) == 0 {
+			continue
+		}
+		for i := range rows {
+			rows[i].Bar = scale(rows[i].Events, rows[0].Events)
+		}
+	}
+	for i := range r.UserAgents {
+		r.UserAgents[i].Bar = scale(r.UserAgents[i].Events, r.UserAgents[0].Events)
+	}
+	for i := range r.Countries {
+		r.Countries[i].Bar = scale(r.Countries[i].Events, r.Countries[0].Events)
+	}
+	for i := range r.ASNs {
+		r.ASNs[i].Bar = scale(r.ASNs[i].Events, r.ASNs[0].Events)
+	}
 }
 
 func bytesTrim(p []byte) string { return strings.TrimSpace(string(p)) }
@@ -922,6 +963,9 @@ func pct(f float64) string {
 func plural(n int64, word string) string {
 	if n == 1 {
 		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") && !strings.HasSuffix(word, "ey") {
+		return num(n) + " " + word[:len(word)-1] + "ies"
 	}
 	return num(n) + " " + word + "s"
 }

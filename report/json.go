@@ -167,6 +167,7 @@ type PrincipalJSON struct {
 type SourceJSON struct {
 	Name        string `json:"name"`
 	Kind        string `json:"kind"`
+	Version     string `json:"version"`
 	BuildDate   string `json:"build_date"`
 	Licence     string `json:"licence"`
 	Attribution string `json:"attribution"`
@@ -216,12 +217,19 @@ func (ps Profiles) profile(addr netip.Addr) *enrich.Profile {
 
 // NewSummaryJSON builds the JSON summary. uaFamily names a user agent's
 // family (nil leaves families empty); sources describes the databases used.
-func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status, sources []SourceJSON, uaFamily func(string) string, generatedAt time.Time, toolVersion string) *SummaryJSON {
+func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status, sources []enrich.SourceInfo, uaFamily func(string) string, generatedAt time.Time, toolVersion string) *SummaryJSON {
 	out := &SummaryJSON{
 		Schema:      SummarySchema,
 		GeneratedAt: generatedAt.UTC().Format(time.RFC3339),
 		Tool:        ToolJSON{Name: "honeyreport", Version: toolVersion},
-		Sources:     nonNil(sources),
+		Sources:     []SourceJSON{},
+	}
+	for _, src := range sources {
+		date := ""
+		if !src.BuildDate.IsZero() {
+			date = src.BuildDate.UTC().Format("2006-01-02")
+		}
+		out.Sources = append(out.Sources, SourceJSON{Name: src.Name, Kind: string(src.Kind), Version: src.Version, BuildDate: date, Licence: src.Licence, Attribution: src.Attribution})
 	}
 	var skipped int64
 	for _, st := range sum.Inputs {

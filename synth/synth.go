@@ -571,6 +571,7 @@ func (g *Generator) fill(r *rand.Rand, rec *Record, i int64, t time.Time, burst 
 
 	alarm := t.Add(60*time.Second + time.Duration(r.Int64N(int64(270*time.Second))))
 	alarm = alarm.Truncate(time.Microsecond)
+	eventID, reqID := ids(r)
 
 	*rec = Record{
 		Alert:        int(i) + 1,
@@ -587,8 +588,8 @@ func (g *Generator) fill(r *rand.Rand, rec *Record, i int64, t time.Time, burst 
 		ErrorCode:    errCode,
 		ErrorMessage: errMsg,
 		Attempts:     attempts,
-		EventID:      uuid(r),
-		RequestID:    requestID(r),
+		EventID:      eventID,
+		RequestID:    reqID,
 		Owner:        g.cfg.Account,
 		Region:       g.cfg.Region,
 		req:          req,
@@ -644,41 +645,43 @@ func base32String(r *rand.Rand, n int) string {
 	return string(b)
 }
 
-// uuid returns a random (version 4) UUID, as CloudTrail event IDs are.
-func uuid(r *rand.Rand) string {
-	var b [36]byte
+// ids returns a random (version 4) UUID, as CloudTrail event IDs are, and
+// an S3 request ID: 16 upper-case characters, hex or the base-36 style S3
+// also uses. Both share one allocation.
+func ids(r *rand.Rand) (eventID, requestID string) {
+	var b [36 + 16]byte
 	hi, lo := r.Uint64(), r.Uint64()
 	hi = hi&^0xf000 | 0x4000
 	lo = lo&^(0xc<<60) | 0x8<<60
-	v := [16]byte{}
-	for i := range 8 {
-		v[i] = byte(hi >> (56 - 8*i))
-		v[8+i] = byte(lo >> (56 - 8*i))
-	}
 	j := 0
-	for i, x := range v {
+	for i := range 16 {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
 			b[j] = '-'
 			j++
 		}
+		x := byte(hi >> (56 - 8*(i%8)))
+		if i >= 8 {
+			x = byte(lo >> (56 - 8*(i%8)))
+		}
 		b[j], b[j+1] = hexDigits[x>>4], hexDigits[x&0xf]
 		j += 2
 	}
-	return string(b[:])
-}
-
-// requestID returns an S3 request ID: 16 upper-case characters, either hex
-// or the base-36 style S3 also uses.
-func requestID(r *rand.Rand) string {
 	const hexUpper = "0123456789ABCDEF"
 	const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	alpha := hexUpper
-	if r.IntN(2) == 0 {
-		alpha = alnum
+	x, y := r.Uint64(), r.Uint64()
+	if y&1 == 0 {
+		for i := range 16 {
+			b[36+i] = hexUpper[x>>(4*i)&0xf]
+		}
+	} else {
+		for i := range 16 {
+			if i == 10 {
+				x = y >> 1
+			}
+			b[36+i] = alnum[x%36]
+			x /= 36
+		}
 	}
-	var b [16]byte
-	for i := range b {
-		b[i] = alpha[r.IntN(len(alpha))]
-	}
-	return string(b[:])
+	s := string(b[:])
+	return s[:36], s[36:]
 }

@@ -72,6 +72,9 @@ func run(args []string, stderr io.Writer) error {
 		demo    = fs.Bool("demo", false, "write the embedded demo sample instead")
 	)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/honeyreport/honeyreport/enrich"
+)
+
+const feedsUsage = `Usage: honeyreport feeds update [flags]
+
+Downloads every blocklist feed that has a url in the config file to its
+path (atomically: a failed download keeps the old list). Reports use the
+downloaded files offline, with --feed or the config's feeds. See
+docs/CONFIG.md.
+
+Flags:
+`
+
+func cmdFeeds(ctx context.Context, args []string, e *env) error {
+	fs := newFlagSet("feeds", feedsUsage, args, e)
+	configPath := fs.String("config", "", "config `FILE` (default: the per-user config dir's honeyreport/config.yaml)")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up on a feed download after `DURATION`")
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 || args[0] != "update" {
+		fs.Usage()
+		return usagef("feeds: the only subcommand is update")
+	}
+	cfg, err := loadConfig(*configPath, e)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, fc := range cfg.Feeds {
+		if fc.URL != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("no feed with a url in the config; see docs/CONFIG.md")
+	}
+	ups, err := enrich.UpdateFeeds(ctx, cfg.Feeds, &http.Client{Timeout: *timeout})
+	for _, u := range ups {
+		if u.Err != nil {
+			fmt.Fprintf(e.stderr, "%s: %v\n", u.Name, u.Err)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s: %d entries, %s -> %s\n", u.Name, u.Entries, humanBytes(u.Bytes), u.Path)
+	}
+	return err
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/honeyreport/honeyreport/enrich"
+)
+
+const lookupUsage = `Usage: honeyreport lookup [flags] IP...
+
+Prints what honeyreport knows about each address: class, country, city and
+coordinates (with a city database), ASN and organisation, hosting flag, and
+with --whois / --ti / --feed the registration and threat-intelligence
+verdicts. A table by default, JSON with --json.
+
+Flags:
+`
+
+func cmdLookup(ctx context.Context, args []string, e *env) error {
+	fs := newFlagSet("lookup", lookupUsage, args, e)
+	var f reportFlags
+	asJSON := fs.Bool("json", false, "print JSON (one array of profiles) instead of a table")
+	fs.Var(&f.geoipDBs, "geoip-db", "`.mmdb` file to use before the embedded data (repeatable)")
+	fs.BoolVar(&f.noSystemGeoIP, "no-system-geoip", false, "do not look for databases in /usr/share/GeoIP and /var/lib/GeoIP")
+	fs.BoolVar(&f.whois, "whois", false, "look up WHOIS registration: uses the network")
+	fs.StringVar(&f.ti, "ti", "", "threat-intelligence `PROVIDERS`, comma-separated, or all-configured: uses the network")
+	fs.Var(&f.feeds, "feed", "blocklist feed `FILE`, as NAME=PATH or PATH (repeatable)")
+	fs.StringVar(&f.configPath, "config", "", "config `FILE`")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "cache `DIR` for online lookups")
+	fs.BoolVar(&f.refresh, "refresh", false, "ignore cached online answers")
+	f.quiet = true
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		fs.Usage()
+		return usagef("no address given")
+	}
+	var addrs []netip.Addr
+	for _, a := range args {
+		addr, err := netip.ParseAddr(strings.TrimSpace(a))
+		if err != nil {
+			return usagef("%q is not an IP address", a)
+		}
+		addrs = append(addrs, addr.Unmap())
+	}
+	offline, closeDBs, err := openOffline(&f, e)
+	if err != nil {
+		return err
+	}
+	defer closeDBs()
+	profiles, err := offline.LookupMany(ctx, addrs, 0)
+	if err != nil {
+		return err
+	}
+	statuses, _, err := runOnline(ctx, &f, e, addrs, profiles)
+	if err != nil {
+		return err
+	}
+	for _, st := range statuses {
+		if st.Failed > 0 {
+			fmt.Fprintf(e.stderr, "honeyreport: %s: %d of %d lookups failed: %s\n", st.Source, st.Failed, st.Queried, st.Err)
+		}
+	}
+	if *asJSON {
+		out := make([]lookupJSON, 0, len(addrs))
+		for _, a := range addrs {
+			out = append(out, newLookupJSON(profiles[a]))
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "IP\tCLASS\tCOUNTRY\tCITY\tLAT,LON\tASN\tORGANISATION\tHOSTING\tSEVERITY")
+	for _, a := range addrs {
+		j := newLookupJSON(profiles[a])
+		loc := ""
+		if j.Lat != nil {
+			loc = fmt.Sprintf("%.2f,%.2f", *j.Lat, *j.Lon)
+			if !j.Precise {
+				loc += " (country)"
+			}
+		}
+		asn := ""
+		if j.ASN != 0 {
+			asn = "AS" + strconv.FormatUint(uint64(j.ASN), 10)
+		}
+		country := j.Country
+		if j.CountryName != "" {
+			country += " " + j.CountryName
+		}
+		org := j.ASOrg
+		if j.WhoisOrg != "" && j.WhoisOrg != org {
+			org += " / " + j.WhoisOrg
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.IP, j.Class, dash(country), dash(j.City), dash(loc), dash(asn), dash(printable(org)), yesNo(j.Hosting), dash(j.Severity))
+	}
+	return tw.Flush()
+}
+
+type lookupJSON struct {
+	IP           string           `json:"ip"`
+	Class        string           `json:"ip_class"`
+	Country      string           `json:"country"`
+	CountryName  string           `json:"country_name"`
+	City         string           `json:"city"`
+	Region       string           `json:"region"`
+	Lat          *float64         `json:"lat"`
+	Lon          *float64         `json:"lon"`
+	Precise      bool             `json:"precise_location"`
+	AccuracyKM   int              `json:"accuracy_km"`
+	GeoSource    string           `json:"geo_source"`
+	ASN          uint32           `json:"asn"`
+	ASOrg        string           `json:"as_org"`
+	Network      string           `json:"network"`
+	Hosting      bool             `json:"hosting"`
+	WhoisOrg     string           `json:"whois_org"`
+	WhoisCountry string           `json:"whois_country"`
+	WhoisNet     string           `json:"whois_network"`
+	AbuseContact string           `json:"abuse_contact"`
+	Severity     string           `json:"severity"`
+	Threat       []enrich.Verdict `json:"threat"`
+}
+
+func newLookupJSON(p *enrich.Profile) lookupJSON {
+	j := lookupJSON{IP: p.Addr.String(), Class: string(p.Class), Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName,
+		City: p.Geo.City, Region: p.Geo.Region, Precise: p.Geo.Precise, AccuracyKM: p.Geo.AccuracyKM, GeoSource: p.Geo.Source,
+		ASN: p.ASN.Number, ASOrg: p.ASN.Org, Hosting: p.ASN.Hosting, Severity: string(p.Severity()), Threat: p.Threat}
+	if j.Threat == nil {
+		j.Threat = []enrich.Verdict{}
+	}
+	if p.Geo.HasLocation() {
+		lat, lon := p.Geo.Lat, p.Geo.Lon
+		j.Lat, j.Lon = &lat, &lon
+	}
+	if p.ASN.Network.IsValid() {
+		j.Network = p.ASN.Network.String()
+	}
+	if w := p.Whois; w != nil {
+		j.WhoisOrg, j.WhoisCountry, j.AbuseContact = w.Org, w.Country, w.AbuseContact
+		if w.Network.IsValid() {
+			j.WhoisNet = w.Network.String()
+		} else {
+			j.WhoisNet = w.Range
+		}
+	}
+	return j
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// printable drops control characters from third-party text (WHOIS) before
+// it reaches a terminal, where escape sequences could rewrite the screen.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/honeyreport/honeyreport/enrich"
+)
+
+// loadConfig reads the config file named by --config (an error if it is
+// missing) or, without the flag, the per-user one if it exists, then
+// applies the environment's keys and endpoint overrides.
+func loadConfig(path string, e *env) (enrich.Config, error) {
+	var cfg enrich.Config
+	if path != "" {
+		c, err := enrich.LoadConfig(path)
+		if err != nil {
+			return cfg, err
+		}
+		cfg = c
+	} else if p, err := enrich.DefaultConfigPath(); err == nil {
+		if _, err := os.Stat(p); err == nil {
+			c, err := enrich.LoadConfig(p)
+			if err != nil {
+				return cfg, err
+			}
+			cfg = c
+		}
+	}
+	return cfg.ApplyEnv(e.getenv), nil
+}
+
+// feedConfigs adds the --feed flags (NAME=PATH or PATH) to the config's feeds.
+func feedConfigs(cfg enrich.Config, flags []string) []enrich.FeedConfig {
+	out := append([]enrich.FeedConfig(nil), cfg.Feeds...)
+	for _, f := range flags {
+		name, path, ok := strings.Cut(f, "=")
+		if !ok {
+			path = f
+			name = strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		}
+		out = append(out, enrich.FeedConfig{Name: name, Path: path})
+	}
+	return out
+}
+
+// runOnline runs what the user opted into: WHOIS (bulk IP-to-ASN first),
+// threat-intelligence providers and blocklist feeds, and merges the answers
+// into profiles. It returns one Status per source and the names of the
+// threat-intelligence sources that ran (for the report's section). Provider
+// failures are statuses, not errors; errors are configuration mistakes.
+func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, profiles map[netip.Addr]*enrich.Profile) ([]enrich.Status, []string, error) {
+	if !f.whois && f.ti == "" && len(f.feeds) == 0 && f.configPath == "" {
+		// Without a flag or explicit config, only feeds in the per-user
+		// config can still apply.
+		cfg, err := loadConfig("", e)
+		if err != nil || len(cfg.Feeds) == 0 {
+			return nil, nil, err
+		}
+	}
+	cfg, err := loadConfig(f.configPath, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	list := make([]*enrich.Profile, 0, len(profiles))
+	for _, a := range addrs {
+		if p := profiles[a]; p != nil {
+			list = append(list, p)
+		}
+	}
+	var statuses []enrich.Status
+	var tiNames []string
+
+	var names []string
+	if f.whois {
+		names = append(names, enrich.NameBulkASN, enrich.NameWhois)
+	}
+	ti, err := cfg.ParseTI(f.ti)
+	if err != nil {
+		return nil, nil, usagef("--ti: %v", err)
+	}
+	if f.ti != "" && len(ti) == 0 {
+		fmt.Fprintln(e.stderr, "honeyreport: --ti all-configured: no provider has a key; see docs/CONFIG.md")
+	}
+	names = append(names, ti...)
+	tiNames = append(tiNames, ti...)
+	if len(names) > 0 {
+		srcs, err := cfg.Sources(names, &http.Client{})
+		if err != nil {
+			return nil, nil, err
+		}
+		cache := openCache(f, cfg, e)
+		if cache != nil {
+			defer cache.Close()
+		}
+		bar := newProviderProgress(e, f.quiet)
+		res, sts := enrich.RunOnline(ctx, onlineAddrs(list), srcs, cache, enrich.OnlineOptions{Refresh: f.refresh, Progress: bar.update})
+		bar.done()
+		res.Apply(list)
+		statuses = append(statuses, sts...)
+	}
+
+	feedCfgs := feedConfigs(cfg, f.feeds)
+	if len(feedCfgs) > 0 {
+		feeds, err := enrich.LoadFeeds(feedCfgs)
+		if err != nil {
+			// The good feeds still apply; the report says which failed.
+			fmt.Fprintf(e.stderr, "honeyreport: %v\n", err)
+		}
+		feeds.Apply(list)
+		for _, fd := range feeds.List() {
+			statuses = append(statuses, enrich.Status{Source: "feed:" + fd.Name, Queried: len(list), Succeeded: len(list)})
+			tiNames = append(tiNames, "feed:"+fd.Name)
+		}
+	}
+	return statuses, tiNames, nil
+}
+
+// onlineAddrs keeps the addresses worth asking the internet about: public
+// ones. Private, reserved and documentation addresses have no WHOIS or
+// reputation, and asking would leak them.
+func onlineAddrs(list []*enrich.Profile) []netip.Addr {
+	var out []netip.Addr
+	for _, p := range list {
+		if p.Class == enrich.ClassPublic || p.Class == "" {
+			out = append(out, p.Addr)
+		}
+	}
+	return out
+}
+
+func cacheDir(f *reportFlags, cfg enrich.Config) string {
+	if f.cacheDir != "" {
+		return f.cacheDir
+	}
+	if cfg.CacheDir != "" {
+		return cfg.CacheDir
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "honeyreport")
+	}
+	return ""
+}
+
+// openCache opens the on-disk cache, or returns nil (no caching) with a
+// note on stderr when it cannot: a locked or broken cache must not stop
+// the report.
+func openCache(f *reportFlags, cfg enrich.Config, e *env) *enrich.Cache {
+	dir := cacheDir(f, cfg)
+	if dir == "" {
+		fmt.Fprintln(e.stderr, "honeyreport: no cache directory; online answers will not be cached (set --cache-dir)")
+		return nil
+	}
+	c, err := enrich.OpenCache(dir, 5*time.Second)
+	if err != nil {
+		if errors.Is(err, enrich.ErrCacheLocked) {
+			fmt.Fprintf(e.stderr, "honeyreport: %v; running without the cache\n", err)
+		} else {
+			fmt.Fprintf(e.stderr, "honeyreport: open cache: %v; running without it\n", err)
+		}
+		return nil
+	}
+	return c
+}
+
+// providerProgress draws one line per online source on a terminal:
+// "otx  120/250  48%  eta 3s".
+type providerProgress struct {
+	e     *env
+	on    bool
+	mu    sync.Mutex
+	start time.Time
+	state map[string][2]int
+	last  time.Time
+	lines int
+}
+
+func newProviderProgress(e *env, quiet bool) *providerProgress {
+	return &providerProgress{e: e, on: !quiet && e.stderrTTY, start: time.Now(), state: map[string][2]int{}}
+}
+
+func (p *providerProgress) update(source string, done, total int) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state[source] = [2]int{done, total}
+	if time.Since(p.last) < 100*time.Millisecond && done < total {
+		return
+	}
+	p.last = time.Now()
+	p.draw()
+}
+
+func (p *providerProgress) draw() {
+	names := make([]string, 0, len(p.state))
+	for n := range p.state {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if p.lines > 0 {
+		fmt.Fprintf(p.e.stderr, "\033[%dA", p.lines)
+	}
+	elapsed := time.Since(p.start)
+	for _, n := range names {
+		s := p.state[n]
+		done, total := s[0], max(s[1], 1)
+		width := 30
+		filled := done * width / total
+		eta := ""
+		if done > 0 && done < total {
+			eta = "eta " + (time.Duration(float64(elapsed) / float64(done) * float64(total-done))).Round(time.Second).String()
+		}
+		fmt.Fprintf(p.e.stderr, "\r\033[K%-11s [%s%s] %d/%d %s\n", n, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, s[1], eta)
+	}
+	p.lines = len(names)
+}
+
+func (p *providerProgress) done() {
+	if !p.on || p.lines == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.e.stderr, "\033[%dA", p.lines)
+	for range p.lines {
+		fmt.Fprint(p.e.stderr, "\r\033[K\n")
+	}
+	fmt.Fprintf(p.e.stderr, "\033[%dA", p.lines)
+}

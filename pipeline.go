@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/honeyreport/honeyreport/assets"
+	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/report"
+)
+
+// runReport is the whole pipeline: read and count, enrich once per distinct
+// IP, build the report model, write every output asked for.
+func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) error {
+	genTime, err := generationTime(e.getenv)
+	if err != nil {
+		return err
+	}
+	var notes []byte
+	if f.notes != "" {
+		if notes, err = os.ReadFile(f.notes); err != nil {
+			return fmt.Errorf("read notes: %w", err)
+		}
+	}
+	sum, err := readSummary(ctx, ins, f, e)
+	if err != nil {
+		return err
+	}
+
+	offline, closeDBs, err := openOffline(f, e)
+	if err != nil {
+		return err
+	}
+	defer closeDBs()
+	profiles, err := offline.LookupMany(ctx, sum.Addrs(), 0)
+	if err != nil {
+		return fmt.Errorf("enrich: %w", err)
+	}
+	statuses := offline.Status()
+	onlineStatuses, tiNames, err := runOnline(ctx, f, e, sum.Addrs(), profiles)
+	if err != nil {
+		return err
+	}
+	statuses = append(statuses, onlineStatuses...)
+	sources := offline.Sources()
+
+	uaFamily := func(ua string) string { return enrich.ClassifyUserAgent(ua).Family }
+	exportHint := "Run honeyreport with --export events.csv for every event."
+	if f.exportOut != "" {
+		exportHint = "Every event is in " + filepath.Base(f.exportOut) + "."
+	} else if f.siteDir != "" {
+		exportHint = "Every event is in events.csv beside this page."
+	}
+	rep := report.Build(report.Input{
+		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
+		Options: report.Options{
+			Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,
+			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint,
+		},
+	})
+	a, err := assets.Load()
+	if err != nil {
+		return err
+	}
+	summaryJSON := report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion())
+
+	var written []string
+	out := func(path string, write func(io.Writer) error) error {
+		if path == "" {
+			return nil
+		}
+		if err := writeFile(path, e.stdout, write); err != nil {
+			return err
+		}
+		written = append(written, path)
+		return nil
+	}
+	if err := out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }); err != nil {
+		return err
+	}
+	if err := out(f.jsonOut, summaryJSON.WriteJSON); err != nil {
+		return err
+	}
+	if err := out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }); err != nil {
+		return err
+	}
+	if err := out(f.exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, profiles, uaFamily) }); err != nil {
+		return err
+	}
+	if f.siteDir != "" {
+		if err := report.WriteSite(f.siteDir, rep, a); err != nil {
+			return err
+		}
+		if err := out(filepath.Join(f.siteDir, "summary.json"), summaryJSON.WriteJSON); err != nil {
+			return err
+		}
+		if err := out(filepath.Join(f.siteDir, "events.csv"), func(w io.Writer) error {
+			return exportEvents(ctx, w, "events.csv", ins, f, profiles, uaFamily)
+		}); err != nil {
+			return err
+		}
+	}
+	if !f.quiet {
+		var skipped int64
+		for _, st := range sum.Inputs {
+			skipped += st.Skipped
+		}
+		fmt.Fprintf(e.stderr, "honeyreport: %d events (%d attempts) from %d unique IPs in %d inputs", sum.Events, sum.Attempts, len(sum.IPs), len(sum.Inputs))
+		if skipped > 0 {
+			fmt.Fprintf(e.stderr, ", %d records skipped", skipped)
+		}
+		if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
+			fmt.Fprintf(e.stderr, "; wrote %s", strings.Join(written, ", "))
+		}
+		fmt.Fprintln(e.stderr)
+	}
+	return nil
+}
+
+// exportEvents is the second pass over the inputs: every event, joined with
+// its IP's profile. Inputs are read one at a time so rows keep input order.
+func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles map[netip.Addr]*enrich.Profile, uaFamily func(string) string) error {
+	format, err := report.ExportFormatFor(name)
+	if err != nil {
+		return err
+	}
+	ew, err := report.NewEventWriter(w, format, profiles, uaFamily)
+	if err != nil {
+		return err
+	}
+	inFormat, _ := ingest.ParseFormat(f.inputFormat)
+	var werr error
+	ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: inFormat, Workers: 1}, func(_ int, ev *ingest.Event) {
+		if werr == nil {
+			werr = ew.Write(ev)
+		}
+	})
+	if werr != nil {
+		return werr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return ew.Flush()
+}
+
+// openOffline opens the embedded data and every user database: --geoip-db
+// flags, then $HONEYREPORT_GEOIP_DB, then the usual system folders.
+func openOffline(f *reportFlags, e *env) (*enrich.Offline, func(), error) {
+	emb, err := enrich.OpenEmbedded()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load embedded geolocation data: %w", err)
+	}
+	paths := append([]string(nil), f.geoipDBs...)
+	for _, p := range filepath.SplitList(e.getenv("HONEYREPORT_GEOIP_DB")) {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	if !f.noSystemGeoIP {
+		found, _ := enrich.Locate("/usr/share/GeoIP", "/var/lib/GeoIP")
+		paths = append(paths, found...)
+	}
+	var dbs []*enrich.Database
+	closeAll := func() {
+		for _, db := range dbs {
+			db.Close()
+		}
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			if seen[abs] {
+				continue
+			}
+			seen[abs] = true
+		}
+		db, err := enrich.OpenDatabase(p)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		dbs = append(dbs, db)
+	}
+	return enrich.NewOffline(emb, dbs...), closeAll, nil
+}

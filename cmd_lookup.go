@@ -26,7 +26,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("lookup", lookupUsage, args, e)
 	var f reportFlags
 	asJSON := fs.Bool("json", false, "print JSON (one array of profiles) instead of a table")
-	fs.Var(&f.geoipDBs, "geoip-db", "`.mmdb` file to use before the embedded data (repeatable)")
+	fs.Var(&f.geoipDBs, "geoip-db", ".mmdb `FILE` to use before the embedded data (repeatable)")
 	fs.BoolVar(&f.noSystemGeoIP, "no-system-geoip", false, "do not look for databases in /usr/share/GeoIP and /var/lib/GeoIP")
 	fs.BoolVar(&f.whois, "whois", false, "look up WHOIS registration: uses the network")
 	fs.StringVar(&f.ti, "ti", "", "threat-intelligence `PROVIDERS`, comma-separated, or all-configured: uses the network")

@@ -36,7 +36,7 @@ type reportFlags struct {
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.output, "o", defaultOutput, "write the HTML report to `FILE` (- for standard output)")
-	fs.StringVar(&f.output, "output", defaultOutput, "same as -o")
+	fs.StringVar(&f.output, "output", defaultOutput, "same as -o `FILE`")
 	fs.StringVar(&f.jsonOut, "json", "", "also write the JSON summary (schema honeyreport.summary/v1) to `FILE`")
 	fs.StringVar(&f.mdOut, "md", "", "also write a Markdown summary (email body, README) to `FILE`")
 	fs.StringVar(&f.exportOut, "export", "", "also write every event, enriched, to `FILE` (.csv or .ndjson)")
@@ -45,7 +45,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.title, "title", "", "report `TITLE` (default: named after the buckets seen)")
 	fs.StringVar(&f.notes, "notes", "", "analyst notes in Markdown from `FILE`, shown in the report")
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")
-	fs.Var(&f.geoipDBs, "geoip-db", "MaxMind/DB-IP/ip-location-db `.mmdb` file to use before the embedded data (repeatable; also $HONEYREPORT_GEOIP_DB, colon-separated)")
+	fs.Var(&f.geoipDBs, "geoip-db", "MaxMind/DB-IP/ip-location-db .mmdb `FILE` to use before the embedded data (repeatable; also $HONEYREPORT_GEOIP_DB, colon-separated)")
 	fs.BoolVar(&f.noSystemGeoIP, "no-system-geoip", false, "do not look for databases in /usr/share/GeoIP and /var/lib/GeoIP")
 	fs.BoolVar(&f.whois, "whois", false, "look up WHOIS registration (bulk IP-to-ASN, then the RIRs): uses the network")
 	fs.StringVar(&f.ti, "ti", "", "threat-intelligence `PROVIDERS`, comma-separated (otx, abuseipdb, greynoise, virustotal, xforce) or all-configured: uses the network")
@@ -54,7 +54,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "cache `DIR` for online lookups (default: $HONEYREPORT_CACHE_DIR or the per-user cache dir)")
 	fs.BoolVar(&f.refresh, "refresh", false, "ignore cached online answers (they are still written)")
 	fs.IntVar(&f.maxRows, "max-rows", aggregate.DefaultSampleSize, "show at most `N` rows in the report's event table (the newest; --export has all)")
-	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "read up to `N` inputs at once")
+	fs.IntVar(&f.workers, "workers", 0, "read up to `N` inputs at once (0: one per CPU)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress and no per-line diagnostics on standard error")
 	fs.BoolVar(&f.quiet, "quiet", false, "same as -q")
 }
@@ -63,8 +63,11 @@ func (f *reportFlags) check() error {
 	if f.maxRows < 1 {
 		return usagef("--max-rows must be at least 1")
 	}
-	if f.workers < 1 {
-		return usagef("--workers must be at least 1")
+	if f.workers < 0 {
+		return usagef("--workers must not be negative")
+	}
+	if f.workers == 0 {
+		f.workers = runtime.GOMAXPROCS(0)
 	}
 	if _, err := ingest.ParseFormat(f.inputFormat); err != nil {
 		return usagef("--input-format: %v", err)

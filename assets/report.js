@@ -71,7 +71,7 @@
     }
   };
 
-  function theme(opt, spec) {
+  function theme(opt, spec, el) {
     var fg = dark ? '#c9d1e3' : '#3a4254', line = dark ? '#2a3242' : '#e3e7ef';
     opt.backgroundColor = 'transparent';
     opt.textStyle = { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', color: fg };
@@ -85,6 +85,12 @@
         ax.splitLine = ax.splitLine || {};
         ax.splitLine.lineStyle = { color: line };
         ax.nameTextStyle = { color: fg };
+        // Long category labels (user agents, organisations) must leave
+        // room for the bars, above all on a phone.
+        if (ax.type === 'category' && k === 'yAxis') {
+          ax.axisLabel.width = Math.max(70, Math.min(240, Math.round(el.clientWidth * 0.34)));
+          ax.axisLabel.overflow = 'truncate';
+        }
       });
     });
     (opt.visualMap || []).forEach(function (vm) {
@@ -122,6 +128,18 @@
       var geo = topojson.feature(topo, topo.objects.countries);
       // Antarctica takes a fifth of the map and no attacker lives there.
       geo.features = geo.features.filter(function (f) { return f.id !== '010'; });
+      // Rings that cross the antimeridian (Russia, Fiji) would be drawn
+      // with a stroke across the whole map: move their western half east.
+      geo.features.forEach(function (f) {
+        var polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates : [];
+        polys.forEach(function (poly) {
+          poly.forEach(function (ring) {
+            var west = false, east = false;
+            ring.forEach(function (p) { if (p[0] < -150) west = true; if (p[0] > 150) east = true; });
+            if (west && east) ring.forEach(function (p) { if (p[0] < 0) p[0] += 360; });
+          });
+        });
+      });
       echarts.registerMap('world', geo);
       return true;
     } catch (e) {
@@ -143,7 +161,7 @@
       if (spec.option.geo && !world) continue;
       el.textContent = '';
       var c = echarts.init(el, dark ? 'dark' : null, { renderer: 'canvas' });
-      c.setOption(theme(spec.option, spec));
+      c.setOption(theme(spec.option, spec, el));
       charts.push(c);
     }
     var t;

@@ -964,7 +964,7 @@ func plural(n int64, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	if strings.HasSuffix(word, "y") && !strings.HasSuffix(word, "ey") {
+	if len(word) > 1 && word[len(word)-1] == 'y' && !strings.ContainsRune("aeiou", rune(word[len(word)-2])) {
 		return num(n) + " " + word[:len(word)-1] + "ies"
 	}
 	return num(n) + " " + word + "s"

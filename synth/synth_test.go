@@ -126,6 +126,9 @@ func TestDescendingReversesAscending(t *testing.T) {
 		desc = append(desc, *r)
 	}
 	slices.Reverse(desc)
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	reqID := regexp.MustCompile(`^[0-9A-Z]{16}$`)
+	ids := map[string]bool{}
 	if len(asc) != 3000 || len(desc) != 3000 {
 		t.Fatalf("got %d ascending, %d descending records, want 3000", len(asc), len(desc))
 	}
@@ -134,6 +137,10 @@ func TestDescendingReversesAscending(t *testing.T) {
 		if a.EventID != d.EventID || !a.Time.Equal(d.Time) || a.Source != d.Source || a.Alert != i+1 {
 			t.Fatalf("record %d: ascending %+v, descending %+v", i, a, d)
 		}
+		if !uuid.MatchString(a.EventID) || !reqID.MatchString(a.RequestID) || ids[a.EventID] {
+			t.Fatalf("record %d: event ID %q, request ID %q: malformed or repeated", i, a.EventID, a.RequestID)
+		}
+		ids[a.EventID] = true
 		if i > 0 && a.Time.Before(asc[i-1].Time) {
 			t.Fatalf("record %d at %s is older than record %d at %s", i, a.Time, i-1, asc[i-1].Time)
 		}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/honeyreport/honeyreport/report"
+)
+
+// fixedEpoch makes every output reproducible.
+var fixedEpoch = map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}
+
+func readSummaryJSON(t *testing.T, path string) report.SummaryJSON {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s report.SummaryJSON
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return s
+}
+
+// TestReportMixedInputs runs the whole pipeline on three formats at once
+// and checks every output, twice, for byte-identical results.
+func TestReportMixedInputs(t *testing.T) {
+	var first map[string][]byte
+	for run := 0; run < 2; run++ {
+		dir := t.TempDir()
+		o := func(name string) string { return filepath.Join(dir, name) }
+		_, stderr, code := runCmd(t, fixedEpoch, "report", "testdata/dump.txt", "testdata/lake.ndjson", "testdata/access.log",
+			"-o", o("r.html"), "--json", o("s.json"), "--md", o("s.md"), "--export", o("e.csv"), "--no-system-geoip", "-q")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		s := readSummaryJSON(t, o("s.json"))
+		if s.Schema != "honeyreport.summary/v1" || s.GeneratedAt != "2023-11-14T22:13:20Z" {
+			t.Errorf("schema %q generated_at %q", s.Schema, s.GeneratedAt)
+		}
+		if len(s.Inputs) != 3 || s.Inputs[0].Format != "breachinsider" || s.Inputs[1].Format != "cloudtrail" || s.Inputs[2].Format != "s3-access" {
+			t.Errorf("inputs = %+v", s.Inputs)
+		}
+		var perInput int64
+		for _, in := range s.Inputs {
+			perInput += in.Events
+			if in.SHA256 == "" || in.Bytes == 0 {
+				t.Errorf("input %s lacks checksum or size", in.Path)
+			}
+		}
+		if s.Totals.Events != perInput || s.Totals.Events == 0 {
+			t.Errorf("totals.events %d, inputs sum %d", s.Totals.Events, perInput)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(mustRead(t, o("e.csv")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(rows)-1) != s.Totals.Events {
+			t.Errorf("export has %d rows, summary %d events", len(rows)-1, s.Totals.Events)
+		}
+		got := map[string][]byte{}
+		for _, n := range []string{"r.html", "s.json", "s.md", "e.csv"} {
+			got[n] = mustRead(t, o(n))
+		}
+		if !bytes.Contains(got["r.html"], []byte("Content-Security-Policy")) {
+			t.Error("report lacks its CSP")
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for n := range got {
+			if !bytes.Equal(got[n], first[n]) {
+				t.Errorf("%s differs between two runs with SOURCE_DATE_EPOCH set", n)
+			}
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestBadInputs: bad files are reported by name and never cost the good
+// ones; only a run with nothing usable fails.
+func TestBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := write("empty.txt", nil)
+	binary := write("x.bin", []byte{0x7f, 'E', 'L', 'F', 0, 1, 2, 3, 0, 0, 0, 9})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(mustRead(t, "testdata/dump.txt"))
+	zw.Close()
+	truncated := write("trunc.txt.gz", gz.Bytes()[:gz.Len()/2])
+	unknown := write("notes.txt", []byte("just some\nnotes\n"))
+
+	t.Run("only bad", func(t *testing.T) {
+		_, stderr, code := runCmd(t, nil, "report", empty, binary, unknown, "-o", filepath.Join(dir, "r.html"), "--no-system-geoip")
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		for _, want := range []string{"no events in 3 inputs", "1 empty", "2 not a supported format", "x.bin"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "r.html")); err == nil {
+			t.Error("a report was written with no events")
+		}
+	})
+	t.Run("bad beside good", func(t *testing.T) {
+		out := filepath.Join(dir, "s.json")
+		_, stderr, code := runCmd(t, nil, "report", empty, binary, truncated, "testdata/lake.ndjson", "-o", filepath.Join(dir, "r.html"), "--json", out, "--no-system-geoip")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for _, want := range []string{"empty.txt", "x.bin: binary data", "trunc.txt.gz"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+		}
+		s := readSummaryJSON(t, out)
+		if s.Inputs[2].Events == 0 || s.Inputs[2].Error == "" {
+			t.Errorf("truncated gzip: want the events before the cut and an error, got %+v", s.Inputs[2])
+		}
+		if s.Inputs[3].Events == 0 {
+			t.Error("the good input lost its events")
+		}
+	})
+}
+
+func TestStdinAndExportNDJSON(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	e := &env{stdin: bytes.NewReader(mustRead(t, "testdata/lake.ndjson")), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	err := run(t.Context(), []string{"report", "-", "-o", filepath.Join(dir, "r.html"), "--export", filepath.Join(dir, "e.ndjson"), "--no-system-geoip", "-q"}, e)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, filepath.Join(dir, "e.ndjson")))), "\n")
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev["file"] != "-" || ev["format"] != "cloudtrail" {
+		t.Errorf("first exported event = %v", ev)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := runCmd(t, fixedEpoch, "demo", "-o", filepath.Join(dir, "demo.html"), "--json", filepath.Join(dir, "s.json"), "--no-system-geoip")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummaryJSON(t, filepath.Join(dir, "s.json"))
+	if s.Totals.Events < 100 || s.Totals.Countries < 5 || s.Totals.ASNs < 5 {
+		t.Errorf("demo is too thin: %+v", s.Totals)
+	}
+	for _, ip := range s.IPs {
+		if ip.IPClass == "public" && ip.Country == "" {
+			t.Errorf("public IP %s has no country", ip.IP)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	out, stderr, code := runCmd(t, nil, "lookup", "--json", "--no-system-geoip", "1.1.1.1", "10.1.2.3", "::ffff:8.8.8.8")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got []lookupJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].ASN != 13335 || got[1].Class != "private" || got[1].Country != "" || got[2].IP != "8.8.8.8" || got[2].ASN != 15169 {
+		t.Errorf("lookup = %+v", got)
+	}
+	table, _, code := runCmd(t, nil, "lookup", "--no-system-geoip", "1.1.1.1")
+	if code != 0 || !strings.Contains(table, "AS13335") || !strings.Contains(table, "ORGANISATION") {
+		t.Errorf("table output:\n%s", table)
+	}
+	if _, _, code := runCmd(t, nil, "lookup", "not-an-ip"); code != 2 {
+		t.Errorf("bad address: exit %d, want 2", code)
+	}
+}
+
+// TestRealCSV checks exact counts on the real BreachInsider export (CI has
+// ../shared/data; a fresh clone skips).
+func TestRealCSV(t *testing.T) {
+	path := filepath.Join("..", "shared", "data", "breachinsider-honeybucket-2022-02.csv")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("real data not present:", err)
+	}
+	dir := t.TempDir()
+	_, stderr, code := runCmd(t, fixedEpoch, "report", path, "-o", filepath.Join(dir, "r.html"), "--json", filepath.Join(dir, "s.json"), "--no-system-geoip")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummaryJSON(t, filepath.Join(dir, "s.json"))
+	ops := map[string]int64{}
+	for _, op := range s.Operations {
+		ops[op.Name] = op.Count
+	}
+	if s.Totals.Events != 301 || s.Totals.UniqueIPs != 224 || ops["HeadBucket"] != 159 || ops["ListObjects"] != 138 || ops["PutObject"] != 4 {
+		t.Errorf("totals %+v, operations %v", s.Totals, ops)
+	}
+}

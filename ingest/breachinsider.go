@@ -777,7 +777,7 @@ func atoiPositive(b []byte) (int, bool) {
 // other names are kept as written.
 func normOp(b []byte, in *interner) Operation {
 	switch string(b) { // the usual spellings, without a loop
-	case "ListObjects":
+	case "ListObjects", "ListObjectsV2":
 		return OpListObjects
 	case "HeadBucket":
 		return OpHeadBucket
@@ -788,7 +788,7 @@ func normOp(b []byte, in *interner) Operation {
 	case "":
 		return OpUnknown
 	}
-	for _, op := range [...]Operation{OpListBuckets, OpListObjects, OpListObjectsV2, OpHeadBucket, OpHeadObject,
+	for _, op := range [...]Operation{OpListBuckets, OpListObjects, OpHeadBucket, OpHeadObject,
 		OpGetObject, OpPutObject, OpDeleteObject, OpCopyObject, OpGetBucketACL, OpGetBucketPolicy,
 		OpGetObjectACL, OpPutBucketACL, OpPutObjectACL} {
 		if equalFoldASCII(b, string(op)) {

@@ -890,10 +890,10 @@ func (in *intern) op(b []byte) Operation {
 	switch string(b) {
 	case "ListBuckets":
 		return OpListBuckets
-	case "ListObjects":
+	case "ListObjects", "ListObjectsV2":
+		// CloudTrail logs V2 listings as ListObjects; some exports
+		// rename them. One operation either way, in every format.
 		return OpListObjects
-	case "ListObjectsV2":
-		return OpListObjectsV2
 	case "HeadBucket":
 		return OpHeadBucket
 	case "HeadObject":

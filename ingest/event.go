@@ -40,7 +40,6 @@ type Operation string
 const (
 	OpListBuckets     Operation = "ListBuckets"
 	OpListObjects     Operation = "ListObjects"
-	OpListObjectsV2   Operation = "ListObjectsV2"
 	OpHeadBucket      Operation = "HeadBucket"
 	OpHeadObject      Operation = "HeadObject"
 	OpGetObject       Operation = "GetObject"

@@ -253,7 +253,7 @@ func (d *s3AccessDecoder) parse(line []byte, ln int, ev *Event) bool {
 	ev.Op = d.in.s3Op(d.f[s3Operation], key, uri)
 	ev.Key = d.in.str(key)
 	ev.Params = d.in.str(uri)
-	if ev.Op == OpListObjects || ev.Op == OpListObjectsV2 {
+	if ev.Op == OpListObjects {
 		ev.Prefix = d.in.str(queryParam(uri, "prefix"))
 	}
 	ev.ErrorCode = d.in.str(d.field(s3ErrorCode, n))
@@ -327,9 +327,8 @@ func queryParam(uri []byte, name string) []byte {
 func (in *intern) s3Op(op, key, uri []byte) Operation {
 	switch string(op) {
 	case "REST.GET.BUCKET":
-		if bytes.Contains(uri, []byte("list-type=2")) {
-			return OpListObjectsV2
-		}
+		// Both list versions are ListObjects, as CloudTrail (and so
+		// BreachInsider) names them: list-type=2 stays in Params.
 		return OpListObjects
 	case "REST.HEAD.BUCKET":
 		return OpHeadBucket

@@ -48,7 +48,7 @@ func TestS3AccessFields(t *testing.T) {
 		check func(ev Event) bool
 	}{
 		{"3E57427F3EXAMPLE", func(ev Event) bool {
-			return ev.Op == OpListObjectsV2 && ev.Prefix == "backups/" && ev.Identity.Anonymous() && ev.Key == "" &&
+			return ev.Op == OpListObjects && ev.Prefix == "backups/" && ev.Identity.Anonymous() && ev.Key == "" &&
 				ev.Host == "honey-bucket.s3.us-west-1.amazonaws.com" && ev.Pos.Line == 1 &&
 				ev.Params == "GET /honey-bucket?list-type=2&prefix=backups%2F&encoding-type=url HTTP/1.1" &&
 				ev.Time.Equal(time.Date(2019, 2, 6, 0, 0, 38, 0, time.UTC))

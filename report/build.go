@@ -42,7 +42,7 @@ type Options struct {
 	// SOURCE_DATE_EPOCH. The report never reads the clock itself.
 	GeneratedAt time.Time
 	ToolVersion string
-	// MaxEventRows bounds the event table (default 1000).
+	// MaxEventRows bounds the event table (default 500).
 	MaxEventRows int
 	// TopN bounds the top-N tables and charts (default 15).
 	TopN int
@@ -77,31 +77,32 @@ type Report struct {
 
 	Charts map[string]*Chart
 
-	Monthly    []MonthRow
-	Operations []CountRow
-	Errors     []CountRow
-	UserAgents []UARow
-	UAFamilies []CountRow
-	UATotal    int // distinct user agents
-	Countries  []CountryRow
-	Locations  int // map bubbles
-	RepeatIPs  []IPRow
-	RepeatTotal int
-	TopIPs     []IPRow
-	IPTotal    int
-	NonIP      []IPRow
-	ASNs       []ASNRow
-	ASNTotal   int
-	Networks   []NetRow
-	NetTotal   int
-	Threat     ThreatSection
+	Monthly        []MonthRow
+	Operations     []CountRow
+	Errors         []CountRow
+	UserAgents     []UARow
+	UAFamilies     []CountRow
+	UATotal        int // distinct user agents
+	Countries      []CountryRow
+	Locations      int // distinct map locations
+	LocationsShown int // bubbles drawn
+	RepeatIPs      []IPRow
+	RepeatTotal    int
+	TopIPs         []IPRow
+	IPTotal        int
+	NonIP          []IPRow
+	ASNs           []ASNRow
+	ASNTotal       int
+	Networks       []NetRow
+	NetTotal       int
+	Threat         ThreatSection
 
-	Writes         []EventRow
-	WritesTotal    int64
-	Denied         []EventRow
-	DeniedTotal    int64
-	Principals     []PrincipalRow
-	Authenticated  int64
+	Writes        []EventRow
+	WritesTotal   int64
+	Denied        []EventRow
+	DeniedTotal   int64
+	Principals    []PrincipalRow
+	Authenticated int64
 
 	Events          []EventRow
 	EventsTotal     int64
@@ -168,21 +169,21 @@ func (r CountryRow) Percent() string { return pct(r.Share) }
 
 // IPRow is one source address with its enrichment.
 type IPRow struct {
-	IP        string
-	Class     string
-	Country   string // code
+	IP          string
+	Class       string
+	Country     string // code
 	CountryName string
-	ASN       string // "AS64500" or ""
-	Org       Text
-	Hosting   bool
-	Events    int64
-	Attempts  int64
-	Writes    int64
-	First     string
-	Last      string
-	TopUA     Text
-	UAs       int
-	Severity  string
+	ASN         string // "AS64500" or ""
+	Org         Text
+	Hosting     bool
+	Events      int64
+	Attempts    int64
+	Writes      int64
+	First       string
+	Last        string
+	TopUA       Text
+	UAs         int
+	Severity    string
 }
 
 // ASNRow is one autonomous system.
@@ -256,27 +257,27 @@ type EventRow struct {
 
 // PrincipalRow is one non-anonymous identity.
 type PrincipalRow struct {
-	Account   Text
-	Type      Text
-	ARN       Text
-	Events    int64
-	First     string
-	Last      string
+	Account Text
+	Type    Text
+	ARN     Text
+	Events  int64
+	First   string
+	Last    string
 }
 
 // InputRow is the data-quality line of one input.
 type InputRow struct {
-	Name     Text
-	Format   string
-	Events   int64
-	Skipped  int64
-	Filtered int64
-	Reasons  []ReasonRow
-	Errors   []Text
+	Name       Text
+	Format     string
+	Events     int64
+	Skipped    int64
+	Filtered   int64
+	Reasons    []ReasonRow
+	Errors     []Text
 	MoreErrors int64
-	Err      Text
-	Bytes    string
-	SHA256   string
+	Err        Text
+	Bytes      string
+	SHA256     string
 }
 
 // ReasonRow counts one skip reason.
@@ -295,17 +296,21 @@ type SourceRow struct {
 
 // StatusRow is how one online source did.
 type StatusRow struct {
-	Source                                 string
+	Source                                string
 	Queried, FromCache, Succeeded, Failed int
-	Err                                    Text
-	Duration                               string
+	Err                                   Text
+	Duration                              string
 }
 
 const (
-	defaultMaxEventRows = 1000
-	defaultTopN         = 15
-	dateFmt             = "2006-01-02"
-	timeFmt             = "2006-01-02 15:04:05"
+	defaultMaxEventRows = 500
+	// maxIPRows bounds the repeat-IP table; the JSON summary has them all.
+	maxIPRows = 250
+	// maxNotableRows bounds each notable-event table.
+	maxNotableRows = 100
+	defaultTopN    = 15
+	dateFmt        = "2006-01-02"
+	timeFmt        = "2006-01-02 15:04:05"
 )
 
 // Build turns a summary and its enrichment into a Report. It does not read
@@ -655,7 +660,7 @@ func (b *builder) ips() {
 	for _, ip := range b.s.IPs {
 		if ip.Events > 1 {
 			r.RepeatTotal++
-			if len(r.RepeatIPs) < b.o.MaxEventRows {
+			if len(r.RepeatIPs) < maxIPRows {
 				r.RepeatIPs = append(r.RepeatIPs, b.ipRow(ip))
 			}
 		}
@@ -787,13 +792,13 @@ func (b *builder) eventRow(ev *ingest.Event) EventRow {
 func (b *builder) notable() {
 	r, s := b.r, b.s
 	r.WritesTotal, r.DeniedTotal, r.Authenticated = s.Writes, s.AccessDenied, s.Authenticated
-	for i := range s.WriteEvents {
+	for i := range firstN(s.WriteEvents, maxNotableRows) {
 		r.Writes = append(r.Writes, b.eventRow(&s.WriteEvents[i]))
 	}
-	for i := range s.AccessDeniedEvents {
+	for i := range firstN(s.AccessDeniedEvents, maxNotableRows) {
 		r.Denied = append(r.Denied, b.eventRow(&s.AccessDeniedEvents[i]))
 	}
-	for _, p := range s.Principals {
+	for _, p := range firstN(s.Principals, maxNotableRows) {
 		r.Principals = append(r.Principals, PrincipalRow{
 			Account: newText(orDefault(p.Identity.AccountID, "(none)"), 40),
 			Type:    newText(p.Identity.Type, 30),

@@ -190,7 +190,7 @@ func hbar(labels []string, name string, data []opts.BarData) *charts.Bar {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(
 		noLegend(), grid("8"),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", SplitLine: &opts.SplitLine{Show: opts.Bool(true)}}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", MinInterval: 1, SplitLine: &opts.SplitLine{Show: opts.Bool(true)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: labels, Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}),
 	)
@@ -322,6 +322,7 @@ func (b *builder) mapChart() {
 		}
 	}
 	b.r.Locations = len(locs)
+	b.r.LocationsShown = min(len(locs), 400)
 	list := make([]*location, 0, len(locs))
 	var maxEv int64 = 1
 	for _, l := range locs {
@@ -337,6 +338,10 @@ func (b *builder) mapChart() {
 		}
 		return list[i].key[1] < list[j].key[1]
 	})
+	// A city database can yield thousands of locations; the busiest ones
+	// carry the picture and keep the page small.
+	const maxLocations = 400
+	list = firstN(list, maxLocations)
 	geo := charts.NewGeo()
 	geo.SetGlobalOptions(
 		charts.WithGeoComponentOpts(opts.GeoComponent{Map: "world", ItemStyle: &opts.ItemStyle{AreaColor: "#dfe3ea", BorderColor: "#ffffff"}}),
@@ -377,4 +382,3 @@ func (b *builder) mapChart() {
 	}
 	b.addChart("map", "Where the sources are", "World map with one bubble per location, sized by alerts"+map[bool]string{true: " and coloured by threat severity.", false: "."}[b.r.Threat.Ran], "map", "map", geo, details)
 }
-

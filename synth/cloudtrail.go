@@ -81,7 +81,12 @@ func WriteCloudTrailTree(dir string, recs iter.Seq[*Record]) (files int, err err
 			_, _ = finish()
 			return files, fmt.Errorf("cloudtrail: record for alert #%d is older than the one before it: records must be oldest first", r.Alert)
 		}
-		if n > 0 && (n >= CloudTrailFileRecords || !sameDay(prev, r.Time)) {
+		extra := r.cloudTrailExtra()
+		need := 1
+		if extra {
+			need = 2 // the management event goes in the same file
+		}
+		if n > 0 && (n+need > CloudTrailFileRecords || !sameDay(prev, r.Time)) {
 			flush()
 		}
 		prev = r.Time
@@ -94,7 +99,7 @@ func WriteCloudTrailTree(dir string, recs iter.Seq[*Record]) (files int, err err
 			cur.path = ctPath(r)
 			cur.data = append(cur.data, `{"Records":[`...)
 		}
-		if r.cloudTrailExtra() {
+		if extra {
 			if n > 0 {
 				cur.data = append(cur.data, ',')
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -32,6 +33,7 @@ type reportFlags struct {
 	refresh                                    bool
 	maxRows, workers                           int
 	quiet                                      bool
+	cpuProfile                                 string
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
@@ -57,6 +59,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.IntVar(&f.workers, "workers", 0, "read up to `N` inputs at once (0: one per CPU)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress and no per-line diagnostics on standard error")
 	fs.BoolVar(&f.quiet, "quiet", false, "same as -q")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for go tool pprof; for developers)")
 }
 
 func (f *reportFlags) check() error {
@@ -118,6 +121,13 @@ func cmdReport(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer cleanup()
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return runReport(ctx, ins, &f, e)
 }
 
@@ -275,6 +285,21 @@ func writeFile(path string, stdout io.Writer, write func(io.Writer) error) error
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		out.Close()
+	}, nil
 }
 
 // generationTime is now, or SOURCE_DATE_EPOCH when set, so that the same

@@ -12,7 +12,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files (and README.md's usage block)")
 
 // runCmd runs the CLI in-process with the given environment variables.
-func runCmd(t *testing.T, vars map[string]string, args ...string) (stdout, stderr string, code int) {
+func runCmd(t testing.TB, vars map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}

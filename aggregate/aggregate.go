@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -32,12 +33,12 @@ type Aggregator struct {
 	events, attempts int64
 	first, last      time.Time
 
-	ops        map[string]*Count
+	ops        tally
 	errors     map[string]*Count
 	months     map[int]int64 // year*12 + month-1
 	days       map[dayOp]int64
 	hourByDay  [7][24]int64
-	userAgents map[string]*Count
+	userAgents tally
 	buckets    map[string]*Count
 	keys       map[string]*Count
 	otherKeys  int64
@@ -67,11 +68,9 @@ func New(opts Options) *Aggregator {
 	}
 	return &Aggregator{
 		sampleSize:   n,
-		ops:          make(map[string]*Count),
 		errors:       make(map[string]*Count),
 		months:       make(map[int]int64),
 		days:         make(map[dayOp]int64),
-		userAgents:   make(map[string]*Count),
 		buckets:      make(map[string]*Count),
 		keys:         make(map[string]*Count),
 		ips:          make(map[netip.Addr]*IPStats),
@@ -105,7 +104,7 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 		a.days[dayOp{epochDay(t), ev.Op}]++
 		a.hourByDay[t.Weekday()][t.Hour()]++
 	}
-	bump(a.ops, string(ev.Op), w)
+	opID := a.ops.add(string(ev.Op), w)
 	if ev.ErrorCode != "" {
 		bump(a.errors, ev.ErrorCode, w)
 		if isDenied(ev.ErrorCode) {
@@ -113,7 +112,7 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 			a.deniedEvents.add(ev)
 		}
 	}
-	bump(a.userAgents, ev.UserAgent, w)
+	uaID := a.userAgents.add(ev.UserAgent, w)
 	if ev.Bucket != "" {
 		bump(a.buckets, ev.Bucket, w)
 	}
@@ -158,7 +157,7 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 			a.nonIP[ev.SourceText] = s
 		}
 	}
-	s.add(ev, t, w)
+	s.add(ev, t, w, uaID, opID)
 	a.recent.add(ev)
 }
 
@@ -173,6 +172,53 @@ func epochDay(t time.Time) int32 {
 
 func isDenied(code string) bool {
 	return code == "AccessDenied" || code == "AllAccessDisabled" || code == "AccountProblem" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch"
+}
+
+// tally counts string keys that are few but seen on every event
+// (operations, user agents), giving each a small id so that per-source
+// counts can use ids instead of hashing the string again.
+type tally struct {
+	ids    map[string]int32
+	counts []Count
+}
+
+func (t *tally) id(key string) int32 {
+	id, ok := t.ids[key]
+	if !ok {
+		if t.ids == nil {
+			t.ids = make(map[string]int32)
+		}
+		id = int32(len(t.counts))
+		t.ids[key] = id
+		t.counts = append(t.counts, Count{Key: key})
+	}
+	return id
+}
+
+func (t *tally) add(key string, attempts int64) int32 {
+	id := t.id(key)
+	c := &t.counts[id]
+	c.Events++
+	c.Attempts += attempts
+	return id
+}
+
+// merge adds o's counts and returns, for each of o's ids, the id in t.
+func (t *tally) merge(o *tally) []int32 {
+	remap := make([]int32, len(o.counts))
+	for i, c := range o.counts {
+		id := t.id(c.Key)
+		remap[i] = id
+		t.counts[id].Events += c.Events
+		t.counts[id].Attempts += c.Attempts
+	}
+	return remap
+}
+
+func (t *tally) sorted() []Count {
+	out := slices.Clone(t.counts)
+	sortCounts(out)
+	return out
 }
 
 func bump(m map[string]*Count, k string, attempts int64) {
@@ -195,9 +241,9 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	if b.last.After(a.last) {
 		a.last = b.last
 	}
-	mergeCounts(a.ops, b.ops)
+	opMap := a.ops.merge(&b.ops)
 	mergeCounts(a.errors, b.errors)
-	mergeCounts(a.userAgents, b.userAgents)
+	uaMap := a.userAgents.merge(&b.userAgents)
 	mergeCounts(a.buckets, b.buckets)
 	for k, c := range b.keys {
 		if _, ok := a.keys[k]; ok || len(a.keys) < maxKeys {
@@ -219,18 +265,20 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		}
 	}
 	for k, s := range b.ips {
-		if t := a.ips[k]; t != nil {
-			t.merge(s)
-		} else {
-			a.ips[k] = s
+		t := a.ips[k]
+		if t == nil {
+			t = &IPStats{Addr: s.Addr}
+			a.ips[k] = t
 		}
+		t.merge(s, uaMap, opMap)
 	}
 	for k, s := range b.nonIP {
-		if t := a.nonIP[k]; t != nil {
-			t.merge(s)
-		} else {
-			a.nonIP[k] = s
+		t := a.nonIP[k]
+		if t == nil {
+			t = &IPStats{Text: s.Text}
+			a.nonIP[k] = t
 		}
+		t.merge(s, uaMap, opMap)
 	}
 	for k, p := range b.principals {
 		if q := a.principals[k]; q != nil {
@@ -265,40 +313,65 @@ func mergeCounts(dst, src map[string]*Count) {
 
 // sample keeps the newest limit events, ordered by time then position so
 // that the result does not depend on the order events were added in (files
-// read in parallel arrive interleaved).
+// read in parallel arrive interleaved). It is a min-heap with the oldest
+// kept event at the root: an event older than that is rejected at once, a
+// newer one replaces it in O(log limit), so a chronological log of a
+// million events costs no sorting.
 type sample struct {
 	limit  int
 	events []ingest.Event
-	// full is set once limit events are kept; oldest is then the oldest of
-	// them, and anything older cannot enter the sample.
-	full   bool
-	oldest ingest.Event
+	// heap holds indices into events; swapping them is cheaper than
+	// swapping events.
+	heap []int32
 }
 
+func (s *sample) at(i int) *ingest.Event { return &s.events[s.heap[i]] }
+
 func (s *sample) add(ev *ingest.Event) {
-	if s.full && !newer(ev, &s.oldest) {
+	if len(s.events) < s.limit {
+		s.events = append(s.events, *ev)
+		s.heap = append(s.heap, int32(len(s.events)-1))
+		s.up(len(s.heap) - 1)
 		return
 	}
-	s.events = append(s.events, *ev)
-	if len(s.events) >= 2*s.limit {
-		s.trim()
+	if !newer(ev, s.at(0)) {
+		return
+	}
+	*s.at(0) = *ev
+	s.down(0)
+}
+
+func (s *sample) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !newer(s.at(p), s.at(i)) {
+			return
+		}
+		s.heap[p], s.heap[i] = s.heap[i], s.heap[p]
+		i = p
+	}
+}
+
+func (s *sample) down(i int) {
+	n := len(s.heap)
+	for {
+		oldest := i
+		for _, c := range [2]int{2*i + 1, 2*i + 2} {
+			if c < n && newer(s.at(oldest), s.at(c)) {
+				oldest = c
+			}
+		}
+		if oldest == i {
+			return
+		}
+		s.heap[i], s.heap[oldest] = s.heap[oldest], s.heap[i]
+		i = oldest
 	}
 }
 
 func (s *sample) merge(o *sample) {
-	s.events = append(s.events, o.events...)
-	s.trim()
-}
-
-func (s *sample) trim() {
-	sort.Slice(s.events, func(i, j int) bool { return newer(&s.events[i], &s.events[j]) })
-	if len(s.events) > s.limit {
-		clear(s.events[s.limit:])
-		s.events = s.events[:s.limit]
-	}
-	if len(s.events) == s.limit {
-		s.full = true
-		s.oldest = s.events[len(s.events)-1]
+	for i := range o.events {
+		s.add(&o.events[i])
 	}
 }
 
@@ -313,7 +386,9 @@ func newer(a, b *ingest.Event) bool {
 	return a.Pos.Line < b.Pos.Line
 }
 
+// sorted returns the kept events, newest first.
 func (s *sample) sorted() []ingest.Event {
-	s.trim()
-	return s.events
+	out := slices.Clone(s.events)
+	sort.Slice(out, func(i, j int) bool { return newer(&out[i], &out[j]) })
+	return out
 }

@@ -28,12 +28,16 @@ type IPStats struct {
 	LastSeen  time.Time
 	Writes    int64
 	Errors    int64
-	// userAgents counts this source's user agents; TopUserAgent reads it.
-	userAgents map[string]int64
-	ops        map[ingest.Operation]int64
+	// userAgents and ops count by the Aggregator's tally ids while
+	// counting; Summary resolves them into the fields below.
+	userAgents, ops idCounts
+	topUA           string
+	topUACount      int64
+	uaCount         int
+	opCounts        []Count
 }
 
-func (s *IPStats) add(ev *ingest.Event, t time.Time, w int64) {
+func (s *IPStats) add(ev *ingest.Event, t time.Time, w int64, uaID, opID int32) {
 	s.Events++
 	s.Attempts += w
 	s.seen(t)
@@ -43,12 +47,8 @@ func (s *IPStats) add(ev *ingest.Event, t time.Time, w int64) {
 	if ev.ErrorCode != "" {
 		s.Errors++
 	}
-	if s.userAgents == nil {
-		s.userAgents = make(map[string]int64, 1)
-		s.ops = make(map[ingest.Operation]int64, 1)
-	}
-	s.userAgents[ev.UserAgent]++
-	s.ops[ev.Op]++
+	s.userAgents.add(uaID, 1)
+	s.ops.add(opID, 1)
 }
 
 func (s *IPStats) seen(t time.Time) {
@@ -63,22 +63,76 @@ func (s *IPStats) seen(t time.Time) {
 	}
 }
 
-func (s *IPStats) merge(o *IPStats) {
+func (s *IPStats) merge(o *IPStats, uaMap, opMap []int32) {
 	s.Events += o.Events
 	s.Attempts += o.Attempts
 	s.Writes += o.Writes
 	s.Errors += o.Errors
 	s.seen(o.FirstSeen)
 	s.seen(o.LastSeen)
-	if s.userAgents == nil {
-		s.userAgents = make(map[string]int64)
-		s.ops = make(map[ingest.Operation]int64)
+	o.userAgents.each(func(id int32, n int64) { s.userAgents.add(uaMap[id], n) })
+	o.ops.each(func(id int32, n int64) { s.ops.add(opMap[id], n) })
+}
+
+// resolve turns the id counts into names, once, when the summary is made.
+func (s *IPStats) resolve(uas, ops *tally) {
+	s.topUACount = -1
+	s.userAgents.each(func(id int32, n int64) {
+		s.uaCount++
+		name := uas.counts[id].Key
+		if n > s.topUACount || (n == s.topUACount && name < s.topUA) {
+			s.topUA, s.topUACount = name, n
+		}
+	})
+	if s.topUACount < 0 {
+		s.topUACount = 0
 	}
-	for k, n := range o.userAgents {
-		s.userAgents[k] += n
+	s.ops.each(func(id int32, n int64) {
+		s.opCounts = append(s.opCounts, Count{Key: ops.counts[id].Key, Events: n, Attempts: n})
+	})
+	sortCounts(s.opCounts)
+	// The ids mean nothing outside their Aggregator.
+	s.userAgents, s.ops = idCounts{}, idCounts{}
+}
+
+// idCounts counts small ids. Most sources use one or two user agents and
+// operations, so the first few live inline and a map appears only for the
+// rare source that uses many.
+type idCounts struct {
+	inline [3]idCount
+	n      int
+	more   map[int32]int64
+}
+
+type idCount struct {
+	id int32
+	n  int64
+}
+
+func (c *idCounts) add(id int32, n int64) {
+	for i := range c.inline[:c.n] {
+		if c.inline[i].id == id {
+			c.inline[i].n += n
+			return
+		}
 	}
-	for k, n := range o.ops {
-		s.ops[k] += n
+	if c.n < len(c.inline) {
+		c.inline[c.n] = idCount{id, n}
+		c.n++
+		return
+	}
+	if c.more == nil {
+		c.more = make(map[int32]int64)
+	}
+	c.more[id] += n
+}
+
+func (c *idCounts) each(f func(id int32, n int64)) {
+	for _, e := range c.inline[:c.n] {
+		f(e.id, e.n)
+	}
+	for id, n := range c.more {
+		f(id, n)
 	}
 }
 
@@ -92,36 +146,13 @@ func (s *IPStats) Source() string {
 
 // TopUserAgent is the source's most frequent user agent (ties broken
 // alphabetically), and how many of its events used it.
-func (s *IPStats) TopUserAgent() (string, int64) {
-	return topOf(s.userAgents)
-}
+func (s *IPStats) TopUserAgent() (string, int64) { return s.topUA, s.topUACount }
 
 // UserAgents returns how many distinct user agents the source used.
-func (s *IPStats) UserAgents() int { return len(s.userAgents) }
+func (s *IPStats) UserAgents() int { return s.uaCount }
 
 // Operations returns the source's operations, most frequent first.
-func (s *IPStats) Operations() []Count {
-	out := make([]Count, 0, len(s.ops))
-	for op, n := range s.ops {
-		out = append(out, Count{Key: string(op), Events: n, Attempts: n})
-	}
-	sortCounts(out)
-	return out
-}
-
-func topOf[K ~string](m map[K]int64) (string, int64) {
-	var best K
-	var n int64 = -1
-	for k, c := range m {
-		if c > n || (c == n && k < best) {
-			best, n = k, c
-		}
-	}
-	if n < 0 {
-		return "", 0
-	}
-	return string(best), n
-}
+func (s *IPStats) Operations() []Count { return s.opCounts }
 
 // Principal is a non-anonymous identity seen in the logs.
 type Principal struct {
@@ -221,9 +252,9 @@ func (a *Aggregator) Summary() *Summary {
 		Attempts:      a.attempts,
 		FirstSeen:     a.first,
 		LastSeen:      a.last,
-		Operations:    sortedCounts(a.ops),
+		Operations:    a.ops.sorted(),
 		Errors:        sortedCounts(a.errors),
-		UserAgents:    sortedCounts(a.userAgents),
+		UserAgents:    a.userAgents.sorted(),
 		Buckets:       sortedCounts(a.buckets),
 		Keys:          sortedCounts(a.keys),
 		OtherKeys:     a.otherKeys,
@@ -258,6 +289,12 @@ func (a *Aggregator) Summary() *Summary {
 
 	s.IPs = sortedSources(a.ips)
 	s.NonIPSources = sortedSources(a.nonIP)
+	for _, src := range s.IPs {
+		src.resolve(&a.userAgents, &a.ops)
+	}
+	for _, src := range s.NonIPSources {
+		src.resolve(&a.userAgents, &a.ops)
+	}
 	for _, p := range a.principals {
 		s.Principals = append(s.Principals, p)
 	}

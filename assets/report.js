@@ -108,6 +108,7 @@
       opt.geo.boundingCoords = [[-170, 78], [190, -56]];
       opt.geo.top = 8; opt.geo.bottom = 8; opt.geo.left = 8; opt.geo.right = 8;
     }
+    (opt.series || []).forEach(function (s) { if (s.type === 'bar' && !s.stack) s.barMaxWidth = 26; });
     opt.tooltip = opt.tooltip || {};
     opt.tooltip.formatter = (formatters[spec.tooltip] || formatters.item)(spec);
     opt.tooltip.confine = true;

@@ -21,6 +21,8 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+var reportFile = flag.String("report-file", "", "also open this HTML report in the browser test (e.g. the demo output)")
+
 var screenshots = flag.String("screenshots", "", "directory to write browser-test screenshots (report-NAME-WIDTH[-dark].png) to")
 
 // chromiumPath finds Debian's chromium (scripts/install-chromium.sh).
@@ -139,6 +141,13 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("cannot start chromium: %v", err)
 	}
 
+	if *reportFile != "" {
+		abs, err := filepath.Abs(*reportFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("file", func(t *testing.T) { checkPage(t, browser, "file", "file://"+abs) })
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(dir, "report-"+tc.name+".html")
@@ -228,6 +237,16 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 		t.Error("no tooltip rendered with our formatter")
 	}
 	// Table tools work.
+	if *screenshots != "" {
+		// A picture of a tooltip built from hostile data.
+		var ok bool
+		eval(`(function () { var el = document.getElementById('chart-useragents'); if (!el) return false; el.scrollIntoView(); var c = echarts.getInstanceByDom(el); c.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 1 }); return true; })()`, &ok)
+		if ok {
+			if png, err := chromedp.Run(tab, chromedp.CaptureScreenshot()); err == nil {
+				os.WriteFile(filepath.Join(*screenshots, "report-"+name+"-tooltip.png"), png, 0o644)
+			}
+		}
+	}
 	var hidden bool
 	eval(`(function () { document.querySelectorAll('[data-chart]').forEach(function (el) { var c = echarts.getInstanceByDom(el); if (c) c.dispatchAction({ type: 'hideTip' }); }); return true; })()`, &hidden)
 	var sortable bool
@@ -261,6 +280,17 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 			t.Fatal(err)
 		}
 		shoot(t, tab, name, 1280, "-dark")
+		// Print media at A4 width (210 mm at 96 dpi, less margins).
+		printMedia := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		})
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(700, 1000), media("light"), chromedp.Navigate(url), printMedia, chromedp.Sleep(400*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		var ok bool
+		eval(`(function () { window.dispatchEvent(new Event('beforeprint')); return true; })()`, &ok)
+		shoot(t, tab, name, 700, "-print")
 	}
 
 	var csp []string

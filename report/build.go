@@ -50,8 +50,9 @@ type Options struct {
 	// HTML removed unless AllowNotesHTML.
 	NotesMarkdown  []byte
 	AllowNotesHTML bool
-	// ExportHint tells readers where the full event list is, e.g.
-	// "events.csv" or "honeyreport report --export events.csv".
+	// ExportHint is a sentence telling readers where the full event list
+	// is ("Every event is in events.csv beside this page."), shown when
+	// the event table is cut.
 	ExportHint string
 	// ThreatIntelHint is how to enable threat intelligence, shown when it
 	// did not run (default "--ti PROVIDER or --feed FILE").

@@ -208,6 +208,12 @@ func (b *builder) timelineChart() {
 	for i, d := range s.Days {
 		days[i] = d.UTC().Format(dateFmt)
 	}
+	// Over long periods open on the last 120 days, where an analyst looks
+	// first; the slider below shows the whole range.
+	var start float32
+	if n := len(days); n > 180 {
+		start = float32(100 * (1 - 120/float64(n)))
+	}
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}),
@@ -215,7 +221,7 @@ func (b *builder) timelineChart() {
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: "shadow"}}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "alerts", MinInterval: 1}),
-		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider", Start: 0, End: 100}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", Start: start, End: 100}, opts.DataZoom{Type: "slider", Start: start, End: 100}),
 	)
 	bar.SetXAxis(days)
 	// At most 7 operations get their own colour; the rest stack as "Other".
@@ -237,7 +243,7 @@ func (b *builder) timelineChart() {
 		bar.AddSeries("Other", barData(other), charts.WithBarChartOpts(opts.BarChart{Stack: "ops"}), charts.WithItemStyleOpts(opts.ItemStyle{Color: "#7c7c7c"}))
 	}
 	bar.Validate()
-	b.addChart("timeline", "Alerts per day", fmt.Sprintf("Daily alerts from %s to %s, stacked by operation; drag or scroll to zoom.", days[0], days[len(days)-1]), "wide", "axis", bar, nil)
+	b.addChart("timeline", "Alerts per day", fmt.Sprintf("Daily alerts from %s to %s, stacked by operation; drag the slider or scroll to zoom.", days[0], days[len(days)-1]), "wide", "axis", bar, nil)
 }
 
 func barData(counts []int64) []opts.BarData {
@@ -282,6 +288,11 @@ func (b *builder) heatmapChart() {
 	b.addChart("weekday", "Hour of day × weekday", "Alerts by UTC hour (columns) and weekday (rows).", "", "heatmap", hm, nil)
 }
 
+// maxLocations bounds the map's bubbles: a city database can yield
+// thousands of locations; the busiest ones carry the picture and keep the
+// page small.
+const maxLocations = 400
+
 type location struct {
 	key      [2]float64
 	name     string
@@ -322,7 +333,7 @@ func (b *builder) mapChart() {
 		}
 	}
 	b.r.Locations = len(locs)
-	b.r.LocationsShown = min(len(locs), 400)
+	b.r.LocationsShown = min(len(locs), maxLocations)
 	list := make([]*location, 0, len(locs))
 	var maxEv int64 = 1
 	for _, l := range locs {
@@ -338,9 +349,6 @@ func (b *builder) mapChart() {
 		}
 		return list[i].key[1] < list[j].key[1]
 	})
-	// A city database can yield thousands of locations; the busiest ones
-	// carry the picture and keep the page small.
-	const maxLocations = 400
 	list = firstN(list, maxLocations)
 	geo := charts.NewGeo()
 	geo.SetGlobalOptions(

@@ -91,7 +91,7 @@ func smallInput() Input {
 		Sources:     []enrich.SourceInfo{{Name: "embedded-asn", Kind: "asn", Version: "@ip-location-db/asn@2.3", BuildDate: fixedTime, Licence: "CC-BY-4.0", Attribution: "ASN data: ip-location-db", URL: "https://db-ip.com", Embedded: true}},
 		ThreatIntel: []string{"otx"},
 		UAFamily:    uaFamily,
-		Options: Options{Title: "Honeybucket report", GeneratedAt: fixedTime, ToolVersion: "v0.0.0-test", ExportHint: "events.csv",
+		Options: Options{Title: "Honeybucket report", GeneratedAt: fixedTime, ToolVersion: "v0.0.0-test", ExportHint: "Every event is in events.csv beside this page.",
 			NotesMarkdown: []byte("Seen after the **January** leak. See [the runbook](https://example.com/runbook).\n")},
 	}
 }

@@ -203,7 +203,7 @@ func (b *builder) findings() string {
 	if len(s.Principals) > 0 {
 		var ids []string
 		for _, p := range firstN(s.Principals, 5) {
-			ids = append(ids, "`"+strings.ReplaceAll(plain(orDefault(p.Identity.AccountID, p.Identity.ARN), 40), "`", "'")+"`")
+			ids = append(ids, mdEscape(orDefault(p.Identity.AccountID, p.Identity.ARN), 40))
 		}
 		fmt.Fprintf(&w, "- **%s** made %s with AWS credentials: %s.\n", plural(int64(len(s.Principals)), "non-anonymous principal"), plural(s.Authenticated, "request"), strings.Join(ids, ", "))
 	}

@@ -1,0 +1,96 @@
+package report
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestMDEscape(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain", "curl", "curl"},
+		{"link", "[x](javascript:alert(1))", `\[x\]\(javascript\:alert\(1\)\)`},
+		{"html", "<b>", `\<b\>`},
+		{"table", "a|b", `a\|b`},
+		{"emphasis", "*_`", "\\*\\_\\`"},
+		{"newline", "a\nb", "a b"},
+		{"rtl", "\u202Eexe", `\\u202Eexe`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := mdEscape(tc.in, 100); got != tc.want {
+				t.Errorf("mdEscape(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWriteMarkdownHostile(t *testing.T) {
+	in := hostileInput()
+	in.Options.NotesMarkdown = nil
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, Build(in)); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, bad := range []string{"](javascript", "\u2028", "\u202E"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("Markdown summary contains %q", bad)
+		}
+	}
+	// Every markup character from the data is backslash-escaped.
+	if m := regexp.MustCompile("(^|[^\\\\])[<\\[`]").FindStringIndex(strings.ReplaceAll(md, "[the runbook]", "")); m != nil && !strings.HasPrefix(md[m[0]:], "|") {
+		t.Errorf("unescaped markup in Markdown summary: %q", md[max(0, m[0]-40):min(len(md), m[1]+40)])
+	}
+	// Rendered, nothing from the data becomes markup.
+	html := string(renderMarkdown(buf.Bytes(), false))
+	assertHTML(t, html, "! <script", "! <img", "! href=\"javascript", "&lt;script&gt;alert(1)&lt;/script&gt;")
+	// Escaped pipes keep every table row at its header's column count.
+	cols := 0
+	for _, line := range strings.Split(md, "\n") {
+		n := strings.Count(line, "|") - strings.Count(line, `\|`)
+		switch {
+		case !strings.HasPrefix(line, "|"):
+			cols = 0
+		case cols == 0:
+			cols = n
+		case n != cols:
+			t.Errorf("table row has %d cells, header %d: %.120q", n, cols, line)
+		}
+	}
+}
+
+func TestWriteMarkdownSmall(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, Build(smallInput())); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, want := range []string{"# Honeybucket report", "## Key findings", "**8 alerts**", "| Netherlands | 3 | 1 |", "## Analyst notes", "[the runbook](https://example.com/runbook)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown summary lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestRenderMarkdownLinks(t *testing.T) {
+	for _, tc := range []struct {
+		name, md  string
+		allowHTML bool
+		frags     []string
+	}{
+		{"https link kept", "[a](https://x.example/)", false, []string{`<a href="https://x.example/" rel="noopener noreferrer nofollow">a</a>`}},
+		{"mailto kept", "[m](mailto:a@x.example)", false, []string{`href="mailto:a@x.example"`}},
+		{"javascript dropped", "[a](javascript:alert(1))", false, []string{"<p>a</p>", "! href"}},
+		{"data dropped", "[a](data:text/html,x)", false, []string{"! href"}},
+		{"image to text", "![alt](http://evil.example/i.png)", false, []string{"[image: alt &lt;http://evil.example/i.png&gt;]", "! <img"}},
+		{"raw html off", "<b>x</b><script>alert(1)</script>", false, []string{"! <script", "! <b>"}},
+		{"raw html allowed", "<b>x</b>", true, []string{"<b>x</b>"}},
+		{"image when html allowed", "![a](http://evil.example/i.png)", true, []string{"! <img"}},
+		{"autolink javascript", "<javascript:alert(1)>", false, []string{"! href"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assertHTML(t, string(renderMarkdown([]byte(tc.md), tc.allowHTML)), tc.frags...)
+		})
+	}
+}

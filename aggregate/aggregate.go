@@ -11,7 +11,7 @@ import (
 
 // DefaultSampleSize is how many events each bounded sample keeps when
 // Options.SampleSize is zero.
-const DefaultSampleSize = 1000
+const DefaultSampleSize = 500
 
 // maxKeys bounds the distinct object keys counted one by one. Keys are
 // attacker controlled and, unlike IPs, free: a scanner can ask for a million
@@ -284,8 +284,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		if q := a.principals[k]; q != nil {
 			q.Events += p.Events
 			q.Attempts += p.Attempts
-			q.seen(p.FirstSeen)
-			q.seen(p.LastSeen)
+			q.Span.merge(p.Span)
 		} else {
 			a.principals[k] = p
 		}

@@ -20,14 +20,13 @@ type Count struct {
 // IPStats is what one source did. Addr is set for IP sources; Text for
 // non-IP sources such as an AWS service name.
 type IPStats struct {
-	Addr      netip.Addr
-	Text      string
-	Events    int64
-	Attempts  int64
-	FirstSeen time.Time
-	LastSeen  time.Time
-	Writes    int64
-	Errors    int64
+	Addr     netip.Addr
+	Text     string
+	Events   int64
+	Attempts int64
+	Span
+	Writes int64
+	Errors int64
 	// userAgents and ops count by the Aggregator's tally ids while
 	// counting; Summary resolves them into the fields below.
 	userAgents, ops idCounts
@@ -51,7 +50,13 @@ func (s *IPStats) add(ev *ingest.Event, t time.Time, w int64, uaID, opID int32) 
 	s.ops.add(opID, 1)
 }
 
-func (s *IPStats) seen(t time.Time) {
+// Span is when something was first and last seen; zero times mean never.
+type Span struct {
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+func (s *Span) seen(t time.Time) {
 	if t.IsZero() {
 		return
 	}
@@ -63,13 +68,17 @@ func (s *IPStats) seen(t time.Time) {
 	}
 }
 
+func (s *Span) merge(o Span) {
+	s.seen(o.FirstSeen)
+	s.seen(o.LastSeen)
+}
+
 func (s *IPStats) merge(o *IPStats, uaMap, opMap []int32) {
 	s.Events += o.Events
 	s.Attempts += o.Attempts
 	s.Writes += o.Writes
 	s.Errors += o.Errors
-	s.seen(o.FirstSeen)
-	s.seen(o.LastSeen)
+	s.Span.merge(o.Span)
 	o.userAgents.each(func(id int32, n int64) { s.userAgents.add(uaMap[id], n) })
 	o.ops.each(func(id int32, n int64) { s.ops.add(opMap[id], n) })
 }
@@ -156,23 +165,10 @@ func (s *IPStats) Operations() []Count { return s.opCounts }
 
 // Principal is a non-anonymous identity seen in the logs.
 type Principal struct {
-	Identity  ingest.Identity
-	Events    int64
-	Attempts  int64
-	FirstSeen time.Time
-	LastSeen  time.Time
-}
-
-func (p *Principal) seen(t time.Time) {
-	if t.IsZero() {
-		return
-	}
-	if p.FirstSeen.IsZero() || t.Before(p.FirstSeen) {
-		p.FirstSeen = t
-	}
-	if t.After(p.LastSeen) {
-		p.LastSeen = t
-	}
+	Identity ingest.Identity
+	Events   int64
+	Attempts int64
+	Span
 }
 
 // Month is the event count of one calendar month (UTC), "2022-01".

@@ -73,17 +73,17 @@ for size in $sizes; do
 		mb=$(size_mb "$path")
 		out="$work/out-$events-$ips-$input"
 		measure "hr-$input" "$work/honeyreport" report "$path" -o "$out.html" --json "$out.json" -q
-		med=${secs%% *}
+		med=${secs%% *}; hr_rss=$rss
 		eps=$(awk -v n="$events" -v t="$med" 'BEGIN {printf "%.0f", n/t}')
 		mbs=$(awk -v m="$mb" -v t="$med" 'BEGIN {printf "%.0f", m/t}')
-		got=$(grep -m1 '"events"' "$out.json" | tr -dc 0-9)
+		got=$(awk '/"totals"/ {t=1} t && /"events"/ {gsub(/[^0-9]/, ""); print; exit}' "$out.json")
 		[ "$got" = "$events" ] || { echo "bench: $input: honeyreport counted $got events, want $events" >&2; exit 1; }
 		# The read floor: just reading (and, for the CloudTrail tree,
 		# decompressing) the input, single-threaded.
 		if [ "$input" = cloudtrail ]; then
 			measure "floor-$input" sh -c "find '$path' -name '*.gz' -print0 | xargs -0 cat | gzip -dc"
 		else
-			measure "floor-$input" cat "$path"
+			measure "floor-$input" wc -l "$path"
 		fi
 		floor=${secs%% *}
 		ratio=""
@@ -93,9 +93,8 @@ for size in $sizes; do
 			ga_eps=$(awk -v n="$events" -v t="$ga" 'BEGIN {printf "%.0f", n/t}')
 			ratio=$(awk -v a="$ga" -v b="$med" 'BEGIN {printf "%.1fx", a/b}')
 			echo "| $events / $ips | goaccess (S3 log) | $mb | $(printf '%s (%s-%s)' $secs) | $ga_eps | $(awk -v m="$mb" -v t="$ga" 'BEGIN {printf "%.0f", m/t}') | $rss | 1.0x | | |"
-			measure "hr-$input" "$work/honeyreport" report "$path" -o "$out.html" --json "$out.json" -q
 		fi
 		kb=$(du -k "$out.html" | cut -f1)
-		echo "| $events / $ips | honeyreport ($input) | $mb | $(printf '%s (%s-%s)' $(cat "$work/t.hr-$input" | sort -n | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.2f %.2f %.2f", m, v[1], v[NR]}')) | $eps | $mbs | $rss | $ratio | $floor | $kb |"
+		echo "| $events / $ips | honeyreport ($input) | $mb | $(printf '%s (%s-%s)' $(stats "$work/t.hr-$input")) | $eps | $mbs | $hr_rss | $ratio | $floor | $kb |"
 	done
 done

@@ -135,7 +135,7 @@ func cmdReport(ctx context.Context, args []string, e *env) error {
 // prints what was skipped.
 func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) (*aggregate.Summary, error) {
 	format, _ := ingest.ParseFormat(f.inputFormat)
-	workers := max(1, min(f.workers, len(ins)))
+	workers := max(1, f.workers)
 	aggs := make([]*aggregate.Aggregator, workers)
 	for i := range aggs {
 		aggs[i] = aggregate.New(aggregate.Options{SampleSize: f.maxRows})

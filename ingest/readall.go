@@ -27,36 +27,135 @@ type ReadOptions struct {
 // ReadInputs reads every input, up to opts.Workers at a time, and calls
 // handle for each event with the index of the worker that read it. Calls
 // with the same worker index never overlap, so each worker can own an
-// aggregator; events of one input all go to one worker, in input order.
+// aggregator. With one worker, events arrive in input order; with more, a
+// large file may be split between workers (see chunk.go), so counts must
+// not depend on order.
 //
 // It returns one Stats per input, in the order of inputs. An input that
 // cannot be opened or is not a supported format has Stats.Err set and no
 // events; reading the others goes on. Cancelling ctx stops reading between
 // events and marks unfinished inputs with ctx's error.
 func ReadInputs(ctx context.Context, inputs []Input, opts ReadOptions, handle func(worker int, ev *Event)) []*Stats {
-	workers := max(1, min(opts.Workers, len(inputs)))
-	// With fewer inputs than cores, one input would otherwise leave cores
-	// idle: decode it on its own goroutine and hand events over in batches,
-	// so decoding and the caller's handling (aggregation) overlap.
-	pipeline := len(inputs) < runtime.GOMAXPROCS(0)
-	stats := make([]*Stats, len(inputs))
-	next := make(chan int)
+	type job struct {
+		input int
+		part  int
+		chunk *chunk
+	}
+	cores := max(1, opts.Workers)
+	var jobs []job
+	parts := make([][]*Stats, len(inputs))
+	for i, in := range inputs {
+		var chunks []chunk
+		if cores > 1 && len(inputs) < cores && in.Path != "" && in.Opener == nil {
+			chunks = planChunks(in.Path, opts.Format, cores)
+		}
+		if chunks == nil {
+			jobs = append(jobs, job{input: i})
+			parts[i] = make([]*Stats, 1)
+			continue
+		}
+		parts[i] = make([]*Stats, len(chunks))
+		for k := range chunks {
+			jobs = append(jobs, job{input: i, part: k, chunk: &chunks[k]})
+		}
+	}
+	workers := max(1, min(cores, len(jobs)))
+	// With fewer jobs than cores, decode on a goroutine of its own and hand
+	// events over in batches, so decoding and the caller's handling
+	// (aggregation) overlap instead of leaving a core idle.
+	pipeline := len(jobs) < runtime.GOMAXPROCS(0)
+	next := make(chan job)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				stats[i] = readInput(ctx, inputs[i], opts, pipeline, func(ev *Event) { handle(w, ev) })
+			for j := range next {
+				h := func(ev *Event) { handle(w, ev) }
+				if j.chunk == nil {
+					parts[j.input][0] = readInput(ctx, inputs[j.input], opts, pipeline, h)
+				} else {
+					parts[j.input][j.part] = readChunk(ctx, inputs[j.input], *j.chunk, j.part == 0, opts, pipeline, h)
+				}
 			}
 		}()
 	}
-	for i := range inputs {
-		next <- i
+	for _, j := range jobs {
+		next <- j
 	}
 	close(next)
 	wg.Wait()
+	stats := make([]*Stats, len(inputs))
+	for i, p := range parts {
+		if len(p) == 1 {
+			stats[i] = p[0]
+			continue
+		}
+		stats[i] = mergeStats(p)
+		// The first chunk hashed the whole file.
+		stats[i].Bytes, stats[i].SHA256 = p[0].Bytes, p[0].SHA256
+	}
 	return stats
+}
+
+// readChunk reads one chunk of a split file. The first chunk also hashes
+// the whole file and detects its format for the others (every chunk
+// detects it the same way from the file's head).
+func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
+	f, err := os.Open(in.Path)
+	if err != nil {
+		return &Stats{File: in.Name, Err: err}
+	}
+	defer f.Close()
+	format := opts.Format
+	if format == FormatAuto || format == "" {
+		head := make([]byte, sniffSize)
+		k, _ := f.ReadAt(head, 0)
+		format = Detect(head[:k])
+	}
+	var fileSum <-chan string
+	var size int64
+	if first {
+		fileSum = hashFile(in.Path)
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+	}
+	base, err := countLines(in.Path, c.start)
+	if err != nil {
+		return &Stats{File: in.Name, Err: err}
+	}
+	cr := &countingReader{r: io.NewSectionReader(f, c.start, c.end-c.start), progress: opts.BytesRead}
+	r, err := NewReader(cr, in.Name, format)
+	if err != nil {
+		return &Stats{File: in.Name, Err: err}
+	}
+	r.stats.lineBase = base
+	scan(ctx, r, pipeline, handle)
+	st := r.Stats()
+	if err := ctx.Err(); err != nil && st.Err == nil {
+		st.Err = err
+	}
+	if first {
+		st.Bytes = size
+		st.SHA256 = <-fileSum
+	}
+	return st
+}
+
+// scan feeds r's events to handle, on two goroutines when pipeline is set.
+func scan(ctx context.Context, r *Reader, pipeline bool, handle func(*Event)) {
+	if pipeline {
+		scanPipelined(ctx, r, handle)
+		return
+	}
+	n := 0
+	for r.Scan() {
+		handle(r.Event())
+		if n++; n&1023 == 0 && ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
@@ -84,17 +183,7 @@ func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, h
 		cr.fill(st, fileSum)
 		return st
 	}
-	if pipeline {
-		scanPipelined(ctx, r, handle)
-	} else {
-		n := 0
-		for r.Scan() {
-			handle(r.Event())
-			if n++; n&1023 == 0 && ctx.Err() != nil {
-				break
-			}
-		}
-	}
+	scan(ctx, r, pipeline, handle)
 	st := r.Stats()
 	if err := ctx.Err(); err != nil && st.Err == nil {
 		st.Err = err

@@ -41,12 +41,19 @@ type Stats struct {
 	// was); ReadInputs fills them.
 	Bytes  int64
 	SHA256 string
+
+	// lineBase is added to every line number: the lines before this part
+	// of a file split into chunks.
+	lineBase int
 }
 
 // Skip records a record that could not be parsed.
 func (s *Stats) Skip(line int, reason, msg string) {
 	s.Skipped++
 	s.count(reason)
+	if line > 0 {
+		line += s.lineBase
+	}
 	if len(s.Errors) < maxErrorsKept {
 		s.Errors = append(s.Errors, &SyntaxError{File: s.File, Line: line, Reason: reason, Msg: msg})
 	}
@@ -173,6 +180,7 @@ func (r *Reader) Scan() bool {
 		if r.ev.Pos.File == "" {
 			r.ev.Pos.File = r.stats.File
 		}
+		r.ev.Pos.Line += r.stats.lineBase
 		if r.ev.Weight < 1 {
 			r.ev.Weight = 1
 		}

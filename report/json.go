@@ -1,10 +1,14 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/netip"
+	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/honeyreport/honeyreport/aggregate"
@@ -402,12 +406,51 @@ func threatIntelJSON(sum *aggregate.Summary, profiles Profiles, statuses []enric
 	return ti
 }
 
-// WriteJSON writes the summary as indented JSON. HTML-significant
-// characters stay escaped (\u003c), so the file is safe to serve or embed.
+// WriteJSON writes the summary as JSON with one top-level field, and one
+// list element, per line: readable, greppable, and streamed element by
+// element, so a summary of 50,000 IPs never exists twice in memory.
+// HTML-significant characters stay escaped (\u003c), so the file is safe
+// to serve or embed.
 func (s *SummaryJSON) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(s)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	put := func(x any) error {
+		b, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		bw.Write(b)
+		return nil
+	}
+	v := reflect.ValueOf(s).Elem()
+	t := v.Type()
+	bw.WriteString("{\n")
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		fmt.Fprintf(bw, "  %q: ", name)
+		f := v.Field(i)
+		if f.Kind() == reflect.Slice && f.Len() > 0 {
+			bw.WriteString("[\n")
+			for j := 0; j < f.Len(); j++ {
+				bw.WriteString("    ")
+				if err := put(f.Index(j).Interface()); err != nil {
+					return err
+				}
+				if j < f.Len()-1 {
+					bw.WriteByte(',')
+				}
+				bw.WriteByte('\n')
+			}
+			bw.WriteString("  ]")
+		} else if err := put(f.Interface()); err != nil {
+			return err
+		}
+		if i < t.NumField()-1 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
 }
 
 func jsonTime(t time.Time) string {

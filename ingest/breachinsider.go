@@ -795,6 +795,9 @@ func normOp(b []byte, in *interner) Operation {
 			return op
 		}
 	}
+	if equalFoldASCII(b, "ListObjectsV2") {
+		return OpListObjects
+	}
 	return Operation(in.str(b))
 }
 

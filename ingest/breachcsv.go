@@ -282,7 +282,7 @@ func (d *breachCSVDecoder) row(ev *Event, rec []string, line int) bool {
 			warnKept(d.st, fieldWarning{line, "bad repeated attempts", fmt.Sprintf("%s: bad %q value %q, counted as 1", what(), "Repeated Attempts", clipValue(b))})
 		}
 	}
-	ev.Op = normOp(d.field(rec, cEventName), &d.in)
+	ev.Op = parseOp(d.field(rec, cEventName), &d.in)
 	ev.EventType = d.in.str(d.field(rec, cEventType))
 	ev.UserAgent = d.in.str(d.field(rec, cUA))
 	ev.AlertUserAgent = ev.UserAgent

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"time"
 	"unicode/utf8"
 )
 
@@ -645,7 +644,7 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 	case fEventType:
 		c.EventType = d.in.str(v)
 	case fEventName:
-		c.Op = normOp(v, &d.in)
+		c.Op = parseOp(v, &d.in)
 	case fRequestID:
 		c.RequestID = string(v)
 	case fUA:
@@ -677,38 +676,6 @@ func clipValue(v []byte) string {
 }
 
 // The helpers below are shared with the CSV decoder.
-
-// interner hands out one string per distinct short value, so the user
-// agents, buckets and hosts that repeat on every event cost neither an
-// allocation nor memory each time. It is bounded: when full it starts over.
-type interner struct {
-	m map[string]string
-}
-
-const (
-	maxInterned   = 4096
-	maxInternSize = 1024
-)
-
-func (in *interner) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > maxInternSize {
-		return string(b)
-	}
-	if s, ok := in.m[string(b)]; ok {
-		return s
-	}
-	if in.m == nil {
-		in.m = make(map[string]string)
-	} else if len(in.m) >= maxInterned {
-		clear(in.m)
-	}
-	s := string(b)
-	in.m[s] = s
-	return s
-}
 
 // setSource sets ev's source from v: an IP address, or the text of a
 // source that is not one (kept, not an error: CloudTrail does the same).
@@ -771,34 +738,6 @@ func atoiPositive(b []byte) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, n >= 1
-}
-
-// normOp maps an S3 API name to its Operation constant, case-insensitively;
-// other names are kept as written.
-func normOp(b []byte, in *interner) Operation {
-	switch string(b) { // the usual spellings, without a loop
-	case "ListObjects", "ListObjectsV2":
-		return OpListObjects
-	case "HeadBucket":
-		return OpHeadBucket
-	case "GetObject":
-		return OpGetObject
-	case "PutObject":
-		return OpPutObject
-	case "":
-		return OpUnknown
-	}
-	for _, op := range [...]Operation{OpListBuckets, OpListObjects, OpHeadBucket, OpHeadObject,
-		OpGetObject, OpPutObject, OpDeleteObject, OpCopyObject, OpGetBucketACL, OpGetBucketPolicy,
-		OpGetObjectACL, OpPutBucketACL, OpPutObjectACL} {
-		if equalFoldASCII(b, string(op)) {
-			return op
-		}
-	}
-	if equalFoldASCII(b, "ListObjectsV2") {
-		return OpListObjects
-	}
-	return Operation(in.str(b))
 }
 
 // dictCache parses the python-dict columns, remembering the result per
@@ -871,89 +810,4 @@ func (c *dictCache) setParams(ev *Event, v []byte, in *interner) {
 		}
 	}
 	ev.Bucket, ev.Host, ev.Key, ev.Prefix = r.bucket, r.host, r.key, r.prefix
-}
-
-// parseTimeUTC parses an RFC 3339 time into UTC. The fast path allocates
-// nothing (time.Parse allocates a zone for "+00:00" offsets).
-func parseTimeUTC(b []byte) (time.Time, bool) {
-	if t, ok := parseRFC3339UTC(b); ok {
-		return t, true
-	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
-	if err != nil {
-		return time.Time{}, false
-	}
-	return t.UTC(), true
-}
-
-func parseRFC3339UTC(b []byte) (time.Time, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[13] != ':' || b[16] != ':' ||
-		(b[10] != 'T' && b[10] != 't' && b[10] != ' ') {
-		return time.Time{}, false
-	}
-	year, ok1 := atoiDigits(b[0:4])
-	month, ok2 := atoiDigits(b[5:7])
-	day, ok3 := atoiDigits(b[8:10])
-	hour, ok4 := atoiDigits(b[11:13])
-	minute, ok5 := atoiDigits(b[14:16])
-	sec, ok6 := atoiDigits(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
-		day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
-	}
-	rest := b[19:]
-	nsec := 0
-	if rest[0] == '.' || rest[0] == ',' {
-		i := 1
-		for scale := 100000000; i < len(rest) && '0' <= rest[i] && rest[i] <= '9'; i++ {
-			nsec += int(rest[i]-'0') * scale
-			scale /= 10
-		}
-		if i == 1 {
-			return time.Time{}, false
-		}
-		rest = rest[i:]
-	}
-	var off int
-	switch {
-	case len(rest) == 1 && (rest[0] == 'Z' || rest[0] == 'z'):
-	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		oh, ok1 := atoiDigits(rest[1:3])
-		om, ok2 := atoiDigits(rest[4:6])
-		if !ok1 || !ok2 || oh > 23 || om > 59 {
-			return time.Time{}, false
-		}
-		off = (oh*60 + om) * 60
-		if rest[0] == '-' {
-			off = -off
-		}
-	default:
-		return time.Time{}, false
-	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	return t.Add(-time.Duration(off) * time.Second), true
-}
-
-func atoiDigits(b []byte) (int, bool) {
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
-func daysIn(m time.Month, year int) int {
-	switch m {
-	case time.February:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case time.April, time.June, time.September, time.November:
-		return 30
-	}
-	return 31
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"time"
 
 	"github.com/valyala/fastjson"
 )
@@ -166,7 +165,7 @@ type cloudTrailDecoder struct {
 	w          *window
 	st         *Stats
 	p          fastjson.Parser
-	in         intern
+	in         interner
 	e          error
 	ev         *Event // event being filled by visit
 	rec        ctRecord
@@ -199,7 +198,6 @@ const (
 
 func newCloudTrailDecoder(r io.Reader, st *Stats) decoder {
 	d := &cloudTrailDecoder{w: newWindow(r), st: st}
-	d.in.init()
 	d.visitTop = d.top
 	d.visitIdent = d.ident
 	d.visitParam = d.param
@@ -642,7 +640,7 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 		d.st.Filter("not an S3 event")
 		return false
 	}
-	t, ok := parseRFC3339(r.time)
+	t, ok := parseTimeUTC(r.time)
 	if !ok {
 		if r.time == nil {
 			d.st.Skip(line, "bad time", "S3 event has no eventTime")
@@ -655,7 +653,7 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 	ev.Time = t
 	ev.Pos.Line = line
 	ev.Weight = 1
-	ev.Op = d.in.op(r.name)
+	ev.Op = parseOp(r.name, &d.in)
 	ev.EventType = d.in.str(r.typ)
 	if a, ok := parseAddr(r.ip); ok {
 		ev.Source = a
@@ -800,124 +798,4 @@ func clip(b []byte) []byte {
 		return append(b[:64:64], "..."...)
 	}
 	return b
-}
-
-// parseRFC3339 parses the times CloudTrail writes (2020-09-14T01:00:33Z,
-// with or without a fraction) without allocating, falling back to the
-// time package for other offsets.
-func parseRFC3339(b []byte) (time.Time, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
-		return time.Time{}, false
-	}
-	n := func(i, j int) int {
-		v := 0
-		for _, c := range b[i:j] {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	year, mon, day, hh, mm, ss := n(0, 4), n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19)
-	i, nsec := 19, 0
-	if b[i] == '.' {
-		i++
-		j, scale := i, 100000000
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			if scale > 0 {
-				nsec += int(b[j]-'0') * scale
-				scale /= 10
-			}
-			j++
-		}
-		if j == i {
-			return time.Time{}, false
-		}
-		i = j
-	}
-	if year < 0 || mon < 1 || mon > 12 || day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 {
-		return time.Time{}, false
-	}
-	if i == len(b)-1 && (b[i] == 'Z' || b[i] == 'z') {
-		t := time.Date(year, time.Month(mon), day, hh, mm, ss, nsec, time.UTC)
-		if t.Day() != day {
-			return time.Time{}, false // 31 February
-		}
-		return t, true
-	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
-	if err != nil {
-		return time.Time{}, false
-	}
-	return t.UTC(), true
-}
-
-// intern returns shared strings for values that repeat from event to event
-// (user agents, buckets, operations, principals), so that a million events
-// do not mean a million copies. It is bounded: when full it starts afresh.
-type intern struct {
-	m map[string]string
-}
-
-const (
-	internMax    = 8192
-	internMaxLen = 512
-)
-
-func (in *intern) init() { in.m = make(map[string]string, 256) }
-
-func (in *intern) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > internMaxLen {
-		return string(b)
-	}
-	if s, ok := in.m[string(b)]; ok {
-		return s
-	}
-	if len(in.m) >= internMax {
-		clear(in.m)
-	}
-	s := string(b)
-	in.m[s] = s
-	return s
-}
-
-// op maps an API name to its Operation, keeping unknown names as they are.
-func (in *intern) op(b []byte) Operation {
-	switch string(b) {
-	case "ListBuckets":
-		return OpListBuckets
-	case "ListObjects", "ListObjectsV2":
-		// CloudTrail logs V2 listings as ListObjects; some exports
-		// rename them. One operation either way, in every format.
-		return OpListObjects
-	case "HeadBucket":
-		return OpHeadBucket
-	case "HeadObject":
-		return OpHeadObject
-	case "GetObject":
-		return OpGetObject
-	case "PutObject":
-		return OpPutObject
-	case "DeleteObject":
-		return OpDeleteObject
-	case "CopyObject":
-		return OpCopyObject
-	case "GetBucketAcl":
-		return OpGetBucketACL
-	case "GetBucketPolicy":
-		return OpGetBucketPolicy
-	case "GetObjectAcl":
-		return OpGetObjectACL
-	case "PutBucketAcl":
-		return OpPutBucketACL
-	case "PutObjectAcl":
-		return OpPutObjectACL
-	case "":
-		return OpUnknown
-	}
-	return Operation(in.str(b))
 }

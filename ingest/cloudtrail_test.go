@@ -302,9 +302,9 @@ func TestParseRFC3339(t *testing.T) {
 		{"2020-09-14", time.Time{}, false},
 		{"", time.Time{}, false},
 	} {
-		got, ok := parseRFC3339([]byte(tt.in))
+		got, ok := parseTimeUTC([]byte(tt.in))
 		if ok != tt.ok || !got.Equal(tt.want) {
-			t.Errorf("parseRFC3339(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("parseTimeUTC(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }

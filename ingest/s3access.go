@@ -54,7 +54,7 @@ const s3MinFields = s3UserAgent + 1
 type s3AccessDecoder struct {
 	w      *window
 	st     *Stats
-	in     intern
+	in     interner
 	e      error
 	f      [s3MaxFields][]byte
 	unq    []byte
@@ -70,7 +70,7 @@ type s3AccessDecoder struct {
 // repeat the bucket, host and often the user agent of the line before.
 type lastString struct{ s string }
 
-func (l *lastString) str(in *intern, b []byte) string {
+func (l *lastString) str(in *interner, b []byte) string {
 	if len(b) == len(l.s) && string(b) == l.s {
 		return l.s
 	}
@@ -80,7 +80,6 @@ func (l *lastString) str(in *intern, b []byte) string {
 
 func newS3AccessDecoder(r io.Reader, st *Stats) decoder {
 	d := &s3AccessDecoder{w: newWindow(r), st: st}
-	d.in.init()
 	return d
 }
 
@@ -324,7 +323,7 @@ func queryParam(uri []byte, name string) []byte {
 
 // s3Op maps an access log operation (REST.GET.OBJECT) to an Operation,
 // keeping the ones without an equivalent as logged.
-func (in *intern) s3Op(op, key, uri []byte) Operation {
+func (in *interner) s3Op(op, key, uri []byte) Operation {
 	switch string(op) {
 	case "REST.GET.BUCKET":
 		// Both list versions are ListObjects, as CloudTrail (and so

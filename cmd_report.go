@@ -165,12 +165,14 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 // printDiagnostics writes, per input, its problems as file:line: msg, then
 // a one-line account of what was skipped.
 func printDiagnostics(w io.Writer, stats []*ingest.Stats) {
+	// Messages quote log content: control characters go before they
+	// reach a terminal, where escape sequences could rewrite the screen.
 	for _, st := range stats {
 		if st.Err != nil {
-			fmt.Fprintf(w, "%v\n", st.Err)
+			fmt.Fprintln(w, printable(st.Err.Error()))
 		}
 		for _, se := range st.Errors {
-			fmt.Fprintln(w, se.Error())
+			fmt.Fprintln(w, printable(se.Error()))
 		}
 		if n := st.Skipped - int64(len(st.Errors)); n > 0 {
 			fmt.Fprintf(w, "%s: %d more problems not shown (see the report's data-quality section)\n", st.File, n)

@@ -111,6 +111,12 @@ type Report struct {
 	ExportHint      string
 
 	Inputs   []InputRow
+	// InputsOmitted counts the inputs left out of Inputs (a CloudTrail
+	// delivery tree has thousands of files): only ones without problems
+	// are left out; OmittedEvents and OmittedFiltered are their counts.
+	InputsOmitted   int
+	OmittedEvents   int64
+	OmittedFiltered int64
 	Sources  []SourceRow
 	Statuses []StatusRow
 }
@@ -821,11 +827,42 @@ func (b *builder) events() {
 	r.EventsTruncated = int64(len(r.Events)) < s.Events
 }
 
+// maxInputRows bounds the input tables. Inputs with problems are always
+// listed first; clean ones fill the rest, the others are summed up.
+const maxInputRows = 50
+
 func (b *builder) inputs() {
+	var problems, fine []*ingest.Stats
 	for _, st := range b.s.Inputs {
 		if st == nil {
 			continue
 		}
+		if st.Skipped > 0 || st.Err != nil || st.Events == 0 {
+			problems = append(problems, st)
+		} else {
+			fine = append(fine, st)
+		}
+	}
+	shown := problems
+	if len(problems)+len(fine) <= maxInputRows {
+		// Few inputs: all of them, in the order given.
+		shown, fine = nil, nil
+		for _, st := range b.s.Inputs {
+			if st != nil {
+				shown = append(shown, st)
+			}
+		}
+	}
+	for _, st := range fine {
+		if len(shown) < maxInputRows {
+			shown = append(shown, st)
+			continue
+		}
+		b.r.InputsOmitted++
+		b.r.OmittedEvents += st.Events
+		b.r.OmittedFiltered += st.Filtered
+	}
+	for _, st := range shown {
 		row := InputRow{
 			Name: newText(st.File, 80), Format: clean(string(st.Format), 30), Events: st.Events,
 			Skipped: st.Skipped, Filtered: st.Filtered, SHA256: clean(st.SHA256, 64), Bytes: fmtBytes(st.Bytes),

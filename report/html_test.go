@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"github.com/honeyreport/honeyreport/ingest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -348,5 +350,27 @@ func TestWriteSite(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestManyInputs: a CloudTrail tree of thousands of files must not turn
+// the data-quality tables into megabytes; problems are never left out.
+func TestManyInputs(t *testing.T) {
+	var stats []*ingest.Stats
+	for i := 0; i < 120; i++ {
+		st := &ingest.Stats{File: fmt.Sprintf("AWSLogs/f%03d.json.gz", i), Format: ingest.FormatCloudTrail, Events: 10, Filtered: 1}
+		if i == 7 || i == 99 {
+			st.Skip(3, "invalid JSON", "invalid JSON: boom")
+		}
+		stats = append(stats, st)
+	}
+	in := smallInput()
+	in.Summary = summarize([]ingest.Event{ev("2022-01-01T00:00:00Z", "203.0.113.9", "curl/8", ingest.OpHeadBucket)}, stats...)
+	rep := Build(in)
+	if len(rep.Inputs) != maxInputRows || rep.InputsOmitted != 70 || rep.OmittedEvents != 700 || rep.OmittedFiltered != 70 {
+		t.Fatalf("rows %d, omitted %d (%d events, %d filtered)", len(rep.Inputs), rep.InputsOmitted, rep.OmittedEvents, rep.OmittedFiltered)
+	}
+	if rep.Inputs[0].Name.Short != "AWSLogs/f007.json.gz" || rep.Inputs[1].Name.Short != "AWSLogs/f099.json.gz" {
+		t.Errorf("inputs with problems are not listed first: %v, %v", rep.Inputs[0].Name, rep.Inputs[1].Name)
 	}
 }

@@ -110,15 +110,15 @@ type Report struct {
 	EventsTruncated bool
 	ExportHint      string
 
-	Inputs   []InputRow
+	Inputs []InputRow
 	// InputsOmitted counts the inputs left out of Inputs (a CloudTrail
 	// delivery tree has thousands of files): only ones without problems
 	// are left out; OmittedEvents and OmittedFiltered are their counts.
 	InputsOmitted   int
 	OmittedEvents   int64
 	OmittedFiltered int64
-	Sources  []SourceRow
-	Statuses []StatusRow
+	Sources         []SourceRow
+	Statuses        []StatusRow
 }
 
 // Stat is one headline number.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/honeyreport/honeyreport/ingest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/honeyreport/honeyreport/assets"
+	"github.com/honeyreport/honeyreport/ingest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -137,10 +137,7 @@ func newLookupJSON(p *enrich.Profile) lookupJSON {
 	if j.Threat == nil {
 		j.Threat = []enrich.Verdict{}
 	}
-	if p.Geo.HasLocation() {
-		lat, lon := p.Geo.Lat, p.Geo.Lon
-		j.Lat, j.Lon = &lat, &lon
-	}
+	j.Lat, j.Lon = p.Geo.Coordinates()
 	if p.ASN.Network.IsValid() {
 		j.Network = p.ASN.Network.String()
 	}

@@ -264,22 +264,8 @@ func (a *Aggregator) Merge(b *Aggregator) {
 			a.hourByDay[d][h] += b.hourByDay[d][h]
 		}
 	}
-	for k, s := range b.ips {
-		t := a.ips[k]
-		if t == nil {
-			t = &IPStats{Addr: s.Addr}
-			a.ips[k] = t
-		}
-		t.merge(s, uaMap, opMap)
-	}
-	for k, s := range b.nonIP {
-		t := a.nonIP[k]
-		if t == nil {
-			t = &IPStats{Text: s.Text}
-			a.nonIP[k] = t
-		}
-		t.merge(s, uaMap, opMap)
-	}
+	mergeSources(a.ips, b.ips, uaMap, opMap)
+	mergeSources(a.nonIP, b.nonIP, uaMap, opMap)
 	for k, p := range b.principals {
 		if q := a.principals[k]; q != nil {
 			q.Events += p.Events
@@ -296,6 +282,18 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.writeEvents.merge(&b.writeEvents)
 	a.deniedEvents.merge(&b.deniedEvents)
 	a.authEvents.merge(&b.authEvents)
+}
+
+// mergeSources adds src's sources into dst, translating src's tally ids.
+func mergeSources[K comparable](dst, src map[K]*IPStats, uaMap, opMap []int32) {
+	for k, s := range src {
+		t := dst[k]
+		if t == nil {
+			t = &IPStats{Addr: s.Addr, Text: s.Text}
+			dst[k] = t
+		}
+		t.merge(s, uaMap, opMap)
+	}
 }
 
 func mergeCounts(dst, src map[string]*Count) {

@@ -68,6 +68,15 @@ func (g Geo) HasCountry() bool { return g.CountryCode != "" }
 // HasLocation reports whether Lat/Lon are meaningful.
 func (g Geo) HasLocation() bool { return g.Lat != 0 || g.Lon != 0 }
 
+// Coordinates returns the location for JSON output: nil when unknown, so
+// that "no location" is never written as the point 0,0 off Africa.
+func (g Geo) Coordinates() (lat, lon *float64) {
+	if !g.HasLocation() {
+		return nil, nil
+	}
+	return &g.Lat, &g.Lon
+}
+
 // ASN is the autonomous system announcing an address.
 type ASN struct {
 	Number uint32

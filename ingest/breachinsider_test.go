@@ -483,22 +483,5 @@ func benchDump(n int) []byte {
 }
 
 func BenchmarkBreachInsider(b *testing.B) {
-	in := benchDump(10000)
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	events := 0
-	for b.Loop() {
-		r, err := NewReader(bytes.NewReader(in), "bench.txt", FormatBreachInsider)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for r.Scan() {
-			events++
-		}
-		if st := r.Stats(); st.Skipped != 0 || st.Err != nil {
-			b.Fatalf("skipped %d, err %v", st.Skipped, st.Err)
-		}
-	}
-	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+	benchDecode(b, benchDump(10000), FormatBreachInsider, 10000)
 }

@@ -130,15 +130,7 @@ func gzipBytes(t testing.TB, b []byte) []byte {
 
 func readBytes(t testing.TB, b []byte, name string) ([]Event, *Stats) {
 	t.Helper()
-	r, err := NewReader(bytes.NewReader(b), name, FormatAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var evs []Event
-	for r.Scan() {
-		evs = append(evs, *r.Event())
-	}
-	return evs, r.Stats()
+	return readFormat(t, b, name, FormatAuto)
 }
 
 func TestCloudTrailGzip(t *testing.T) {
@@ -376,24 +368,6 @@ func BenchmarkCloudTrail(b *testing.B) {
 		{"records.gz", gzipBytes(b, records)},
 		{"ndjson", nd.Bytes()},
 	} {
-		b.Run(bb.name, func(b *testing.B) {
-			b.SetBytes(int64(len(bb.in)))
-			b.ReportAllocs()
-			var events int64
-			for b.Loop() {
-				r, err := NewReader(bytes.NewReader(bb.in), "bench", FormatAuto)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for r.Scan() {
-				}
-				st := r.Stats()
-				if st.Err != nil || st.Events+st.Filtered != n {
-					b.Fatalf("%d events, %d filtered, err %v", st.Events, st.Filtered, st.Err)
-				}
-				events += st.Events + st.Filtered
-			}
-			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-		})
+		b.Run(bb.name, func(b *testing.B) { benchDecode(b, bb.in, FormatAuto, n) })
 	}
 }

@@ -17,12 +17,17 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // (FormatAuto sniffs), returning the events and the input's stats.
 func readAll(t testing.TB, path string, format Format) ([]Event, *Stats) {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := NewReader(f, filepath.ToSlash(path), format)
+	return readFormat(t, b, filepath.ToSlash(path), format)
+}
+
+// readFormat reads every event of b, named name, in the given format.
+func readFormat(t testing.TB, b []byte, name string, format Format) ([]Event, *Stats) {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(b), name, format)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +36,30 @@ func readAll(t testing.TB, path string, format Format) ([]Event, *Stats) {
 		evs = append(evs, *r.Event())
 	}
 	return evs, r.Stats()
+}
+
+// benchDecode reads in with the given format once per iteration and
+// reports MB/s, events/s, ns/event and allocations. want is the number of
+// events plus filtered records the input holds; anything skipped fails.
+func benchDecode(b *testing.B, in []byte, format Format, want int64) {
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var events int64
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(in), "bench", format)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for r.Scan() {
+		}
+		st := r.Stats()
+		if st.Err != nil || st.Skipped != 0 || st.Events+st.Filtered != want {
+			b.Fatalf("%d events, %d filtered, %d skipped, err %v; want %d", st.Events, st.Filtered, st.Skipped, st.Err, want)
+		}
+		events += st.Events
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
 }
 
 // checkGolden compares got with the golden file NAME (relative to the

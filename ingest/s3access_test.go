@@ -170,20 +170,5 @@ func BenchmarkS3Access(b *testing.B) {
 		fmt.Fprintf(&in, `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be honey-bucket [06/Feb/2019:00:%02d:%02d +0000] 192.0.%d.%d - 3E57427F3E%06d %s backups/file%d.sql "GET /honey-bucket/backups/file%d.sql HTTP/1.1" 200 - 1234 - 7 - "-" "aws-cli/2.4.%d Python/3.8.8 Linux/5.10" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader honey-bucket.s3.us-west-1.amazonaws.com TLSv1.2 - Yes`+"\n",
 			i/60%60, i%60, i/256%256, i%256, i, ops[i%len(ops)], i%50, i%50, i%7)
 	}
-	b.SetBytes(int64(in.Len()))
-	b.ReportAllocs()
-	var events int64
-	for b.Loop() {
-		r, err := NewReader(bytes.NewReader(in.Bytes()), "bench", FormatAuto)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for r.Scan() {
-		}
-		if st := r.Stats(); st.Events != n || st.Err != nil {
-			b.Fatalf("%d events, err %v", st.Events, st.Err)
-		}
-		events += n
-	}
-	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	benchDecode(b, in.Bytes(), FormatAuto, n)
 }

@@ -112,10 +112,7 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 	if ev.Source.IsValid() {
 		o.SourceIP = ev.Source.Unmap().String()
 	}
-	if p.Geo.HasLocation() {
-		lat, lon := p.Geo.Lat, p.Geo.Lon
-		o.Lat, o.Lon = &lat, &lon
-	}
+	o.Lat, o.Lon = p.Geo.Coordinates()
 	if ew.format == ExportNDJSON {
 		b, err := json.Marshal(o)
 		if err != nil {

@@ -287,10 +287,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 		j := IPJSON{IP: ip.Addr.String(), Count: ip.Events, Attempts: ip.Attempts, FirstSeen: jsonTime(ip.FirstSeen), LastSeen: jsonTime(ip.LastSeen),
 			TopUserAgent: ua, Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
 			ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting, Severity: string(p.Severity())}
-		if p.Geo.HasLocation() {
-			lat, lon := p.Geo.Lat, p.Geo.Lon
-			j.Lat, j.Lon = &lat, &lon
-		}
+		j.Lat, j.Lon = p.Geo.Coordinates()
 		if w := p.Whois; w != nil {
 			j.WhoisOrg, j.WhoisCountry, j.AbuseContact = w.Org, w.Country, w.AbuseContact
 		}

@@ -320,12 +320,27 @@ const (
 	timeFmt        = "2006-01-02 15:04:05"
 )
 
+// defaultTitle names the report after the bucket most seen: analysts
+// running several honeybuckets tell the reports apart by it.
+func defaultTitle(s *aggregate.Summary) string {
+	if s == nil || len(s.Buckets) == 0 {
+		return "Honeybucket report"
+	}
+	t := "Honeybucket report: " + s.Buckets[0].Key
+	if n := len(s.Buckets) - 1; n == 1 {
+		t += " and 1 more bucket"
+	} else if n > 1 {
+		t += fmt.Sprintf(" and %d more buckets", n)
+	}
+	return t
+}
+
 // Build turns a summary and its enrichment into a Report. It does not read
 // the clock or the environment, so equal inputs give equal reports.
 func Build(in Input) *Report {
 	o := in.Options
 	if o.Title == "" {
-		o.Title = "Honeybucket report"
+		o.Title = defaultTitle(in.Summary)
 	}
 	if o.MaxEventRows <= 0 {
 		o.MaxEventRows = defaultMaxEventRows

@@ -6,6 +6,7 @@ import (
 
 	"github.com/honeyreport/honeyreport/demo"
 	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/synth"
 )
 
 const demoUsage = `Usage: honeyreport demo [flags]
@@ -32,7 +33,8 @@ func cmdDemo(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if f.title == "" {
-		f.title = "Honeybucket report (demo data)"
+		// Say plainly that the data is synthetic: demo reports get shared.
+		f.title = "Honeybucket report: " + synth.DemoConfig().Bucket + " (synthetic demo data)"
 	}
 	name, _ := demo.Sample()
 	in := ingest.Input{Name: name, Opener: func() (io.ReadCloser, error) {

@@ -111,9 +111,10 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		for _, st := range sum.Inputs {
 			skipped += st.Skipped
 		}
-		fmt.Fprintf(e.stderr, "honeyreport: %d events (%d attempts) from %d unique IPs in %d inputs", sum.Events, sum.Attempts, len(sum.IPs), len(sum.Inputs))
+		fmt.Fprintf(e.stderr, "honeyreport: %s (%s) from %s in %s", plural(sum.Events, "event"), plural(sum.Attempts, "attempt"),
+			plural(int64(len(sum.IPs)), "unique IP"), plural(int64(len(sum.Inputs)), "input"))
 		if skipped > 0 {
-			fmt.Fprintf(e.stderr, ", %d records skipped", skipped)
+			fmt.Fprintf(e.stderr, ", %s skipped", plural(skipped, "record"))
 		}
 		if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
 			fmt.Fprintf(e.stderr, "; wrote %s", strings.Join(written, ", "))
@@ -189,4 +190,12 @@ func openOffline(f *reportFlags, e *env) (*enrich.Offline, func(), error) {
 		dbs = append(dbs, db)
 	}
 	return enrich.NewOffline(emb, dbs...), closeAll, nil
+}
+
+// plural formats "1 event", "2 events".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -72,6 +72,15 @@ func (f *reportFlags) check() error {
 	if f.workers == 0 {
 		f.workers = runtime.GOMAXPROCS(0)
 	}
+	stdout := 0
+	for _, o := range []string{f.output, f.jsonOut, f.mdOut, f.exportOut} {
+		if o == "-" {
+			stdout++
+		}
+	}
+	if stdout > 1 {
+		return usagef("only one output can go to standard output (-)")
+	}
 	if _, err := ingest.ParseFormat(f.inputFormat); err != nil {
 		return usagef("--input-format: %v", err)
 	}

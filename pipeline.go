@@ -7,7 +7,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/enrich"
@@ -57,6 +61,14 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	} else if f.siteDir != "" {
 		exportHint = "Every event is in events.csv beside this page."
 	}
+	// The report model and the JSON summary only read the summary and the
+	// profiles: build them, and write the files, on both cores.
+	var summaryJSON *report.SummaryJSON
+	jsonDone := make(chan struct{})
+	go func() {
+		defer close(jsonDone)
+		summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion())
+	}()
 	rep := report.Build(report.Input{
 		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
 		Options: report.Options{
@@ -65,11 +77,12 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		},
 	})
 	a, err := assets.Load()
+	<-jsonDone
 	if err != nil {
 		return err
 	}
-	summaryJSON := report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion())
 
+	var mu sync.Mutex
 	var written []string
 	out := func(path string, write func(io.Writer) error) error {
 		if path == "" {
@@ -78,18 +91,23 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		if err := writeFile(path, e.stdout, write); err != nil {
 			return err
 		}
+		mu.Lock()
 		written = append(written, path)
+		mu.Unlock()
 		return nil
 	}
-	if err := out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }); err != nil {
+	var g errgroup.Group
+	g.Go(func() error { return out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }) })
+	g.Go(func() error {
+		if err := out(f.jsonOut, summaryJSON.WriteJSON); err != nil {
+			return err
+		}
+		return out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) })
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
-	if err := out(f.jsonOut, summaryJSON.WriteJSON); err != nil {
-		return err
-	}
-	if err := out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }); err != nil {
-		return err
-	}
+	sort.Strings(written)
 	if err := out(f.exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, profiles, uaFamily) }); err != nil {
 		return err
 	}

@@ -225,3 +225,27 @@ func TestRealCSV(t *testing.T) {
 		t.Errorf("totals %+v, operations %v", s.Totals, ops)
 	}
 }
+
+func TestSite(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	_, stderr, code := runCmd(t, fixedEpoch, "report", "testdata/dump.txt", "testdata/lake.ndjson", "--site", site,
+		"--export", filepath.Join(dir, "e.csv"), "-o", filepath.Join(dir, "r.html"), "--no-system-geoip", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"index.html", "summary.json", "events.csv", ".nojekyll"} {
+		if _, err := os.Stat(filepath.Join(site, name)); err != nil {
+			t.Errorf("site lacks %s: %v", name, err)
+		}
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(site, "events.csv")), mustRead(t, filepath.Join(dir, "e.csv"))) {
+		t.Error("the site's events.csv differs from --export")
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(site, "index.html")), mustRead(t, filepath.Join(dir, "r.html"))) {
+		t.Error("the site's index.html differs from -o")
+	}
+	if _, _, code := runCmd(t, nil, "report", "testdata/dump.txt", "-o", "-", "--json", "-"); code != 2 {
+		t.Errorf("two outputs on stdout: exit %d, want 2", code)
+	}
+}

@@ -119,6 +119,10 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			return err
 		}
 		if err := out(filepath.Join(f.siteDir, "events.csv"), func(w io.Writer) error {
+			if format, _ := report.ExportFormatFor(f.exportOut); format == report.ExportCSV {
+				// Already written once: copy rather than read the logs again.
+				return copyFile(w, f.exportOut)
+			}
 			return exportEvents(ctx, w, "events.csv", ins, f, profiles, uaFamily)
 		}); err != nil {
 			return err
@@ -142,6 +146,16 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	return nil
 }
 
+func copyFile(w io.Writer, path string) error {
+	r, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.Copy(w, r)
+	return err
+}
+
 // exportEvents is the second pass over the inputs: every event, joined with
 // its IP's profile. Inputs are read one at a time so rows keep input order.
 func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles map[netip.Addr]*enrich.Profile, uaFamily func(string) string) error {
@@ -155,7 +169,7 @@ func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.In
 	}
 	inFormat, _ := ingest.ParseFormat(f.inputFormat)
 	var werr error
-	ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: inFormat, Workers: 1}, func(_ int, ev *ingest.Event) {
+	ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
 		if werr == nil {
 			werr = ew.Write(ev)
 		}

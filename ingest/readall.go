@@ -22,6 +22,9 @@ type ReadOptions struct {
 	// BytesRead, when not nil, is advanced as input bytes are consumed, for
 	// progress display. It is updated atomically.
 	BytesRead *atomic.Int64
+	// NoChecksum skips SHA-256 (Stats.SHA256 stays empty), for a second
+	// pass over inputs already checksummed.
+	NoChecksum bool
 }
 
 // ReadInputs reads every input, up to opts.Workers at a time, and calls
@@ -115,7 +118,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 	}
 	var fileSum <-chan string
 	var size int64
-	if first {
+	if first && !opts.NoChecksum {
 		fileSum = hashFile(in.Path)
 		if fi, err := f.Stat(); err == nil {
 			size = fi.Size()
@@ -138,7 +141,9 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 	}
 	if first {
 		st.Bytes = size
-		st.SHA256 = <-fileSum
+		if fileSum != nil {
+			st.SHA256 = <-fileSum
+		}
 	}
 	return st
 }
@@ -166,12 +171,14 @@ func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, h
 	defer rc.Close()
 	cr := &countingReader{r: rc, progress: opts.BytesRead}
 	var fileSum <-chan string
-	if in.Path != "" && in.Opener == nil {
+	switch {
+	case opts.NoChecksum:
+	case in.Path != "" && in.Opener == nil:
 		// A file can be read twice: hash it on its own goroutine (from the
 		// page cache, the second read is nearly free), which takes SHA-256
 		// off the decoding goroutine, the one that bounds the run's speed.
 		fileSum = hashFile(in.Path)
-	} else {
+	default:
 		cr.h = sha256.New()
 	}
 	r, err := NewReader(cr, in.Name, opts.Format)
@@ -285,9 +292,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func (c *countingReader) fill(st *Stats, fileSum <-chan string) {
 	st.Bytes = c.n
-	if fileSum != nil {
+	switch {
+	case fileSum != nil:
 		st.SHA256 = <-fileSum
-	} else {
+	case c.h != nil:
 		st.SHA256 = hex.EncodeToString(c.h.Sum(nil))
 	}
 }

@@ -249,3 +249,31 @@ func TestSite(t *testing.T) {
 		t.Errorf("two outputs on stdout: exit %d, want 2", code)
 	}
 }
+
+// TestHostileLogEndToEnd: attacker strings read from a real log file come
+// out of every writer inert. (report/ tests every HTML context and opens
+// the page in Chromium; this checks the whole path from the parser.)
+func TestHostileLogEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	o := func(n string) string { return filepath.Join(dir, n) }
+	_, stderr, code := runCmd(t, fixedEpoch, "report", "ingest/testdata/breachinsider/hostile.txt",
+		"-o", o("r.html"), "--md", o("s.md"), "--json", o("s.json"), "--export", o("e.csv"), "--no-system-geoip", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	html := string(mustRead(t, o("r.html")))
+	for _, bad := range []string{"<script>alert(1)", "<img src=x onerror", "onerror=alert(1)>"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("report contains %q unescaped", bad)
+		}
+	}
+	if !strings.Contains(html, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;") {
+		t.Error("the hostile user agent is missing from the report (want it shown, escaped)")
+	}
+	if js := string(mustRead(t, o("s.json"))); strings.Contains(js, "<script") {
+		t.Error("JSON summary holds a raw <script")
+	}
+	if md := string(mustRead(t, o("s.md"))); strings.Contains(md, "<script>") {
+		t.Error("Markdown summary holds a raw <script>")
+	}
+}

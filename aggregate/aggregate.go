@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"math"
 	"net/netip"
 	"slices"
 	"sort"
@@ -317,31 +318,58 @@ func mergeCounts(dst, src map[string]*Count) {
 type sample struct {
 	limit  int
 	events []ingest.Event
-	// heap holds indices into events; swapping them is cheaper than
-	// swapping events.
-	heap []int32
+	// heap holds indices into events with their time as one number:
+	// swapping and comparing them is cheaper than events and time.Time.
+	heap []slot
 }
 
-func (s *sample) at(i int) *ingest.Event { return &s.events[s.heap[i]] }
+type slot struct {
+	nanos int64
+	i     int32
+}
+
+// timeKey orders times as numbers. UnixNano only covers the years 1678
+// to 2262, so times beyond (a log can say anything) are clamped; equal keys
+// fall back to comparing the times themselves, so the order stays right.
+func timeKey(t time.Time) int64 {
+	const limit = 9e9 // seconds, about the year 2255
+	switch sec := t.Unix(); {
+	case t.IsZero() || sec <= -limit:
+		return math.MinInt64
+	case sec >= limit:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// newerSlot is newer for two kept events, comparing times as numbers.
+func (s *sample) newerSlot(a, b slot) bool {
+	if a.nanos != b.nanos {
+		return a.nanos > b.nanos
+	}
+	return newer(&s.events[a.i], &s.events[b.i])
+}
 
 func (s *sample) add(ev *ingest.Event) {
 	if len(s.events) < s.limit {
 		s.events = append(s.events, *ev)
-		s.heap = append(s.heap, int32(len(s.events)-1))
+		s.heap = append(s.heap, slot{timeKey(ev.Time), int32(len(s.events) - 1)})
 		s.up(len(s.heap) - 1)
 		return
 	}
-	if !newer(ev, s.at(0)) {
+	root := s.heap[0]
+	if k := timeKey(ev.Time); k < root.nanos || (k == root.nanos && !newer(ev, &s.events[root.i])) {
 		return
 	}
-	*s.at(0) = *ev
+	s.events[root.i] = *ev
+	s.heap[0].nanos = timeKey(ev.Time)
 	s.down(0)
 }
 
 func (s *sample) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if !newer(s.at(p), s.at(i)) {
+		if !s.newerSlot(s.heap[p], s.heap[i]) {
 			return
 		}
 		s.heap[p], s.heap[i] = s.heap[i], s.heap[p]
@@ -354,7 +382,7 @@ func (s *sample) down(i int) {
 	for {
 		oldest := i
 		for _, c := range [2]int{2*i + 1, 2*i + 2} {
-			if c < n && newer(s.at(oldest), s.at(c)) {
+			if c < n && s.newerSlot(s.heap[oldest], s.heap[c]) {
 				oldest = c
 			}
 		}

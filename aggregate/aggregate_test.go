@@ -2,8 +2,11 @@ package aggregate
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -163,4 +166,41 @@ func BenchmarkAdd(b *testing.B) {
 		a.Add(&evs[i%len(evs)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestSampleKeepsNewest checks the bounded sample against sorting
+// everything, in chronological, reversed and shuffled order, with ties and
+// times far outside UnixNano's range.
+func TestSampleKeepsNewest(t *testing.T) {
+	base := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	var evs []ingest.Event
+	for i := 0; i < 3000; i++ {
+		e := ev(base.Add(time.Duration(i/3)*time.Second).Format(time.RFC3339), "192.0.2.1", ingest.OpHeadBucket, line(i))
+		switch i {
+		case 17:
+			e.Time = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		case 18:
+			e.Time = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+		case 19:
+			e.Time = time.Time{}
+		}
+		evs = append(evs, e)
+	}
+	want := slices.Clone(evs)
+	sort.Slice(want, func(i, j int) bool { return newer(&want[i], &want[j]) })
+	want = want[:100]
+	orders := map[string][]ingest.Event{"chronological": evs, "reversed": slices.Clone(evs), "shuffled": slices.Clone(evs)}
+	slices.Reverse(orders["reversed"])
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(evs), func(i, j int) {
+		orders["shuffled"][i], orders["shuffled"][j] = orders["shuffled"][j], orders["shuffled"][i]
+	})
+	for name, in := range orders {
+		s := sample{limit: 100}
+		for i := range in {
+			s.add(&in[i])
+		}
+		if got := s.sorted(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: sample differs from the 100 newest", name)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 // Package report turns an aggregated, enriched summary into what people
 // read: one self-contained HTML file, and a Markdown summary for an email
-// body or a README.
+// body or a README; and into what programs read: the JSON summary
+// (json.go, schema honeyreport.summary/v1) and the per-event CSV/NDJSON
+// export (export.go), whose cells a spreadsheet cannot execute.
 //
 // It is the pipeline's last stage: main calls Build with the
 // aggregate.Summary and the enrich.Profiles, then WriteHTML and

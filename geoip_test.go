@@ -1,0 +1,85 @@
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/maxmind/mmdbwriter"
+	"github.com/maxmind/mmdbwriter/mmdbtype"
+)
+
+// writeCityDB writes a one-network GeoLite2-City database: enough to see
+// that --geoip-db and HONEYREPORT_GEOIP_DB reach the report.
+func writeCityDB(t *testing.T, path string) {
+	t.Helper()
+	w, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-City", RecordSize: 24, IPVersion: 6,
+		BuildEpoch: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC).Unix(), Description: map[string]string{"en": "honeyreport test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(s string) mmdbtype.Map { return mmdbtype.Map{"en": mmdbtype.String(s)} }
+	_, n, _ := net.ParseCIDR("212.83.184.0/24")
+	if err := w.Insert(n, mmdbtype.Map{
+		"country":  mmdbtype.Map{"iso_code": mmdbtype.String("FR"), "names": names("France")},
+		"city":     mmdbtype.Map{"names": names("Paris")},
+		"location": mmdbtype.Map{"latitude": mmdbtype.Float64(48.8582), "longitude": mmdbtype.Float64(2.3387), "accuracy_radius": mmdbtype.Uint16(20)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+func TestGeoIPDatabaseUpgradesToCity(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "GeoLite2-City.mmdb")
+	writeCityDB(t, db)
+	for name, setup := range map[string]struct {
+		args []string
+		vars map[string]string
+	}{
+		"flag": {args: []string{"--geoip-db", db}},
+		"env":  {vars: map[string]string{"HONEYREPORT_GEOIP_DB": db}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(dir, name+".json")
+			args := append([]string{"report", "testdata/dump.txt", "-o", filepath.Join(dir, name+".html"), "--json", out, "--no-system-geoip", "-q"}, setup.args...)
+			_, stderr, code := runCmd(t, setup.vars, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			s := readSummaryJSON(t, out)
+			var found bool
+			for _, ip := range s.IPs {
+				if ip.IP == "212.83.184.14" {
+					found = true
+					if ip.City != "Paris" || ip.Lat == nil || *ip.Lat != 48.8582 || ip.ASN != 12876 {
+						t.Errorf("212.83.184.14 = %+v, want Paris at 48.8582 and the embedded ASN", ip)
+					}
+				}
+			}
+			if !found {
+				t.Fatal("212.83.184.14 not in the summary")
+			}
+			var used bool
+			for _, src := range s.Sources {
+				used = used || src.BuildDate == "2024-03-01"
+			}
+			if !used {
+				t.Errorf("sources do not list the user database: %+v", s.Sources)
+			}
+		})
+	}
+	if _, stderr, code := runCmd(t, nil, "report", "testdata/dump.txt", "--geoip-db", filepath.Join(dir, "missing.mmdb"), "-o", filepath.Join(dir, "x.html")); code != 1 {
+		t.Errorf("missing database: exit %d (%s), want 1", code, stderr)
+	}
+}

@@ -168,7 +168,7 @@ func (b *builder) findings() string {
 	if len(b.asns) > 0 {
 		a := b.asns[0]
 		fmt.Fprintf(&w, "- The top network, %s %s, sent %s of alerts (%s from %s).\n",
-			a.ASN, mdEscape(a.Org.Full+a.Org.Short, 60), pct(a.Share), num(a.Events), plural(int64(a.IPs), "IP"))
+			a.ASN, mdEscape(a.Org.Whole(), 60), pct(a.Share), num(a.Events), plural(int64(a.IPs), "IP"))
 	}
 	if len(b.countries) > 0 && b.countries[0].Code != "" {
 		c := b.countries[0]

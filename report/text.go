@@ -23,6 +23,14 @@ func (t Text) Cut() bool { return t.Full != "" }
 
 func (t Text) String() string { return t.Short }
 
+// Whole is the longest form kept: Full when the text was cut, else Short.
+func (t Text) Whole() string {
+	if t.Full != "" {
+		return t.Full
+	}
+	return t.Short
+}
+
 // Empty reports whether there is nothing to show.
 func (t Text) Empty() bool { return t.Short == "" }
 

@@ -105,6 +105,12 @@ func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, 
 		bar := newProviderProgress(e, f.quiet)
 		res, sts := enrich.RunOnline(ctx, onlineAddrs(list), srcs, cache, enrich.OnlineOptions{Refresh: f.refresh, Progress: bar.update})
 		bar.done()
+		if cache != nil {
+			// Older than any provider's TTL, answers are never used again.
+			if _, err := cache.Prune(cacheMaxAge); err != nil {
+				fmt.Fprintf(e.stderr, "honeyreport: %v\n", err)
+			}
+		}
 		res.Apply(list)
 		statuses = append(statuses, sts...)
 	}
@@ -137,6 +143,11 @@ func onlineAddrs(list []*enrich.Profile) []netip.Addr {
 	}
 	return out
 }
+
+// cacheMaxAge is when cached answers are deleted: past every provider's
+// default TTL (WHOIS, the longest, is 30 days) with room for longer ones set
+// in the config.
+const cacheMaxAge = 180 * 24 * time.Hour
 
 func cacheDir(f *reportFlags, cfg enrich.Config) string {
 	if f.cacheDir != "" {

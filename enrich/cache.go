@@ -144,6 +144,44 @@ func (c *Cache) Put(source string, addr netip.Addr, f Finding) error {
 	return nil
 }
 
+// Prune deletes the entries fetched more than maxAge ago, and entries of
+// an old layout, so that the cache does not grow without end over years of
+// scheduled runs. It returns how many it deleted.
+func (c *Cache) Prune(maxAge time.Duration) (int, error) {
+	if c == nil {
+		return 0, nil
+	}
+	cutoff := c.now().Add(-maxAge)
+	removed := 0
+	err := c.db.Update(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+			var stale [][]byte
+			err := b.ForEach(func(k, v []byte) error {
+				var e cacheEntry
+				if json.Unmarshal(v, &e) != nil || e.V != cacheVersion || e.Fetched.Before(cutoff) {
+					stale = append(stale, append([]byte(nil), k...))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			// Deleting while iterating a bbolt cursor skips keys: delete after.
+			for _, k := range stale {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			removed += len(stale)
+			return nil
+		})
+	})
+	if err != nil {
+		return removed, fmt.Errorf("prune cache: %w", err)
+	}
+	return removed, nil
+}
+
 func cacheKey(addr netip.Addr) []byte {
 	return []byte(addr.Unmap().String())
 }

@@ -53,3 +53,31 @@ func TestCacheTTLAndLock(t *testing.T) {
 		t.Error("nil cache is not a no-op")
 	}
 }
+
+func TestCachePrune(t *testing.T) {
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	now := time.Date(2024, 5, 3, 10, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	// Put batches writes (10 ms apart when sequential): keep it small.
+	for i := 1; i <= 20; i++ {
+		c.Put("otx", netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), Finding{})
+		c.Put("whois", netip.AddrFrom4([4]byte{203, 0, 0, byte(i)}), Finding{})
+	}
+	now = now.Add(100 * 24 * time.Hour)
+	fresh := netip.MustParseAddr("192.0.2.1")
+	c.Put("otx", fresh, Finding{Found: true})
+	removed, err := c.Prune(90 * 24 * time.Hour)
+	if err != nil || removed != 40 {
+		t.Fatalf("Prune = %d, %v; want 40 removed", removed, err)
+	}
+	if _, ok := c.Get("otx", fresh, 0); !ok {
+		t.Error("a fresh entry was pruned")
+	}
+	if _, ok := c.Get("whois", netip.MustParseAddr("203.0.0.5"), 0); ok {
+		t.Error("a stale entry survived")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -177,7 +178,7 @@ func printDiagnostics(w io.Writer, stats []*ingest.Stats) {
 	// Messages quote log content: control characters go before they
 	// reach a terminal, where escape sequences could rewrite the screen.
 	for _, st := range stats {
-		if st.Err != nil {
+		if st.Err != nil && !errors.Is(st.Err, context.Canceled) {
 			fmt.Fprintln(w, printable(st.Err.Error()))
 		}
 		for _, se := range st.Errors {

@@ -400,7 +400,11 @@ func (s *sample) merge(o *sample) {
 	}
 }
 
-// newer orders events newest first; ties by file and line keep it total.
+// newer orders events newest first. Ties on time go by file and line,
+// then by content: the records of one CloudTrail delivery file share its
+// single line, and files read in parallel arrive in any order, so the
+// order must not depend on arrival. Events equal in all of these are
+// indistinguishable in every output.
 func newer(a, b *ingest.Event) bool {
 	if !a.Time.Equal(b.Time) {
 		return a.Time.After(b.Time)
@@ -408,7 +412,23 @@ func newer(a, b *ingest.Event) bool {
 	if a.Pos.File != b.Pos.File {
 		return a.Pos.File < b.Pos.File
 	}
-	return a.Pos.Line < b.Pos.Line
+	if a.Pos.Line != b.Pos.Line {
+		return a.Pos.Line < b.Pos.Line
+	}
+	if c := a.Source.Compare(b.Source); c != 0 {
+		return c < 0
+	}
+	for _, f := range [...][2]string{
+		{a.RequestID, b.RequestID}, {a.EventID, b.EventID}, {a.SourceText, b.SourceText},
+		{string(a.Op), string(b.Op)}, {a.Bucket, b.Bucket}, {a.Key, b.Key}, {a.UserAgent, b.UserAgent},
+		{a.ErrorCode, b.ErrorCode}, {a.Params, b.Params}, {a.Identity.AccountID, b.Identity.AccountID},
+		{a.Identity.ARN, b.Identity.ARN}, {a.Identity.PrincipalID, b.Identity.PrincipalID},
+	} {
+		if f[0] != f[1] {
+			return f[0] < f[1]
+		}
+	}
+	return a.Weight > b.Weight
 }
 
 // sorted returns the kept events, newest first.

@@ -204,3 +204,26 @@ func TestSampleKeepsNewest(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleTiesOnOneLine: a CloudTrail delivery file is one line, so many
+// events share time, file and line; which are kept must not depend on the
+// order they arrive in.
+func TestSampleTiesOnOneLine(t *testing.T) {
+	var evs []ingest.Event
+	for i := 0; i < 500; i++ {
+		e := ev("2024-03-31T23:32:44Z", fmt.Sprintf("198.51.100.%d", i%50), ingest.OpHeadBucket, line(1))
+		e.RequestID = fmt.Sprintf("R%03d", i)
+		evs = append(evs, e)
+	}
+	var first []ingest.Event
+	for seed := uint64(0); seed < 5; seed++ {
+		in := slices.Clone(evs)
+		rand.New(rand.NewPCG(seed, 7)).Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+		got := summarize(in, 40).Recent
+		if first == nil {
+			first = got
+		} else if !reflect.DeepEqual(got, first) {
+			t.Fatalf("shuffle %d kept other events", seed)
+		}
+	}
+}

@@ -173,10 +173,6 @@ type cloudTrailDecoder struct {
 	visitIdent func(key []byte, v *fastjson.Value)
 	visitParam func(key []byte, v *fastjson.Value)
 	scratch    []byte
-	// fast holds the identity and parameter fields the fast path read;
-	// slowOnly turns the fast path off (tests compare the two).
-	fast     Event
-	slowOnly bool
 
 	// Where the scan is: between top-level values, inside an array of
 	// events (Records, or a top-level array), or in the rest of a Records
@@ -191,8 +187,6 @@ type ctRecord struct {
 	source, name, typ, time, ua, ip, errCode, errMsg, id, reqID []byte
 	params, ident                                               *fastjson.Value
 	digest                                                      bool
-	// The fast path (ctfast.go) keeps the two objects as text instead.
-	paramsRaw, identRaw []byte
 }
 
 const (
@@ -621,22 +615,19 @@ func (d *cloudTrailDecoder) resyncErr(line int, err error) error {
 
 // event parses one record into ev, reporting whether it is an S3 event.
 func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
-	fast := !d.slowOnly && d.scanRecord(rec)
-	r := &d.rec
-	if !fast {
-		v, err := d.p.ParseBytes(rec)
-		if err != nil {
-			d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
-			return false
-		}
-		o, err := v.Object()
-		if err != nil {
-			d.st.Skip(line, "not an object", fmt.Sprintf("record is JSON %s, not an object", v.Type()))
-			return false
-		}
-		*r = ctRecord{}
-		o.Visit(d.visitTop)
+	v, err := d.p.ParseBytes(rec)
+	if err != nil {
+		d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
+		return false
 	}
+	o, err := v.Object()
+	if err != nil {
+		d.st.Skip(line, "not an object", fmt.Sprintf("record is JSON %s, not an object", v.Type()))
+		return false
+	}
+	r := &d.rec
+	*r = ctRecord{}
+	o.Visit(d.visitTop)
 	if r.source == nil {
 		if r.digest {
 			d.st.Filter("cloudtrail digest")
@@ -677,10 +668,6 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 	ev.UserAgent = d.in.str(ua)
 	ev.ErrorCode = d.in.str(r.errCode)
 	ev.ErrorMessage = d.in.str(r.errMsg)
-	if fast {
-		ev.Identity = d.fast.Identity
-		ev.Params, ev.Bucket, ev.Key, ev.Prefix, ev.Host = d.fast.Params, d.fast.Bucket, d.fast.Key, d.fast.Prefix, d.fast.Host
-	}
 	if r.ident != nil {
 		r.ident.GetObject().Visit(d.visitIdent)
 	}

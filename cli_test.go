@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/honeyreport/honeyreport/report"
+	"github.com/honeyreport/honeyreport/synth"
 )
 
 // fixedEpoch makes every output reproducible.
@@ -275,5 +277,31 @@ func TestHostileLogEndToEnd(t *testing.T) {
 	}
 	if md := string(mustRead(t, o("s.md"))); strings.Contains(md, "<script>") {
 		t.Error("Markdown summary holds a raw <script>")
+	}
+}
+
+// TestWorkersDoNotChangeOutput: reading files in parallel (and splitting
+// large ones) must give the same bytes as reading them one by one.
+func TestWorkersDoNotChangeOutput(t *testing.T) {
+	dir := t.TempDir()
+	g, err := synth.New(synth.Config{Events: 5000, IPs: 300, Seed: 3, IPv6Share: 0.05,
+		Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 1, 1, 0, 20, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(dir, "ct")
+	if _, err := synth.WriteCloudTrailTree(tree, g.Ascending()); err != nil {
+		t.Fatal(err)
+	}
+	var outs [2][]byte
+	for i, workers := range []string{"1", "4"} {
+		out := filepath.Join(dir, "r"+workers+".html")
+		if _, stderr, code := runCmd(t, fixedEpoch, "report", tree, "--workers", workers, "-o", out, "--no-system-geoip", "-q"); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		outs[i] = mustRead(t, out)
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("the report differs between 1 and 4 workers")
 	}
 }

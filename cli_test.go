@@ -305,3 +305,16 @@ func TestWorkersDoNotChangeOutput(t *testing.T) {
 		t.Error("the report differs between 1 and 4 workers")
 	}
 }
+
+func TestStdinWithoutExport(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	e := &env{stdin: bytes.NewReader(mustRead(t, "testdata/access.log")), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	err := run(t.Context(), []string{"report", "-", "-o", filepath.Join(dir, "r.html"), "--json", filepath.Join(dir, "s.json"), "--no-system-geoip", "-q"}, e)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	if s := readSummaryJSON(t, filepath.Join(dir, "s.json")); s.Inputs[0].Path != "-" || s.Inputs[0].Format != "s3-access" || s.Totals.Events == 0 {
+		t.Errorf("inputs = %+v", s.Inputs)
+	}
+}

@@ -241,16 +241,18 @@ func totalSize(ins []ingest.Input) int64 {
 	return n
 }
 
-// spoolStdin replaces a "-" input by a temporary copy when the inputs will
-// be read twice.
+// spoolStdin points "-" inputs at the command's standard input, and when
+// the inputs will be read twice (export), at a temporary copy of it.
 func spoolStdin(ins []ingest.Input, stdin io.Reader, twice bool) ([]ingest.Input, func(), error) {
 	noop := func() {}
-	if !twice {
-		return ins, noop, nil
-	}
 	for i, in := range ins {
-		if in.Path != "" {
+		if in.Path != "" || in.Opener != nil {
 			continue
+		}
+		ins = append([]ingest.Input(nil), ins...)
+		if !twice {
+			ins[i].Opener = func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }
+			return ins, noop, nil
 		}
 		tmp, err := os.CreateTemp("", "honeyreport-stdin-*")
 		if err != nil {
@@ -262,7 +264,6 @@ func spoolStdin(ins []ingest.Input, stdin io.Reader, twice bool) ([]ingest.Input
 			return nil, noop, fmt.Errorf("read standard input: %w", err)
 		}
 		tmp.Close()
-		ins = append([]ingest.Input(nil), ins...)
 		ins[i] = ingest.Input{Name: in.Name, Path: tmp.Name()}
 		return ins, func() { os.Remove(tmp.Name()) }, nil
 	}

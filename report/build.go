@@ -356,9 +356,6 @@ func Build(in Input) *Report {
 		s = &aggregate.Summary{}
 	}
 	b := &builder{in: in, o: o, s: s, profiles: in.Profiles}
-	if b.profiles == nil {
-		b.profiles = map[netip.Addr]*enrich.Profile{}
-	}
 	return b.build()
 }
 
@@ -366,7 +363,7 @@ type builder struct {
 	in       Input
 	o        Options
 	s        *aggregate.Summary
-	profiles map[netip.Addr]*enrich.Profile
+	profiles Profiles
 	r        *Report
 
 	countries []CountryRow
@@ -514,42 +511,28 @@ func sortCountRows(rows []CountRow) {
 	})
 }
 
-func (b *builder) profile(a netip.Addr) *enrich.Profile {
-	if p := b.profiles[a]; p != nil {
-		return p
-	}
-	return &enrich.Profile{Addr: a}
-}
-
 func (b *builder) geography() {
-	type country struct {
-		row CountryRow
+	countries, asns := tallyGeography(b.s.IPs, b.profiles)
+	for _, c := range countries {
+		code, name := c.Code, c.Name
+		if code == "" {
+			name = "Unknown"
+		}
+		b.countries = append(b.countries, CountryRow{Code: clean(code, 3), Name: clean(orDefault(name, code), 60),
+			Events: c.Events, IPs: c.IPs, Share: b.share(c.Events)})
 	}
-	cs := map[string]*CountryRow{}
-	as := map[uint32]*ASNRow{}
+	b.r.Countries = b.countries
+	for _, a := range asns {
+		b.asns = append(b.asns, ASNRow{ASN: "AS" + strconv.FormatUint(uint64(a.ASN), 10), Org: newText(a.Org, 60), Hosting: a.Hosting,
+			Events: a.Events, IPs: a.IPs, Share: b.share(a.Events)})
+	}
+	b.r.ASNTotal = len(b.asns)
+	b.r.ASNs = firstN(b.asns, b.o.TopN*2)
+
+	// Networks: the /24 (IPv4) or /48 (IPv6) each source is in.
 	ns := map[netip.Prefix]*netAgg{}
 	for _, ip := range b.s.IPs {
-		p := b.profile(ip.Addr)
-		code, name := p.Geo.CountryCode, p.Geo.CountryName
-		if code == "" {
-			code, name = "", "Unknown"
-		}
-		c := cs[code]
-		if c == nil {
-			c = &CountryRow{Code: clean(code, 3), Name: clean(orDefault(name, code), 60)}
-			cs[code] = c
-		}
-		c.Events += ip.Events
-		c.IPs++
-		if p.ASN.HasASN() {
-			a := as[p.ASN.Number]
-			if a == nil {
-				a = &ASNRow{ASN: "AS" + strconv.FormatUint(uint64(p.ASN.Number), 10), Org: newText(p.ASN.Org, 60), Hosting: p.ASN.Hosting}
-				as[p.ASN.Number] = a
-			}
-			a.Events += ip.Events
-			a.IPs++
-		}
+		p := b.profiles.profile(ip.Addr)
 		bits := 24
 		if ip.Addr.Is6() && !ip.Addr.Is4In6() {
 			bits = 48
@@ -568,31 +551,6 @@ func (b *builder) geography() {
 			}
 		}
 	}
-	for _, c := range cs {
-		c.Share = b.share(c.Events)
-		b.countries = append(b.countries, *c)
-	}
-	sort.Slice(b.countries, func(i, j int) bool {
-		x, y := b.countries[i], b.countries[j]
-		if x.Events != y.Events {
-			return x.Events > y.Events
-		}
-		return x.Code < y.Code
-	})
-	b.r.Countries = b.countries
-	for _, a := range as {
-		a.Share = b.share(a.Events)
-		b.asns = append(b.asns, *a)
-	}
-	sort.Slice(b.asns, func(i, j int) bool {
-		x, y := b.asns[i], b.asns[j]
-		if x.Events != y.Events {
-			return x.Events > y.Events
-		}
-		return asnNum(x.ASN) < asnNum(y.ASN)
-	})
-	b.r.ASNTotal = len(b.asns)
-	b.r.ASNs = firstN(b.asns, b.o.TopN*2)
 	var nets []NetRow
 	for pfx, n := range ns {
 		if n.ips < 2 && len(ns) > b.o.TopN*2 {
@@ -621,11 +579,6 @@ type netAgg struct {
 	events int64
 	ips    int
 	orgs   map[string]int64
-}
-
-func asnNum(s string) uint64 {
-	n, _ := strconv.ParseUint(strings.TrimPrefix(s, "AS"), 10, 32)
-	return n
 }
 
 func topKey(m map[string]int64) (string, int64) {
@@ -662,7 +615,7 @@ func (b *builder) ipRow(ip *aggregate.IPStats) IPRow {
 		First: fmtTime(ip.FirstSeen), Last: fmtTime(ip.LastSeen), TopUA: newText(orNone(ua), 80), UAs: ip.UserAgents(),
 	}
 	if ip.Addr.IsValid() {
-		p := b.profile(ip.Addr)
+		p := b.profiles.profile(ip.Addr)
 		row.Class = clean(string(p.Class), 20)
 		row.Country = clean(p.Geo.CountryCode, 3)
 		row.CountryName = clean(p.Geo.CountryName, 60)
@@ -806,7 +759,7 @@ func (b *builder) eventRow(ev *ingest.Event) EventRow {
 		row.Identity = newText(strings.TrimSpace(orDefault(id.ARN, orDefault(id.UserName, orDefault(id.PrincipalID, id.AccountID)))), 50)
 	}
 	if ev.Source.IsValid() {
-		row.Country = clean(b.profile(ev.Source).Geo.CountryCode, 3)
+		row.Country = clean(b.profiles.profile(ev.Source).Geo.CountryCode, 3)
 	}
 	return row
 }

@@ -279,8 +279,6 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 		return a.Count > b.Count || a.Count == b.Count && a.Family < b.Family
 	})
 
-	countries := map[string]*CountryJSON{}
-	asns := map[uint32]*ASNJSON{}
 	for _, ip := range sum.IPs {
 		p := profiles.profile(ip.Addr)
 		ua, _ := ip.TopUserAgent()
@@ -292,39 +290,16 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 			j.WhoisOrg, j.WhoisCountry, j.AbuseContact = w.Org, w.Country, w.AbuseContact
 		}
 		out.IPs = append(out.IPs, j)
-		if p.Geo.HasCountry() {
-			c := countries[p.Geo.CountryCode]
-			if c == nil {
-				c = &CountryJSON{Code: p.Geo.CountryCode, Name: p.Geo.CountryName}
-				countries[p.Geo.CountryCode] = c
-			}
-			c.Count += ip.Events
-			c.IPs++
-		}
-		if p.ASN.HasASN() {
-			a := asns[p.ASN.Number]
-			if a == nil {
-				a = &ASNJSON{ASN: p.ASN.Number, Org: p.ASN.Org}
-				asns[p.ASN.Number] = a
-			}
-			a.Count += ip.Events
-			a.IPs++
-		}
 	}
+	countries, asns := tallyGeography(sum.IPs, profiles)
 	for _, c := range countries {
-		out.Countries = append(out.Countries, *c)
+		if c.Code != "" {
+			out.Countries = append(out.Countries, CountryJSON{c.Code, c.Name, c.Events, c.IPs})
+		}
 	}
-	sort.Slice(out.Countries, func(i, j int) bool {
-		a, b := out.Countries[i], out.Countries[j]
-		return a.Count > b.Count || a.Count == b.Count && a.Code < b.Code
-	})
 	for _, a := range asns {
-		out.ASNs = append(out.ASNs, *a)
+		out.ASNs = append(out.ASNs, ASNJSON{a.ASN, a.Org, a.Events, a.IPs})
 	}
-	sort.Slice(out.ASNs, func(i, j int) bool {
-		a, b := out.ASNs[i], out.ASNs[j]
-		return a.Count > b.Count || a.Count == b.Count && a.ASN < b.ASN
-	})
 	for _, s := range sum.NonIPSources {
 		out.NonIPSources = append(out.NonIPSources, NonIPJSON{s.Text, s.Events, jsonTime(s.FirstSeen), jsonTime(s.LastSeen)})
 	}

@@ -378,39 +378,6 @@ func TestSniffBreachInsider(t *testing.T) {
 	}
 }
 
-func TestParseTimeUTC(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{"2022-01-31T14:38:27Z", time.Date(2022, 1, 31, 14, 38, 27, 0, time.UTC), true},
-		{"2022-01-31T14:39:09.605190+00:00", time.Date(2022, 1, 31, 14, 39, 9, 605190000, time.UTC), true},
-		{"2022-01-31T14:39:09.1234567891+01:30", time.Date(2022, 1, 31, 13, 9, 9, 123456789, time.UTC), true},
-		{"2022-01-31 14:38:27-05:00", time.Date(2022, 1, 31, 19, 38, 27, 0, time.UTC), true},
-		{"2024-02-29T00:00:00Z", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), true},
-		{"2023-02-29T00:00:00Z", time.Time{}, false},
-		{"2022-13-01T00:00:00Z", time.Time{}, false},
-		{"2022-01-31T24:00:00Z", time.Time{}, false},
-		{"2022-01-31T14:38:27", time.Time{}, false},
-		{"2022-01-31T14:38:27.Z", time.Time{}, false},
-		{"2022-01-31T14:38:27+0000", time.Time{}, false},
-		{"yesterday", time.Time{}, false},
-		{"", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, ok := parseTimeUTC([]byte(tt.in))
-			if ok != tt.ok || !got.Equal(tt.want) || (ok && got.Location() != time.UTC) {
-				t.Errorf("parseTimeUTC(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-			}
-			if want, err := time.Parse(time.RFC3339Nano, tt.in); err == nil && (!ok || !want.Equal(got)) {
-				t.Errorf("time.Parse accepts %q as %v", tt.in, want)
-			}
-		})
-	}
-}
-
 // breachFuzzSeeds returns the files of a testdata directory plus garbage.
 func breachFuzzSeeds(f *testing.F, dir, ext string) {
 	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))

@@ -278,29 +278,6 @@ func TestSniffCloudTrail(t *testing.T) {
 	}
 }
 
-func TestParseRFC3339(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{"2020-09-14T01:00:33Z", time.Date(2020, 9, 14, 1, 0, 33, 0, time.UTC), true},
-		{"2020-09-14T01:00:33.000Z", time.Date(2020, 9, 14, 1, 0, 33, 0, time.UTC), true},
-		{"2020-09-14T01:00:33.123456789Z", time.Date(2020, 9, 14, 1, 0, 33, 123456789, time.UTC), true},
-		{"2020-09-14T01:00:33+02:00", time.Date(2020, 9, 13, 23, 0, 33, 0, time.UTC), true},
-		{"2020-02-30T01:00:33Z", time.Time{}, false},
-		{"2020-09-14T01:00:33", time.Time{}, false},
-		{"2020-09-14T01:00:33.Z", time.Time{}, false},
-		{"2020-09-14", time.Time{}, false},
-		{"", time.Time{}, false},
-	} {
-		got, ok := parseTimeUTC([]byte(tt.in))
-		if ok != tt.ok || !got.Equal(tt.want) {
-			t.Errorf("parseTimeUTC(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 // TestCloudTrailRealData reads the real export in ../shared/data.
 func TestCloudTrailRealData(t *testing.T) {
 	path := filepath.Join("..", "..", "shared", "data", "cloudtrail-ec2-proxy-s3-exfiltration.ndjson")

@@ -26,14 +26,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("lookup", lookupUsage, args, e)
 	var f reportFlags
 	asJSON := fs.Bool("json", false, "print JSON (one array of profiles) instead of a table")
-	fs.Var(&f.geoipDBs, "geoip-db", ".mmdb `FILE` to use before the embedded data (repeatable)")
-	fs.BoolVar(&f.noSystemGeoIP, "no-system-geoip", false, "do not look for databases in /usr/share/GeoIP and /var/lib/GeoIP")
-	fs.BoolVar(&f.whois, "whois", false, "look up WHOIS registration: uses the network")
-	fs.StringVar(&f.ti, "ti", "", "threat-intelligence `PROVIDERS`, comma-separated, or all-configured: uses the network")
-	fs.Var(&f.feeds, "feed", "blocklist feed `FILE`, as NAME=PATH or PATH (repeatable)")
-	fs.StringVar(&f.configPath, "config", "", "config `FILE`")
-	fs.StringVar(&f.cacheDir, "cache-dir", "", "cache `DIR` for online lookups")
-	fs.BoolVar(&f.refresh, "refresh", false, "ignore cached online answers")
+	f.registerEnrichment(fs)
 	f.quiet = true
 	args, err := parseFlags(fs, args)
 	if err != nil {

@@ -48,6 +48,17 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.title, "title", "", "report `TITLE` (default: named after the buckets seen)")
 	fs.StringVar(&f.notes, "notes", "", "analyst notes in Markdown from `FILE`, shown in the report")
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")
+	f.registerEnrichment(fs)
+	fs.IntVar(&f.maxRows, "max-rows", aggregate.DefaultSampleSize, "show at most `N` rows in the report's event table (the newest; --export has all)")
+	fs.IntVar(&f.workers, "workers", 0, "read up to `N` inputs at once (0: one per CPU)")
+	fs.BoolVar(&f.quiet, "q", false, "no progress and no per-line diagnostics on standard error")
+	fs.BoolVar(&f.quiet, "quiet", false, "same as -q")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for go tool pprof; for developers)")
+}
+
+// registerEnrichment adds the enrichment flags, which "report", "demo" and
+// "lookup" share.
+func (f *reportFlags) registerEnrichment(fs *flag.FlagSet) {
 	fs.Var(&f.geoipDBs, "geoip-db", "MaxMind/DB-IP/ip-location-db .mmdb `FILE` to use before the embedded data (repeatable; also $HONEYREPORT_GEOIP_DB, colon-separated)")
 	fs.BoolVar(&f.noSystemGeoIP, "no-system-geoip", false, "do not look for databases in /usr/share/GeoIP and /var/lib/GeoIP")
 	fs.BoolVar(&f.whois, "whois", false, "look up WHOIS registration (bulk IP-to-ASN, then the RIRs): uses the network")
@@ -56,11 +67,6 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.configPath, "config", "", "config `FILE` (default: the per-user config dir's honeyreport/config.yaml if present)")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "cache `DIR` for online lookups (default: $HONEYREPORT_CACHE_DIR or the per-user cache dir)")
 	fs.BoolVar(&f.refresh, "refresh", false, "ignore cached online answers (they are still written)")
-	fs.IntVar(&f.maxRows, "max-rows", aggregate.DefaultSampleSize, "show at most `N` rows in the report's event table (the newest; --export has all)")
-	fs.IntVar(&f.workers, "workers", 0, "read up to `N` inputs at once (0: one per CPU)")
-	fs.BoolVar(&f.quiet, "q", false, "no progress and no per-line diagnostics on standard error")
-	fs.BoolVar(&f.quiet, "quiet", false, "same as -q")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for go tool pprof; for developers)")
 }
 
 func (f *reportFlags) check() error {

@@ -32,7 +32,7 @@ type Aggregator struct {
 	sampleSize int
 
 	events, attempts int64
-	first, last      time.Time
+	span             Span // first and last event
 
 	ops        tally
 	errors     map[string]*Count
@@ -95,12 +95,7 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 	a.attempts += w
 	t := ev.Time.UTC()
 	if !t.IsZero() {
-		if a.first.IsZero() || t.Before(a.first) {
-			a.first = t
-		}
-		if t.After(a.last) {
-			a.last = t
-		}
+		a.span.seen(t)
 		a.months[t.Year()*12+int(t.Month())-1]++
 		a.days[dayOp{epochDay(t), ev.Op}]++
 		a.hourByDay[t.Weekday()][t.Hour()]++
@@ -236,12 +231,7 @@ func bump(m map[string]*Count, k string, attempts int64) {
 func (a *Aggregator) Merge(b *Aggregator) {
 	a.events += b.events
 	a.attempts += b.attempts
-	if !b.first.IsZero() && (a.first.IsZero() || b.first.Before(a.first)) {
-		a.first = b.first
-	}
-	if b.last.After(a.last) {
-		a.last = b.last
-	}
+	a.span.merge(b.span)
 	opMap := a.ops.merge(&b.ops)
 	mergeCounts(a.errors, b.errors)
 	uaMap := a.userAgents.merge(&b.userAgents)

@@ -246,8 +246,8 @@ func (a *Aggregator) Summary() *Summary {
 	s := &Summary{
 		Events:        a.events,
 		Attempts:      a.attempts,
-		FirstSeen:     a.first,
-		LastSeen:      a.last,
+		FirstSeen:     a.span.FirstSeen,
+		LastSeen:      a.span.LastSeen,
 		Operations:    a.ops.sorted(),
 		Errors:        sortedCounts(a.errors),
 		UserAgents:    a.userAgents.sorted(),
@@ -265,12 +265,12 @@ func (a *Aggregator) Summary() *Summary {
 	s.AccessDeniedEvents = a.deniedEvents.sorted()
 	s.AuthenticatedEvents = a.authEvents.sorted()
 
-	if !a.first.IsZero() {
-		for m := a.first.Year()*12 + int(a.first.Month()) - 1; m <= a.last.Year()*12+int(a.last.Month())-1; m++ {
+	if first, last := a.span.FirstSeen, a.span.LastSeen; !first.IsZero() {
+		for m := first.Year()*12 + int(first.Month()) - 1; m <= last.Year()*12+int(last.Month())-1; m++ {
 			t := time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, time.UTC)
 			s.Monthly = append(s.Monthly, Month{Month: t.Format("2006-01"), Events: a.months[m]})
 		}
-		d0, d1 := epochDay(a.first), epochDay(a.last)
+		d0, d1 := epochDay(first), epochDay(last)
 		for d := d0; d <= d1; d++ {
 			s.Days = append(s.Days, time.Unix(int64(d)*86400, 0).UTC())
 		}

@@ -59,17 +59,13 @@ func feedConfigs(cfg enrich.Config, flags []string) []enrich.FeedConfig {
 // threat-intelligence sources that ran (for the report's section). Provider
 // failures are statuses, not errors; errors are configuration mistakes.
 func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, profiles map[netip.Addr]*enrich.Profile) ([]enrich.Status, []string, error) {
-	if !f.whois && f.ti == "" && len(f.feeds) == 0 && f.configPath == "" {
-		// Without a flag or explicit config, only feeds in the per-user
-		// config can still apply.
-		cfg, err := loadConfig("", e)
-		if err != nil || len(cfg.Feeds) == 0 {
-			return nil, nil, err
-		}
-	}
 	cfg, err := loadConfig(f.configPath, e)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !f.whois && f.ti == "" && len(f.feeds) == 0 && len(cfg.Feeds) == 0 {
+		// Nothing asked for: feeds in a config still apply on their own.
+		return nil, nil, nil
 	}
 	list := make([]*enrich.Profile, 0, len(profiles))
 	for _, a := range addrs {

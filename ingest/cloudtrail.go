@@ -165,13 +165,16 @@ type cloudTrailDecoder struct {
 	w          *window
 	st         *Stats
 	p          fastjson.Parser
+	scan       ctScan
 	in         interner
 	e          error
-	ev         *Event // event being filled by visit
 	rec        ctRecord
 	visitTop   func(key []byte, v *fastjson.Value)
 	visitIdent func(key []byte, v *fastjson.Value)
 	visitParam func(key []byte, v *fastjson.Value)
+	identV     *fastjson.Value // userIdentity, on the fastjson path
+	paramsV    *fastjson.Value // requestParameters, on the fastjson path
+	paramsText []byte
 	scratch    []byte
 
 	// Where the scan is: between top-level values, inside an array of
@@ -179,15 +182,27 @@ type cloudTrailDecoder struct {
 	// object after its array.
 	state    int
 	lineMode bool
+	// scanned is set when the fast path (ctfast.go) has already read the
+	// record being returned into rec; slowOnly turns the fast path off
+	// (tests compare the two paths).
+	scanned  bool
+	slowOnly bool
 }
 
-// ctRecord holds the fields of the event being parsed, pointing into the
-// parser's buffer.
+// ctRecord holds the fields of the event being read, pointing into the
+// record's bytes. Both paths fill it; build makes the Event.
 type ctRecord struct {
 	source, name, typ, time, ua, ip, errCode, errMsg, id, reqID []byte
-	params, ident                                               *fastjson.Value
+	ident                                                       ctIdentity
+	params                                                      ctParams
 	digest                                                      bool
 }
+
+type ctIdentity struct{ typ, principal, account, arn, user []byte }
+
+// ctParams is requestParameters: its text (nil when it is not an object)
+// and the fields read from it.
+type ctParams struct{ text, bucket, key, prefix, host []byte }
 
 const (
 	ctTop = iota
@@ -432,6 +447,16 @@ func (d *cloudTrailDecoder) nextRecord() (rec []byte, line int, ok bool) {
 		w.overflow = false
 		w.countTo(w.pos)
 		line = w.line
+		if !d.slowOnly {
+			// The fast path reads the record where it lies in the
+			// buffer, finding its end on the way; a record the buffer
+			// does not hold whole is declined and scanned below.
+			if n, ok := d.scanEvent(w.buf[w.pos:w.end]); ok {
+				w.pos += n
+				d.scanned = true
+				return w.buf[w.start:w.pos], line, true
+			}
+		}
 		if err := w.skipValue(); err != nil || w.pos == w.start {
 			// An array element whose end cannot be found leaves no
 			// place to start again.
@@ -613,8 +638,27 @@ func (d *cloudTrailDecoder) resyncErr(line int, err error) error {
 	return fmt.Errorf("%s:%d: invalid JSON in an array of events, rest of input not read: %v", d.st.File, line, err)
 }
 
-// event parses one record into ev, reporting whether it is an S3 event.
+// event reads one record into ev, reporting whether it is an S3 event.
 func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
+	switch {
+	case d.scanned:
+		d.scanned = false
+	case !d.slowOnly && d.scanWhole(rec):
+	case !d.parse(rec, line):
+		return false
+	}
+	return d.build(line, ev)
+}
+
+// scanWhole reads rec on the fast path; false if it declines.
+func (d *cloudTrailDecoder) scanWhole(rec []byte) bool {
+	n, ok := d.scanEvent(rec)
+	return ok && n == len(rec)
+}
+
+// parse reads rec into d.rec with fastjson: the path for every record the
+// fast path declines, and the judge of what is valid JSON.
+func (d *cloudTrailDecoder) parse(rec []byte, line int) bool {
 	v, err := d.p.ParseBytes(rec)
 	if err != nil {
 		d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
@@ -627,7 +671,24 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 	}
 	r := &d.rec
 	*r = ctRecord{}
+	d.identV, d.paramsV = nil, nil
 	o.Visit(d.visitTop)
+	if d.identV != nil {
+		d.identV.GetObject().Visit(d.visitIdent)
+	}
+	if d.paramsV != nil && d.paramsV.Type() == fastjson.TypeObject {
+		// Marshal before reading the fields: reading unescapes strings in
+		// place, and the raw text is what the log said.
+		d.paramsText = d.paramsV.MarshalTo(d.paramsText[:0])
+		r.params.text = d.paramsText
+		d.paramsV.GetObject().Visit(d.visitParam)
+	}
+	return true
+}
+
+// build checks the record read into d.rec and, for an S3 event, fills ev.
+func (d *cloudTrailDecoder) build(line int, ev *Event) bool {
+	r := &d.rec
 	if r.source == nil {
 		if r.digest {
 			d.st.Filter("cloudtrail digest")
@@ -649,7 +710,6 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 		}
 		return false
 	}
-	d.ev = ev // for the visit functions
 	ev.Time = t
 	ev.Pos.Line = line
 	ev.Weight = 1
@@ -668,16 +728,14 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 	ev.UserAgent = d.in.str(ua)
 	ev.ErrorCode = d.in.str(r.errCode)
 	ev.ErrorMessage = d.in.str(r.errMsg)
-	if r.ident != nil {
-		r.ident.GetObject().Visit(d.visitIdent)
+	id := &r.ident
+	ev.Identity = Identity{
+		Type: d.in.str(id.typ), PrincipalID: d.in.str(id.principal), AccountID: d.in.str(id.account),
+		ARN: d.in.str(id.arn), UserName: d.in.str(id.user),
 	}
-	if r.params != nil && r.params.Type() == fastjson.TypeObject {
-		// Marshal before reading the fields: reading unescapes strings in
-		// place, and the raw text is what the log said.
-		d.scratch = r.params.MarshalTo(d.scratch[:0])
-		ev.Params = d.in.str(d.scratch)
-		r.params.GetObject().Visit(d.visitParam)
-	}
+	p := &r.params
+	ev.Params = d.in.str(p.text)
+	ev.Bucket, ev.Key, ev.Prefix, ev.Host = d.in.str(p.bucket), d.in.str(p.key), d.in.str(p.prefix), d.in.str(p.host)
 	// One allocation for the two per-event identifiers.
 	d.scratch = append(append(d.scratch[:0], r.id...), r.reqID...)
 	s := string(d.scratch)
@@ -685,67 +743,94 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 	return true
 }
 
-// top handles one key of an event object.
+// The slot methods map a key to the field that keeps its value, nil for
+// keys not read; both paths use them, so they read the same fields.
+
+func (r *ctRecord) slot(key []byte) *[]byte {
+	switch string(key) {
+	case "eventSource":
+		return &r.source
+	case "eventName":
+		return &r.name
+	case "eventType":
+		return &r.typ
+	case "eventTime", "@timestamp":
+		return &r.time
+	case "userAgent":
+		return &r.ua
+	case "sourceIPAddress":
+		return &r.ip
+	case "errorCode":
+		return &r.errCode
+	case "errorMessage":
+		return &r.errMsg
+	case "eventID":
+		return &r.id
+	case "requestID":
+		return &r.reqID
+	}
+	return nil
+}
+
+func (id *ctIdentity) slot(key []byte) *[]byte {
+	switch string(key) {
+	case "type":
+		return &id.typ
+	case "principalId":
+		return &id.principal
+	case "accountId":
+		return &id.account
+	case "arn":
+		return &id.arn
+	case "userName":
+		return &id.user
+	}
+	return nil
+}
+
+func (p *ctParams) slot(key []byte) *[]byte {
+	switch string(key) {
+	case "bucketName":
+		return &p.bucket
+	case "key":
+		return &p.key
+	case "prefix":
+		return &p.prefix
+	case "Host":
+		return &p.host
+	}
+	return nil
+}
+
+// top handles one key of an event object on the fastjson path.
 func (d *cloudTrailDecoder) top(key []byte, v *fastjson.Value) {
 	r := &d.rec
 	switch string(key) {
-	case "eventSource":
-		r.source = strBytes(v)
-	case "eventName":
-		r.name = strBytes(v)
-	case "eventType":
-		r.typ = strBytes(v)
-	case "eventTime", "@timestamp":
-		if r.time == nil || string(key) == "eventTime" {
-			r.time = strBytes(v)
+	case "@timestamp":
+		if r.time != nil {
+			return // eventTime wins
 		}
-	case "userAgent":
-		r.ua = strBytes(v)
-	case "sourceIPAddress":
-		r.ip = strBytes(v)
-	case "errorCode":
-		r.errCode = strBytes(v)
-	case "errorMessage":
-		r.errMsg = strBytes(v)
-	case "eventID":
-		r.id = strBytes(v)
-	case "requestID":
-		r.reqID = strBytes(v)
 	case "requestParameters":
-		r.params = v
+		d.paramsV = v
 	case "userIdentity":
-		r.ident = v
+		d.identV = v
 	case "digestStartTime", "digestEndTime":
 		r.digest = true
+	}
+	if f := r.slot(key); f != nil {
+		*f = strBytes(v)
 	}
 }
 
 func (d *cloudTrailDecoder) ident(key []byte, v *fastjson.Value) {
-	id := &d.ev.Identity
-	switch string(key) {
-	case "type":
-		id.Type = d.in.str(strBytes(v))
-	case "principalId":
-		id.PrincipalID = d.in.str(strBytes(v))
-	case "accountId":
-		id.AccountID = d.in.str(strBytes(v))
-	case "arn":
-		id.ARN = d.in.str(strBytes(v))
-	case "userName":
-		id.UserName = d.in.str(strBytes(v))
+	if f := d.rec.ident.slot(key); f != nil {
+		*f = strBytes(v)
 	}
 }
 
 func (d *cloudTrailDecoder) param(key []byte, v *fastjson.Value) {
-	switch string(key) {
-	case "bucketName":
-		d.ev.Bucket = d.in.str(strBytes(v))
-	case "key":
-		d.ev.Key = d.in.str(strBytes(v))
-	case "prefix":
-		d.ev.Prefix = d.in.str(strBytes(v))
-	case "Host":
-		d.ev.Host = d.in.str(strBytes(v))
+	if f := d.rec.params.slot(key); f != nil {
+		*f = strBytes(v)
 	}
 }
 

@@ -476,10 +476,37 @@ type breachInsiderDecoder struct {
 	bad     fieldWarning
 	warns   []fieldWarning
 	scratch []byte // the current line, kept across a peek
+	ids     idPair // event and request IDs, made strings by finish
+}
+
+// idPair holds two per-record identifiers until the record is complete,
+// so that both become strings in one allocation.
+type idPair struct {
+	buf    [2][]byte
+	joined []byte
+}
+
+func (p *idPair) set(i int, v []byte) { p.buf[i] = append(p.buf[i][:0], v...) }
+
+func (p *idPair) reset() { p.buf[0], p.buf[1] = p.buf[0][:0], p.buf[1][:0] }
+
+// strings returns both, with invalid UTF-8 replaced.
+func (p *idPair) strings() (string, string) {
+	a, b := p.buf[0], p.buf[1]
+	if len(a)+len(b) == 0 {
+		return "", ""
+	}
+	p.joined = append(append(p.joined[:0], a...), b...)
+	s := string(p.joined)
+	first, second := s[:len(a)], s[len(a):]
+	if !utf8.ValidString(s) {
+		first, second = validUTF8(first), validUTF8(second)
+	}
+	return first, second
 }
 
 func newBreachInsiderDecoder(r io.Reader, st *Stats) decoder {
-	return &breachInsiderDecoder{lr: lineReader{br: bufio.NewReaderSize(r, 64<<10)}, st: st}
+	return &breachInsiderDecoder{lr: lineReader{br: bufio.NewReaderSize(r, 64<<10)}, st: st, in: interner{sanitize: true}}
 }
 
 func (d *breachInsiderDecoder) err() error { return d.e }
@@ -577,6 +604,7 @@ func (d *breachInsiderDecoder) start(id, line int) {
 	d.pos, d.waiting, d.have = fNone, false, 0
 	d.bad = fieldWarning{}
 	d.warns = d.warns[:0]
+	d.ids.reset()
 }
 
 // finish checks the alert just read and, when it is usable, copies it to ev.
@@ -602,22 +630,22 @@ func (d *breachInsiderDecoder) finish(ev *Event) bool {
 		if c.Weight == 0 {
 			c.Weight = 1
 		}
+		c.EventID, c.RequestID = d.ids.strings()
 		*ev = *c
 		return true
 	}
 	return false
 }
 
-// set stores the value v of field f in the current alert.
+// set stores the value v of field f in the current alert. Invalid UTF-8 is
+// replaced where a value is kept: by the interner, for the identifiers, and
+// in messages; the parsers of times and numbers reject it.
 func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
-	if !utf8.Valid(v) {
-		v = bytes.ToValidUTF8(v, []byte("\uFFFD"))
-	}
 	c := &d.cur
 	d.have |= 1 << f
 	switch f {
 	case fEventID:
-		c.EventID = string(v)
+		d.ids.set(0, v)
 	case fEventTime:
 		t, ok := parseTimeUTC(v)
 		if !ok && d.bad.reason == "" {
@@ -646,7 +674,7 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 	case fEventName:
 		c.Op = parseOp(v, &d.in)
 	case fRequestID:
-		c.RequestID = string(v)
+		d.ids.set(1, v)
 	case fUA:
 		c.UserAgent = d.in.str(v)
 	case fUserID:
@@ -666,13 +694,13 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 func clipValue(v []byte) string {
 	const max = 64
 	if len(v) <= max {
-		return string(v)
+		return validUTF8(string(v))
 	}
 	cut := max
 	for cut > 0 && !utf8.RuneStart(v[cut]) {
 		cut--
 	}
-	return string(v[:cut]) + "…"
+	return validUTF8(string(v[:cut])) + "…"
 }
 
 // The helpers below are shared with the CSV decoder.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -391,6 +392,7 @@ func breachFuzzSeeds(f *testing.F, dir, ext string) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte("\x00\x01\xff\xfe"))
+	f.Add([]byte("Alert #1 \u2013 x\nEvent ID: a\xffb\nEvent DateTime\n2022-01-01T00:00:00\xffZ\nSource IP\n1.2.3.4\xfe\nRepeated Attempts\n\xc3\nRequest ID\n\xe2\x80\n"))
 	f.Add(gzipDump(f, []byte(biAlertText(1, "1.2.3.4", "ua")))[:40])
 }
 
@@ -412,15 +414,33 @@ func checkBreachFuzz(t *testing.T, in []byte, format Format) {
 			t.Fatalf("event without source: %+v", ev)
 		case ev.Weight < 1:
 			t.Fatalf("event with weight %d", ev.Weight)
-		case !utf8.ValidString(ev.UserAgent) || !utf8.ValidString(ev.Params) || !utf8.ValidString(ev.Key):
+		case !validStrings(reflect.ValueOf(*ev)):
 			t.Fatalf("event with invalid UTF-8: %+v", ev)
 		}
 	}
 	for _, e := range r.Stats().Errors {
-		if e.Line < 0 || e.Reason == "" {
+		if e.Line < 0 || e.Reason == "" || !utf8.ValidString(e.Msg) {
 			t.Fatalf("bad diagnostic %+v", e)
 		}
 	}
+}
+
+// validStrings reports whether every string field of the struct v, nested
+// structs included, is valid UTF-8.
+func validStrings(v reflect.Value) bool {
+	for i := 0; i < v.NumField(); i++ {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.String:
+			if !utf8.ValidString(f.String()) {
+				return false
+			}
+		case reflect.Struct:
+			if v.Type().Field(i).IsExported() && !validStrings(f) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func FuzzBreachInsider(f *testing.F) {

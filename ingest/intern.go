@@ -1,6 +1,10 @@
 package ingest
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // The interner's bounds: values longer than maxInternSize (hostile user
 // agents) are not worth keeping, and the table starts over at maxInterned
@@ -15,6 +19,10 @@ const (
 // allocation nor memory each time. It is bounded: when full it starts over.
 type interner struct {
 	m map[string]string
+	// sanitize replaces invalid UTF-8 with U+FFFD. Checking here, once per
+	// distinct value, costs less than checking every value of every
+	// record: most repeat.
+	sanitize bool
 }
 
 func (in *interner) str(b []byte) string {
@@ -22,7 +30,7 @@ func (in *interner) str(b []byte) string {
 		return ""
 	}
 	if len(b) > maxInternSize {
-		return string(b)
+		return in.clean(string(b))
 	}
 	if s, ok := in.m[string(b)]; ok {
 		return s
@@ -32,9 +40,25 @@ func (in *interner) str(b []byte) string {
 	} else if len(in.m) >= maxInterned {
 		clear(in.m)
 	}
-	s := string(b)
-	in.m[s] = s
+	raw := string(b)
+	s := in.clean(raw)
+	in.m[raw] = s
 	return s
+}
+
+func (in *interner) clean(s string) string {
+	if in.sanitize {
+		return validUTF8(s)
+	}
+	return s
+}
+
+// validUTF8 returns s with each run of invalid UTF-8 replaced by U+FFFD.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // parseOp maps an S3 API name to its Operation constant: the exact

@@ -261,7 +261,9 @@ func hashFile(path string) <-chan string {
 		}
 		defer f.Close()
 		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
+		// A larger buffer than io.Copy's 32 KB (os.File's WriteTo would
+		// use that): a 600 MB input costs 600 reads instead of 19,000.
+		if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 1<<20)); err != nil {
 			out <- ""
 			return
 		}

@@ -279,8 +279,10 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 		return a.Count > b.Count || a.Count == b.Count && a.Family < b.Family
 	})
 
-	for _, ip := range sum.IPs {
-		p := profiles.profile(ip.Addr)
+	profs := profilesOf(sum.IPs, profiles)
+	out.IPs = make([]IPJSON, 0, len(sum.IPs))
+	for i, ip := range sum.IPs {
+		p := profs[i]
 		ua, _ := ip.TopUserAgent()
 		j := IPJSON{IP: ip.Addr.String(), Count: ip.Events, Attempts: ip.Attempts, FirstSeen: jsonTime(ip.FirstSeen), LastSeen: jsonTime(ip.LastSeen),
 			TopUserAgent: ua, Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
@@ -291,7 +293,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 		}
 		out.IPs = append(out.IPs, j)
 	}
-	countries, asns := tallyGeography(sum.IPs, profiles)
+	countries, asns := tallyGeography(sum.IPs, profs)
 	for _, c := range countries {
 		if c.Code != "" {
 			out.Countries = append(out.Countries, CountryJSON{c.Code, c.Name, c.Events, c.IPs})

@@ -78,27 +78,10 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	} else if f.siteDir != "" {
 		exportHint = "Every event is in events.csv beside this page."
 	}
-	// The report model and the JSON summary only read the summary and the
-	// profiles: build them, and write the files, on both cores.
-	var summaryJSON *report.SummaryJSON
-	jsonDone := make(chan struct{})
-	go func() {
-		defer close(jsonDone)
-		summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion())
-	}()
-	rep := report.Build(report.Input{
-		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
-		Options: report.Options{
-			Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,
-			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint,
-		},
-	})
 	a, err := assets.Load()
-	<-jsonDone
 	if err != nil {
 		return err
 	}
-
 	var mu sync.Mutex
 	var written []string
 	out := func(path string, write func(io.Writer) error) error {
@@ -113,14 +96,26 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		mu.Unlock()
 		return nil
 	}
+	// The JSON summary and the report model only read the summary and the
+	// profiles: build and write each on its own core, neither waiting for
+	// the other.
+	var summaryJSON *report.SummaryJSON
 	var g errgroup.Group
-	g.Go(func() error { return out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }) })
-	g.Go(func() error {
-		if err := out(f.jsonOut, summaryJSON.WriteJSON); err != nil {
-			return err
-		}
-		return out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) })
+	if f.jsonOut != "" || f.siteDir != "" {
+		g.Go(func() error {
+			summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion())
+			return out(f.jsonOut, summaryJSON.WriteJSON)
+		})
+	}
+	rep := report.Build(report.Input{
+		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
+		Options: report.Options{
+			Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,
+			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint,
+		},
 	})
+	g.Go(func() error { return out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }) })
+	g.Go(func() error { return out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }) })
 	if err := g.Wait(); err != nil {
 		return err
 	}

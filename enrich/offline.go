@@ -143,7 +143,11 @@ func (o *Offline) LookupMany(ctx context.Context, addrs []netip.Addr, workers in
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, max(len(uniq), 1))
-	profs := make([]*Profile, len(uniq))
+	// One allocation for all the profiles, in the order given: tens of
+	// thousands fewer objects for the collector, and callers that walk
+	// the addresses in that order read neighbouring memory.
+	profs := make([]Profile, len(uniq))
+	done := make([]bool, len(uniq))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
@@ -155,15 +159,15 @@ func (o *Offline) LookupMany(ctx context.Context, addrs []netip.Addr, workers in
 				if i >= len(uniq) {
 					return
 				}
-				p := o.Lookup(uniq[i])
-				profs[i] = &p
+				profs[i] = o.Lookup(uniq[i])
+				done[i] = true
 			}
 		}()
 	}
 	wg.Wait()
 	for i, a := range uniq {
-		if profs[i] != nil {
-			out[a] = profs[i]
+		if done[i] {
+			out[a] = &profs[i]
 		} else {
 			delete(out, a)
 		}

@@ -57,6 +57,23 @@ func BenchmarkReport1M(b *testing.B) {
 	b.ReportMetric(float64(size), "bytes/report")
 }
 
+// BenchmarkSummaryJSON1M measures NewSummaryJSON and WriteJSON for the
+// same summary as BenchmarkReport1M.
+func BenchmarkSummaryJSON1M(b *testing.B) {
+	in := bigInput(b, 1_000_000)
+	b.ResetTimer()
+	var size int64
+	for i := 0; i < b.N; i++ {
+		cw := &countWriter{}
+		s := NewSummaryJSON(in.Summary, in.Profiles, in.Statuses, in.Sources, in.UAFamily, fixedTime, "bench")
+		if err := s.WriteJSON(cw); err != nil {
+			b.Fatal(err)
+		}
+		size = cw.n
+	}
+	b.ReportMetric(float64(size), "bytes/summary")
+}
+
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }

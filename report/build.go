@@ -355,7 +355,7 @@ func Build(in Input) *Report {
 	if s == nil {
 		s = &aggregate.Summary{}
 	}
-	b := &builder{in: in, o: o, s: s, profiles: in.Profiles}
+	b := &builder{in: in, o: o, s: s, profiles: in.Profiles, ipProfiles: profilesOf(s.IPs, in.Profiles)}
 	return b.build()
 }
 
@@ -364,7 +364,9 @@ type builder struct {
 	o        Options
 	s        *aggregate.Summary
 	profiles Profiles
-	r        *Report
+	// ipProfiles holds the profile of each of s.IPs, in the same order.
+	ipProfiles []*enrich.Profile
+	r          *Report
 
 	countries []CountryRow
 	asns      []ASNRow
@@ -512,7 +514,7 @@ func sortCountRows(rows []CountRow) {
 }
 
 func (b *builder) geography() {
-	countries, asns := tallyGeography(b.s.IPs, b.profiles)
+	countries, asns := tallyGeography(b.s.IPs, b.ipProfiles)
 	for _, c := range countries {
 		code, name := c.Code, c.Name
 		if code == "" {
@@ -528,57 +530,78 @@ func (b *builder) geography() {
 	}
 	b.r.ASNTotal = len(b.asns)
 	b.r.ASNs = firstN(b.asns, b.o.TopN*2)
+	b.networks()
+}
 
-	// Networks: the /24 (IPv4) or /48 (IPv6) each source is in.
-	ns := map[netip.Prefix]*netAgg{}
-	for _, ip := range b.s.IPs {
-		p := b.profiles.profile(ip.Addr)
+// networks fills the table of the /24 (IPv4) or /48 (IPv6) networks the
+// sources are in. Most of tens of thousands of networks are never shown,
+// so the organisation is worked out only for the ones that are.
+func (b *builder) networks() {
+	idx := map[netip.Prefix]int{}
+	var ns []netAgg
+	ipNet := make([]int, len(b.s.IPs)) // index into ns, or -1
+	for i, ip := range b.s.IPs {
+		ipNet[i] = -1
 		bits := 24
 		if ip.Addr.Is6() && !ip.Addr.Is4In6() {
 			bits = 48
 		}
 		pfx, err := ip.Addr.Unmap().Prefix(bits)
-		if err == nil {
-			n := ns[pfx]
-			if n == nil {
-				n = &netAgg{orgs: map[string]int64{}}
-				ns[pfx] = n
-			}
-			n.events += ip.Events
-			n.ips++
-			if p.ASN.Org != "" {
-				n.orgs[p.ASN.Org] += ip.Events
-			}
+		if err != nil {
+			continue
 		}
+		j, ok := idx[pfx]
+		if !ok {
+			j = len(ns)
+			idx[pfx] = j
+			ns = append(ns, netAgg{prefix: pfx})
+		}
+		ns[j].events += ip.Events
+		ns[j].ips++
+		ipNet[i] = j
 	}
-	var nets []NetRow
-	for pfx, n := range ns {
-		if n.ips < 2 && len(ns) > b.o.TopN*2 {
+	var shown []*netAgg
+	for j := range ns {
+		if ns[j].ips < 2 && len(ns) > b.o.TopN*2 {
 			// Single-address networks add nothing to "which networks
 			// send many sources" once the table is long.
 			continue
 		}
-		org, _ := topKey(n.orgs)
-		nets = append(nets, NetRow{Prefix: pfx.String(), Org: newText(org, 60), Events: n.events, IPs: n.ips})
+		ns[j].name = ns[j].prefix.String()
+		shown = append(shown, &ns[j])
 	}
-	sort.Slice(nets, func(i, j int) bool {
-		x, y := nets[i], nets[j]
-		if x.IPs != y.IPs {
-			return x.IPs > y.IPs
+	shown = smallest(shown, b.o.TopN*2, func(x, y *netAgg) bool {
+		if x.ips != y.ips {
+			return x.ips > y.ips
 		}
-		if x.Events != y.Events {
-			return x.Events > y.Events
+		if x.events != y.events {
+			return x.events > y.events
 		}
-		return x.Prefix < y.Prefix
+		return x.name < y.name
 	})
+	for _, n := range shown {
+		n.orgs = map[string]int64{}
+	}
+	for i, j := range ipNet {
+		if j >= 0 && ns[j].orgs != nil {
+			if org := b.ipProfiles[i].ASN.Org; org != "" {
+				ns[j].orgs[org] += b.s.IPs[i].Events
+			}
+		}
+	}
+	for _, n := range shown {
+		org, _ := topKey(n.orgs)
+		b.r.Networks = append(b.r.Networks, NetRow{Prefix: n.name, Org: newText(org, 60), Events: n.events, IPs: n.ips})
+	}
 	b.r.NetTotal = len(ns)
-	b.r.Networks = firstN(nets, b.o.TopN*2)
 }
 
 type netAgg struct {
+	prefix netip.Prefix
+	name   string // prefix as text, for the table and to break ties
 	events int64
 	ips    int
-	orgs   map[string]int64
+	orgs   map[string]int64 // events per AS organisation; only for networks shown
 }
 
 func topKey(m map[string]int64) (string, int64) {
@@ -606,6 +629,49 @@ func firstN[T any](s []T, n int) []T {
 		return s[:n]
 	}
 	return s
+}
+
+// smallest returns the first n elements of s in the order of less, which
+// must be total, sorted; it reorders s. It equals sorting s and keeping n,
+// but tables show the top rows of lists of tens of thousands, and keeping
+// the n best in a heap while scanning costs far less than a full sort.
+func smallest[T any](s []T, n int, less func(x, y T) bool) []T {
+	n = max(n, 0)
+	if len(s) > n && n > 0 {
+		// h is a max-heap of the n smallest seen so far: h[0] is the
+		// largest of them, the one the next smaller element replaces.
+		h := s[:n]
+		for i := n/2 - 1; i >= 0; i-- {
+			siftDown(h, i, less)
+		}
+		for _, x := range s[n:] {
+			if less(x, h[0]) {
+				h[0] = x
+				siftDown(h, 0, less)
+			}
+		}
+	}
+	s = firstN(s, n)
+	sort.Slice(s, func(i, j int) bool { return less(s[i], s[j]) })
+	return s
+}
+
+// siftDown restores the max-heap order of h below i.
+func siftDown[T any](h []T, i int, less func(x, y T) bool) {
+	for {
+		big, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && less(h[big], h[l]) {
+			big = l
+		}
+		if r < len(h) && less(h[big], h[r]) {
+			big = r
+		}
+		if big == i {
+			return
+		}
+		h[i], h[big] = h[big], h[i]
+		i = big
+	}
 }
 
 func (b *builder) ipRow(ip *aggregate.IPStats) IPRow {
@@ -656,22 +722,26 @@ func (b *builder) threat() {
 	}
 	sort.Strings(t.Providers)
 	t.Ran = len(t.Providers) > 0
-	events := map[netip.Addr]int64{}
-	for _, ip := range b.s.IPs {
-		events[ip.Addr] = ip.Events
+	// Only addresses with verdicts are listed, and without threat
+	// intelligence there are none: sort and count just those.
+	var addrs []netip.Addr
+	for a, p := range b.profiles {
+		if p != nil && len(p.Threat) > 0 {
+			addrs = append(addrs, a)
+		}
+	}
+	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
+	var events map[netip.Addr]int64
+	if len(addrs) > 0 {
+		events = make(map[netip.Addr]int64, len(b.s.IPs))
+		for _, ip := range b.s.IPs {
+			events[ip.Addr] = ip.Events
+		}
 	}
 	sev := map[string]int64{}
 	prov := map[string]*ProviderRow{}
-	addrs := make([]netip.Addr, 0, len(b.profiles))
-	for a := range b.profiles {
-		addrs = append(addrs, a)
-	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
 	for _, a := range addrs {
 		p := b.profiles[a]
-		if len(p.Threat) == 0 {
-			continue
-		}
 		t.Ran = true
 		if s := p.Severity(); s.Rank() > 0 {
 			t.Flagged++

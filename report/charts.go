@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"sort"
 	"strconv"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -298,58 +297,106 @@ type location struct {
 	name     string
 	events   int64
 	ips      int
-	asns     map[string]int64
-	uas      map[string]int64
 	severity enrich.Severity
+	// asns and uas count events by AS and by each source's top user
+	// agent, before labelling; only for the locations shown.
+	asns map[asnKey]int64
+	uas  map[string]int64
 }
 
-func (b *builder) mapChart() {
-	locs := map[[2]float64]*location{}
-	for _, ip := range b.s.IPs {
-		p := b.profiles[ip.Addr]
-		if p == nil || !p.Geo.HasLocation() {
+type asnKey struct {
+	number uint32
+	org    string
+}
+
+func (k asnKey) label() string {
+	return "AS" + strconv.FormatUint(uint64(k.number), 10) + " " + plain(k.org, 50)
+}
+
+func uaLabel(ua string) string { return plain(orNone(ua), 100) }
+
+// topLabel is topKey of m's counts by label: keys that read the same once
+// labelled add up. Labelling each distinct key once, not each source,
+// saves most of the work on large inputs.
+func topLabel[K comparable](m map[K]int64, label func(K) string) string {
+	named := make(map[string]int64, len(m))
+	for k, n := range m {
+		named[label(k)] += n
+	}
+	best, _ := topKey(named)
+	return best
+}
+
+// locations groups the sources with coordinates into map locations, and
+// counts ASes and user agents for the busiest maxLocations, which are
+// returned sorted by events. It also returns how many locations there are
+// and the events of the busiest one (at least 1).
+func (b *builder) locations() (shown []*location, total int, maxEv int64) {
+	idx := map[[2]float64]int{}
+	var locs []location
+	ipLoc := make([]int, len(b.s.IPs)) // index into locs, or -1
+	for i, ip := range b.s.IPs {
+		ipLoc[i] = -1
+		p := b.ipProfiles[i]
+		if !p.Geo.HasLocation() {
 			continue
 		}
 		key := [2]float64{math.Round(p.Geo.Lat*10) / 10, math.Round(p.Geo.Lon*10) / 10}
-		l := locs[key]
-		if l == nil {
+		j, ok := idx[key]
+		if !ok {
 			name := orDefault(p.Geo.CountryName, p.Geo.CountryCode)
 			if p.Geo.City != "" {
 				name = p.Geo.City + ", " + name
 			}
-			l = &location{key: key, name: plain(name, 60), asns: map[string]int64{}, uas: map[string]int64{}}
-			locs[key] = l
+			j = len(locs)
+			idx[key] = j
+			locs = append(locs, location{key: key, name: plain(name, 60)})
 		}
+		l := &locs[j]
 		l.events += ip.Events
 		l.ips++
-		if p.ASN.HasASN() {
-			l.asns["AS"+strconv.FormatUint(uint64(p.ASN.Number), 10)+" "+plain(p.ASN.Org, 50)] += ip.Events
-		}
-		if ua, n := ip.TopUserAgent(); n > 0 {
-			l.uas[plain(orNone(ua), 100)] += n
-		}
 		if s := p.Severity(); s.Rank() > l.severity.Rank() {
 			l.severity = s
 		}
+		ipLoc[i] = j
 	}
-	b.r.Locations = len(locs)
-	b.r.LocationsShown = min(len(locs), maxLocations)
-	list := make([]*location, 0, len(locs))
-	var maxEv int64 = 1
-	for _, l := range locs {
-		list = append(list, l)
-		maxEv = max(maxEv, l.events)
+	maxEv = 1
+	shown = make([]*location, len(locs))
+	for j := range locs {
+		shown[j] = &locs[j]
+		maxEv = max(maxEv, locs[j].events)
 	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].events != list[j].events {
-			return list[i].events > list[j].events
+	shown = smallest(shown, maxLocations, func(x, y *location) bool {
+		if x.events != y.events {
+			return x.events > y.events
 		}
-		if list[i].key[0] != list[j].key[0] {
-			return list[i].key[0] < list[j].key[0]
+		if x.key[0] != y.key[0] {
+			return x.key[0] < y.key[0]
 		}
-		return list[i].key[1] < list[j].key[1]
+		return x.key[1] < y.key[1]
 	})
-	list = firstN(list, maxLocations)
+	for _, l := range shown {
+		l.asns, l.uas = map[asnKey]int64{}, map[string]int64{}
+	}
+	for i, j := range ipLoc {
+		if j < 0 || locs[j].asns == nil {
+			continue
+		}
+		ip, p := b.s.IPs[i], b.ipProfiles[i]
+		if p.ASN.HasASN() {
+			locs[j].asns[asnKey{p.ASN.Number, p.ASN.Org}] += ip.Events
+		}
+		if ua, n := ip.TopUserAgent(); n > 0 {
+			locs[j].uas[ua] += n
+		}
+	}
+	return shown, len(locs), maxEv
+}
+
+func (b *builder) mapChart() {
+	list, total, maxEv := b.locations()
+	b.r.Locations = total
+	b.r.LocationsShown = len(list)
 	geo := charts.NewGeo()
 	geo.SetGlobalOptions(
 		charts.WithGeoComponentOpts(opts.GeoComponent{Map: "world", ItemStyle: &opts.ItemStyle{AreaColor: "#dfe3ea", BorderColor: "#ffffff"}}),
@@ -371,8 +418,8 @@ func (b *builder) mapChart() {
 			}
 			size := 6 + int(math.Round(30*math.Sqrt(float64(l.events)/float64(maxEv))))
 			data = append(data, opts.ScatterData{Name: l.name, Value: []float64{l.key[1], l.key[0], float64(l.events)}, SymbolSize: size})
-			asn, _ := topKey(l.asns)
-			ua, _ := topKey(l.uas)
+			asn := topLabel(l.asns, asnKey.label)
+			ua := topLabel(l.uas, uaLabel)
 			d := map[string]string{"Alerts": num(l.events), "IPs": strconv.Itoa(l.ips), "Top ASN": orDefault(asn, "unknown"), "Top user agent": ua}
 			if b.r.Threat.Ran {
 				d["Severity"] = orDefault(string(l.severity), "none")

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/templates"
@@ -73,11 +75,11 @@ func WriteHTML(w io.Writer, rep *Report, a assets.Assets) error {
 		return err
 	}
 	for name, s := range map[string]string{"ECharts": a.ECharts, "TopoJSON": a.TopoJSON, "JS": a.JS, "WorldMap": a.WorldMap} {
-		if l := strings.ToLower(s); strings.Contains(l, "</script") || strings.Contains(l, "<!--") {
+		if containsLower(s, "</script") || containsLower(s, "<!--") {
 			return fmt.Errorf("asset %s cannot be inlined: it contains </script or <!--", name)
 		}
 	}
-	if strings.Contains(strings.ToLower(a.CSS), "</style") {
+	if containsLower(a.CSS, "</style") {
 		return fmt.Errorf("asset CSS cannot be inlined: it contains </style")
 	}
 	// The HTML parser turns CRLF and CR into LF before a browser hashes an
@@ -102,6 +104,33 @@ func WriteHTML(w io.Writer, rep *Report, a assets.Assets) error {
 		return fmt.Errorf("render report: %w", err)
 	}
 	return bw.Flush()
+}
+
+// containsLower reports whether strings.ToLower(s) contains sub, a
+// lower-case ASCII string starting with '<' (which has no other case),
+// without making the lower-case copy: ECharts is a megabyte, and not
+// ASCII, so that copy is made rune by rune and costs more than the check.
+// Like strings.ToLower it lower-cases rune by rune, so "İ" matches "i".
+func containsLower(s, sub string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		rest, k := s[i+1:], 1
+		for ; k < len(sub); k++ {
+			r, size := utf8.DecodeRuneInString(rest)
+			if size == 0 || unicode.ToLower(r) != rune(sub[k]) {
+				break
+			}
+			rest = rest[size:]
+		}
+		if k == len(sub) {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '<')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // WriteSite writes a folder for GitHub Pages: index.html and .nojekyll

@@ -336,6 +336,31 @@ func TestText(t *testing.T) {
 	}
 }
 
+// TestCleanASCII checks clean's shortcut for printable ASCII against the
+// rune-by-rune path it skips.
+func TestCleanASCII(t *testing.T) {
+	for _, s := range []string{"", "a", "hello world", "~ !\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}", "tab\there", "del\x7f", "nul\x00"} {
+		for limit := -1; limit <= len(s)+1; limit++ {
+			if got, want := clean(s, limit), cleanRunes(s, limit); got != want {
+				t.Errorf("clean(%q, %d) = %q, want %q", s, limit, got, want)
+			}
+		}
+	}
+}
+
+// TestContainsLower checks the asset check against the lower-case copy
+// it avoids.
+func TestContainsLower(t *testing.T) {
+	for _, s := range []string{"", "<", "</script", "x</SCRIPT>", "</scr", "<</script", "< /script", "</scr\u0130pt",
+		"</scr\xffipt", "<\xff/script", "</ſcript", "a<!-- b", "<!-", "<!\u2014-", "</STYLE", "</Style\n", "\u212a</style"} {
+		for _, sub := range []string{"</script", "<!--", "</style"} {
+			if got, want := containsLower(s, sub), strings.Contains(strings.ToLower(s), sub); got != want {
+				t.Errorf("containsLower(%q, %q) = %v, want %v", s, sub, got, want)
+			}
+		}
+	}
+}
+
 func TestEmptyReport(t *testing.T) {
 	out := render(t, Input{Options: Options{GeneratedAt: fixedTime}}, stubAssets)
 	assertHTML(t, out, "No events were found", "Threat intelligence was not run")

@@ -279,8 +279,10 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 		return a.Count > b.Count || a.Count == b.Count && a.Family < b.Family
 	})
 
-	for _, ip := range sum.IPs {
-		p := profiles.profile(ip.Addr)
+	profs := profilesOf(sum.IPs, profiles)
+	out.IPs = make([]IPJSON, 0, len(sum.IPs))
+	for i, ip := range sum.IPs {
+		p := profs[i]
 		ua, _ := ip.TopUserAgent()
 		j := IPJSON{IP: ip.Addr.String(), Count: ip.Events, Attempts: ip.Attempts, FirstSeen: jsonTime(ip.FirstSeen), LastSeen: jsonTime(ip.LastSeen),
 			TopUserAgent: ua, Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
@@ -291,7 +293,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 		}
 		out.IPs = append(out.IPs, j)
 	}
-	countries, asns := tallyGeography(sum.IPs, profiles)
+	countries, asns := tallyGeography(sum.IPs, profs)
 	for _, c := range countries {
 		if c.Code != "" {
 			out.Countries = append(out.Countries, CountryJSON{c.Code, c.Name, c.Events, c.IPs})
@@ -313,7 +315,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 		id := p.Identity
 		out.Principals = append(out.Principals, PrincipalJSON{id.Type, id.AccountID, id.PrincipalID, id.ARN, id.UserName, p.Events, jsonTime(p.FirstSeen), jsonTime(p.LastSeen)})
 	}
-	out.ThreatIntel = threatIntelJSON(sum, profiles, statuses)
+	out.ThreatIntel = threatIntelJSON(sum.IPs, profs, statuses)
 	out.Totals = TotalsJSON{
 		Events: sum.Events, Attempts: sum.Attempts, UniqueIPs: len(sum.IPs), NonIPSources: len(sum.NonIPSources),
 		Countries: len(out.Countries), ASNs: len(out.ASNs),
@@ -335,7 +337,9 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 	return out
 }
 
-func threatIntelJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status) ThreatIntelJSON {
+// threatIntelJSON lists the verdicts on ips; profs are their profiles, in
+// the same order.
+func threatIntelJSON(ips []*aggregate.IPStats, profs []*enrich.Profile, statuses []enrich.Status) ThreatIntelJSON {
 	ti := ThreatIntelJSON{Providers: []ProviderJSON{}, BySeverity: []BySeverityJSON{}, Findings: []FindingJSON{}}
 	for _, st := range statuses {
 		status := "ok"
@@ -349,12 +353,8 @@ func threatIntelJSON(sum *aggregate.Summary, profiles Profiles, statuses []enric
 	}
 	type sevProv struct{ sev, prov string }
 	counts := map[sevProv]int{}
-	for _, ip := range sum.IPs {
-		p := profiles[ip.Addr]
-		if p == nil {
-			continue
-		}
-		for _, v := range p.Threat {
+	for i, ip := range ips {
+		for _, v := range profs[i].Threat {
 			if v.Severity == enrich.SeverityNone {
 				continue
 			}
@@ -385,8 +385,14 @@ func threatIntelJSON(sum *aggregate.Summary, profiles Profiles, statuses []enric
 // to serve or embed.
 func (s *SummaryJSON) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
+	var b []byte
 	put := func(x any) error {
-		b, err := json.Marshal(x)
+		var err error
+		if a, ok := x.(jsonAppender); ok {
+			b, err = a.appendJSON(b[:0])
+		} else {
+			b, err = json.Marshal(x)
+		}
 		if err != nil {
 			return err
 		}
@@ -404,7 +410,9 @@ func (s *SummaryJSON) WriteJSON(w io.Writer) error {
 			bw.WriteString("[\n")
 			for j := 0; j < f.Len(); j++ {
 				bw.WriteString("    ")
-				if err := put(f.Index(j).Interface()); err != nil {
+				// By address: the element is not copied, and *IPJSON
+				// is a jsonAppender.
+				if err := put(f.Index(j).Addr().Interface()); err != nil {
 					return err
 				}
 				if j < f.Len()-1 {

@@ -4,7 +4,19 @@ import (
 	"sort"
 
 	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/enrich"
 )
+
+// profilesOf returns the profile of each of ips, in order (an empty one
+// where there is none). A report reads every IP's profile several times;
+// looking each up once saves tens of thousands of map lookups.
+func profilesOf(ips []*aggregate.IPStats, profiles Profiles) []*enrich.Profile {
+	out := make([]*enrich.Profile, len(ips))
+	for i, ip := range ips {
+		out[i] = profiles.profile(ip.Addr)
+	}
+	return out
+}
 
 // countryTally and asnTally are what both the HTML report and the JSON
 // summary say about where sources are: events and distinct IPs per country
@@ -23,13 +35,14 @@ type asnTally struct {
 	IPs     int
 }
 
-// tallyGeography counts sum's IP sources by country and by AS. Lists are
-// sorted by events, descending, ties by country code or AS number.
-func tallyGeography(ips []*aggregate.IPStats, profiles Profiles) ([]countryTally, []asnTally) {
+// tallyGeography counts sum's IP sources by country and by AS; profs are
+// their profiles, in the same order. Lists are sorted by events,
+// descending, ties by country code or AS number.
+func tallyGeography(ips []*aggregate.IPStats, profs []*enrich.Profile) ([]countryTally, []asnTally) {
 	cs := map[string]*countryTally{}
 	as := map[uint32]*asnTally{}
-	for _, ip := range ips {
-		p := profiles.profile(ip.Addr)
+	for i, ip := range ips {
+		p := profs[i]
 		c := cs[p.Geo.CountryCode]
 		if c == nil {
 			c = &countryTally{Code: p.Geo.CountryCode, Name: p.Geo.CountryName}

@@ -61,6 +61,16 @@ func plain(s string, max int) string { return newText(s, max).Short }
 // and bidirectional controls (U+202E can make "gpj.exe" read "exe.jpg").
 // They become visible escapes such as \u202E.
 func clean(s string, limit int) string {
+	if printableASCII(s) {
+		// Nearly every string is plain ASCII: one rune a byte and nothing
+		// to replace, so it is kept (or cut) without a copy.
+		return s[:min(len(s), max(limit, 0))]
+	}
+	return cleanRunes(s, limit)
+}
+
+// cleanRunes is clean rune by rune.
+func cleanRunes(s string, limit int) string {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(s) && n < limit; n++ {
@@ -80,6 +90,17 @@ func clean(s string, limit int) string {
 		}
 	}
 	return b.String()
+}
+
+// printableASCII reports whether s is only the characters from space to
+// tilde, which clean leaves as they are.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // isHiddenFormat reports whether r changes how surrounding text is laid out

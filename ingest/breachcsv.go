@@ -286,7 +286,6 @@ func (d *breachCSVDecoder) row(ev *Event, rec []string, line int) bool {
 	ev.EventType = d.in.str(d.field(rec, cEventType))
 	ev.UserAgent = d.in.str(d.field(rec, cUA))
 	ev.AlertUserAgent = ev.UserAgent
-	ev.Params = d.in.str(d.field(rec, cParams))
 	d.dict.setParams(ev, d.field(rec, cParams), &d.in)
 	d.dict.setIdentity(ev, d.field(rec, cUserID), &d.in)
 	ev.EventID = d.str(rec, cEventID)

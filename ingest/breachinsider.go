@@ -477,6 +477,9 @@ type breachInsiderDecoder struct {
 	warns   []fieldWarning
 	scratch []byte // the current line, kept across a peek
 	ids     idPair // event and request IDs, made strings by finish
+
+	// The previous alert's values: the next one mostly repeats them.
+	alertUA, eventType, errorCode, errorMessage lastString
 }
 
 // idPair holds two per-record identifiers until the record is complete,
@@ -661,7 +664,7 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 	case fSourceIP:
 		setSource(c, v, &d.in)
 	case fAlertUA:
-		c.AlertUserAgent = d.in.str(v)
+		c.AlertUserAgent = d.alertUA.str(&d.in, v)
 	case fRepeated:
 		n, ok := atoiPositive(v)
 		if !ok {
@@ -670,22 +673,26 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 		}
 		c.Weight = n
 	case fEventType:
-		c.EventType = d.in.str(v)
+		c.EventType = d.eventType.str(&d.in, v)
 	case fEventName:
 		c.Op = parseOp(v, &d.in)
 	case fRequestID:
 		d.ids.set(1, v)
 	case fUA:
-		c.UserAgent = d.in.str(v)
+		// Nearly always the alert's own user agent, read a few lines before.
+		if string(v) == c.AlertUserAgent {
+			c.UserAgent = c.AlertUserAgent
+		} else {
+			c.UserAgent = d.in.str(v)
+		}
 	case fUserID:
 		d.dict.setIdentity(c, v, &d.in)
 	case fParams:
-		c.Params = d.in.str(v)
 		d.dict.setParams(c, v, &d.in)
 	case fErrorCode:
-		c.ErrorCode = d.in.str(v)
+		c.ErrorCode = d.errorCode.str(&d.in, v)
 	case fErrorMessage:
-		c.ErrorMessage = d.in.str(v)
+		c.ErrorMessage = d.errorMessage.str(&d.in, v)
 	}
 }
 
@@ -777,7 +784,7 @@ type dictCache struct {
 	ids    map[string]Identity
 }
 
-type s3Params struct{ bucket, host, key, prefix string }
+type s3Params struct{ text, bucket, host, key, prefix string }
 
 // setIdentity fills ev.Identity from "User ID" python-dict text. Malformed
 // text keeps the pairs read before the error; the raw text is not kept
@@ -812,11 +819,14 @@ func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
 	}
 }
 
-// setParams fills bucket, host, key and prefix from "Request Parameters"
-// python-dict text (CloudTrail's requestParameters, repr'd).
+// setParams sets ev.Params to the "Request Parameters" python-dict text
+// (CloudTrail's requestParameters, repr'd) and fills bucket, host, key and
+// prefix from it. The cache keeps the text too: one lookup per alert
+// instead of one for the text and one for its fields.
 func (c *dictCache) setParams(ev *Event, v []byte, in *interner) {
 	r, ok := c.params[string(v)]
 	if !ok {
+		r.text = in.str(v)
 		c.p.reset(v)
 		for c.p.next() {
 			switch string(c.p.key) {
@@ -837,5 +847,5 @@ func (c *dictCache) setParams(ev *Event, v []byte, in *interner) {
 			c.params[string(v)] = r
 		}
 	}
-	ev.Bucket, ev.Host, ev.Key, ev.Prefix = r.bucket, r.host, r.key, r.prefix
+	ev.Params, ev.Bucket, ev.Host, ev.Key, ev.Prefix = r.text, r.bucket, r.host, r.key, r.prefix
 }

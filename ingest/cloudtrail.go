@@ -42,7 +42,17 @@ type window struct {
 }
 
 func newWindow(r io.Reader) *window {
-	return &window{r: r, buf: make([]byte, chunkSize), line: 1}
+	return &window{r: r, buf: *windowPool.Get().(*[]byte), line: 1}
+}
+
+// release gives the buffer back to windowPool, unless it grew for a long
+// record: the pool keeps only the usual size.
+func (w *window) release() {
+	if cap(w.buf) == chunkSize {
+		buf := w.buf[:chunkSize]
+		windowPool.Put(&buf)
+	}
+	w.buf, w.r = nil, nil
 }
 
 // fill reads more data after end, keeping buf[start:]. It returns false
@@ -220,6 +230,8 @@ func newCloudTrailDecoder(r io.Reader, st *Stats) decoder {
 }
 
 func (d *cloudTrailDecoder) err() error { return d.e }
+
+func (d *cloudTrailDecoder) release() { d.w.release() }
 
 // sniffCloudTrail recognises JSON that names CloudTrail fields. It also
 // claims CloudTrail digest files, which sit beside the logs in a synced

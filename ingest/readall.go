@@ -135,6 +135,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 	}
 	r.stats.lineBase = base
 	scan(ctx, r, pipeline, handle)
+	r.Close()
 	st := r.Stats()
 	if err := ctx.Err(); err != nil && st.Err == nil {
 		st.Err = err
@@ -191,6 +192,7 @@ func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, h
 		return st
 	}
 	scan(ctx, r, pipeline, handle)
+	r.Close()
 	st := r.Stats()
 	if err := ctx.Err(); err != nil && st.Err == nil {
 		st.Err = err
@@ -262,8 +264,11 @@ func hashFile(path string) <-chan string {
 		defer f.Close()
 		h := sha256.New()
 		// A larger buffer than io.Copy's 32 KB (os.File's WriteTo would
-		// use that): a 600 MB input costs 600 reads instead of 19,000.
-		if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 1<<20)); err != nil {
+		// use that), recycled: a CloudTrail tree is a thousand small files.
+		buf := windowPool.Get().(*[]byte)
+		_, err = io.CopyBuffer(h, struct{ io.Reader }{f}, *buf)
+		windowPool.Put(buf)
+		if err != nil {
 			out <- ""
 			return
 		}

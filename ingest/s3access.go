@@ -85,6 +85,8 @@ func newS3AccessDecoder(r io.Reader, st *Stats) decoder {
 
 func (d *s3AccessDecoder) err() error { return d.e }
 
+func (d *s3AccessDecoder) release() { d.w.release() }
+
 func (d *s3AccessDecoder) next(ev *Event) bool {
 	for !d.done {
 		line, n, long, ok := d.w.nextLine()

@@ -113,7 +113,13 @@ const maxLineBytes = 4 << 20
 // lineReader yields the non-blank lines of an input, trimmed, without
 // copying them in the common case, with one line of lookahead.
 type lineReader struct {
-	br   *bufio.Reader
+	br *bufio.Reader
+	// data, when set, is the whole input in memory (a chunk of a mapped
+	// file): lines are sliced from it, br is not used.
+	data []byte
+	off  int // of the next line in data
+	mark readMark
+
 	n    int    // number of the last physical line read
 	long []byte // assembles lines longer than br's buffer
 	eof  bool
@@ -167,6 +173,9 @@ func (lr *lineReader) readPhys() (b []byte, tooLong, ok bool) {
 	if lr.eof || lr.err != nil {
 		return nil, false, false
 	}
+	if lr.data != nil {
+		return lr.readData()
+	}
 	if cap(lr.long) > 1<<20 {
 		lr.long = nil // give back what one huge line took
 	}
@@ -201,6 +210,27 @@ func (lr *lineReader) readPhys() (b []byte, tooLong, ok bool) {
 		b = nil
 	}
 	return b, tooLong, true
+}
+
+// readData is readPhys for input in memory: no copy, no read calls.
+func (lr *lineReader) readData() (b []byte, tooLong, ok bool) {
+	rest := lr.data[lr.off:]
+	if len(rest) == 0 {
+		lr.eof = true
+		lr.mark.reach(lr.data, lr.off, true)
+		return nil, false, false
+	}
+	b = rest
+	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+		b = rest[:i+1]
+	}
+	lr.off += len(b)
+	lr.n++
+	lr.mark.reach(lr.data, lr.off, false)
+	if len(b) > maxLineBytes {
+		return nil, true, true
+	}
+	return b, false, true
 }
 
 func isASCIISpace(c byte) bool {
@@ -509,7 +539,11 @@ func (p *idPair) strings() (string, string) {
 }
 
 func newBreachInsiderDecoder(r io.Reader, st *Stats) decoder {
-	return &breachInsiderDecoder{lr: lineReader{br: bufio.NewReaderSize(r, 64<<10)}, st: st, in: interner{sanitize: true}}
+	return newBreachInsiderLines(lineReader{br: bufio.NewReaderSize(r, 64<<10)}, st)
+}
+
+func newBreachInsiderLines(lr lineReader, st *Stats) *breachInsiderDecoder {
+	return &breachInsiderDecoder{lr: lr, st: st, in: interner{sanitize: true}}
 }
 
 func (d *breachInsiderDecoder) err() error { return d.e }

@@ -23,6 +23,8 @@ const maxSeek = 4 << 20
 // chunk is a byte range of a file, starting at a record start.
 type chunk struct {
 	start, end int64
+	// data is the whole file, mapped, when it could be.
+	data []byte
 }
 
 // planChunks splits the file at path into up to n chunks when its format
@@ -74,13 +76,13 @@ func planChunks(path string, format Format, n int) []chunk {
 		if off < 0 {
 			continue
 		}
-		out = append(out, chunk{start, at + int64(off)})
+		out = append(out, chunk{start: start, end: at + int64(off)})
 		start = at + int64(off)
 	}
 	if len(out) == 0 {
 		return nil
 	}
-	return append(out, chunk{start, size})
+	return append(out, chunk{start: start, end: size})
 }
 
 // nextLineStart returns the offset of the first line start after b[0], or -1.

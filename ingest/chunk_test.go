@@ -39,22 +39,22 @@ func TestChunkedReadMatchesWhole(t *testing.T) {
 			if chunks := planChunks(path, FormatAuto, 3); len(chunks) != 3 {
 				t.Fatalf("planned %d chunks, want 3", len(chunks))
 			}
-			read := func(workers int) ([]Pos, *Stats) {
-				var per = make([][]Pos, workers)
+			read := func(workers int) ([]Event, *Stats) {
+				var per = make([][]Event, workers)
 				st := ReadInputs(context.Background(), []Input{{Name: name, Path: path}}, ReadOptions{Workers: workers}, func(w int, ev *Event) {
-					per[w] = append(per[w], ev.Pos)
+					per[w] = append(per[w], *ev)
 				})
-				var all []Pos
+				var all []Event
 				for _, p := range per {
 					all = append(all, p...)
 				}
-				sort.Slice(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+				sort.Slice(all, func(i, j int) bool { return all[i].Pos.Line < all[j].Pos.Line })
 				return all, st[0]
 			}
 			whole, ws := read(1)
 			split, ss := read(3)
 			if len(whole) == 0 || !reflect.DeepEqual(whole, split) {
-				t.Errorf("split read gave %d events, whole %d, or different positions", len(split), len(whole))
+				t.Errorf("split read gave %d events, whole %d, or different events", len(split), len(whole))
 			}
 			if ws.Events != ss.Events || ws.Skipped != ss.Skipped || ws.SHA256 != ss.SHA256 || ws.Bytes != ss.Bytes || !reflect.DeepEqual(ws.Errors, ss.Errors) {
 				t.Errorf("stats differ:\nwhole %+v\nsplit %+v", ws, ss)

@@ -39,6 +39,9 @@ type window struct {
 	// overflow is set when the record at start grew beyond maxRecord and
 	// its beginning was dropped; the scan goes on to find its end.
 	overflow bool
+
+	// A window without r holds a whole chunk of a mapped file in buf.
+	mark readMark
 }
 
 func newWindow(r io.Reader) *window {
@@ -48,7 +51,7 @@ func newWindow(r io.Reader) *window {
 // release gives the buffer back to windowPool, unless it grew for a long
 // record: the pool keeps only the usual size.
 func (w *window) release() {
-	if cap(w.buf) == chunkSize {
+	if w.r != nil && cap(w.buf) == chunkSize {
 		buf := w.buf[:chunkSize]
 		windowPool.Put(&buf)
 	}
@@ -151,6 +154,12 @@ func (w *window) nextLine() (line []byte, n int, long, ok bool) {
 	// rescan long lines.
 	w.line++
 	w.counted = w.pos
+	if w.r == nil {
+		w.mark.reach(w.buf, w.pos, w.pos == w.end)
+		// A mapped file is never read in parts, so a long line does not
+		// overflow: it is cut here, where a stream's buffer would be full.
+		w.overflow = len(line) >= maxRecord
+	}
 	if w.overflow {
 		w.overflow = false
 		return nil, n, true, true

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -47,6 +48,13 @@ func ReadInputs(ctx context.Context, inputs []Input, opts ReadOptions, handle fu
 	cores := max(1, opts.Workers)
 	var jobs []job
 	parts := make([][]*Stats, len(inputs))
+	// Split files are mapped once and read by all their chunks.
+	var mapped [][]byte
+	defer func() {
+		for _, data := range mapped {
+			unmapFile(data)
+		}
+	}()
 	for i, in := range inputs {
 		var chunks []chunk
 		if cores > 1 && len(inputs) < cores && in.Path != "" && in.Opener == nil {
@@ -58,6 +66,12 @@ func ReadInputs(ctx context.Context, inputs []Input, opts ReadOptions, handle fu
 			continue
 		}
 		parts[i] = make([]*Stats, len(chunks))
+		if data := mapInput(in.Path); data != nil {
+			mapped = append(mapped, data)
+			for k := range chunks {
+				chunks[k].data = data
+			}
+		}
 		for k := range chunks {
 			jobs = append(jobs, job{input: i, part: k, chunk: &chunks[k]})
 		}
@@ -105,35 +119,41 @@ func ReadInputs(ctx context.Context, inputs []Input, opts ReadOptions, handle fu
 // the whole file and detects its format for the others (every chunk
 // detects it the same way from the file's head).
 func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
-	f, err := os.Open(in.Path)
-	if err != nil {
-		return &Stats{File: in.Name, Err: err}
-	}
-	defer f.Close()
-	format := opts.Format
-	if format == FormatAuto || format == "" {
-		head := make([]byte, sniffSize)
-		k, _ := f.ReadAt(head, 0)
-		format = Detect(head[:k])
-	}
+	var r *Reader
 	var fileSum <-chan string
 	var size int64
-	if first && !opts.NoChecksum {
-		fileSum = hashFile(in.Path)
-		if fi, err := f.Stat(); err == nil {
-			size = fi.Size()
+	if c.data != nil {
+		r, fileSum, size = openMappedChunk(in, c, first, opts)
+	}
+	if r == nil {
+		f, err := os.Open(in.Path)
+		if err != nil {
+			return &Stats{File: in.Name, Err: err}
 		}
+		defer f.Close()
+		format := opts.Format
+		if format == FormatAuto || format == "" {
+			head := make([]byte, sniffSize)
+			k, _ := f.ReadAt(head, 0)
+			format = Detect(head[:k])
+		}
+		if first && !opts.NoChecksum {
+			fileSum = hashFile(in.Path)
+			if fi, err := f.Stat(); err == nil {
+				size = fi.Size()
+			}
+		}
+		base, err := countLines(in.Path, c.start)
+		if err != nil {
+			return &Stats{File: in.Name, Err: err}
+		}
+		cr := &countingReader{r: io.NewSectionReader(f, c.start, c.end-c.start), progress: opts.BytesRead}
+		r, err = NewReader(cr, in.Name, format)
+		if err != nil {
+			return &Stats{File: in.Name, Err: err}
+		}
+		r.stats.lineBase = base
 	}
-	base, err := countLines(in.Path, c.start)
-	if err != nil {
-		return &Stats{File: in.Name, Err: err}
-	}
-	cr := &countingReader{r: io.NewSectionReader(f, c.start, c.end-c.start), progress: opts.BytesRead}
-	r, err := NewReader(cr, in.Name, format)
-	if err != nil {
-		return &Stats{File: in.Name, Err: err}
-	}
-	r.stats.lineBase = base
 	scan(ctx, r, pipeline, handle)
 	r.Close()
 	st := r.Stats()
@@ -147,6 +167,30 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 		}
 	}
 	return st
+}
+
+// openMappedChunk is readChunk's set-up for a mapped file; r is nil when
+// the chunk is to be read as a stream after all.
+func openMappedChunk(in Input, c chunk, first bool, opts ReadOptions) (r *Reader, fileSum <-chan string, size int64) {
+	format := opts.Format
+	base := 0
+	if err := guardFault(func() {
+		if format == FormatAuto || format == "" {
+			format = Detect(c.data[:min(len(c.data), sniffSize)])
+		}
+		forEachStep(c.data[:c.start], func(b []byte) { base += bytes.Count(b, nl) })
+	}); err != nil {
+		return nil, nil, 0
+	}
+	r = newMappedReader(c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
+	if r == nil {
+		return nil, nil, 0
+	}
+	r.stats.lineBase = base
+	if first && !opts.NoChecksum {
+		fileSum = hashBytes(c.data)
+	}
+	return r, fileSum, int64(len(c.data))
 }
 
 // scan feeds r's events to handle, on two goroutines when pipeline is set.

@@ -120,6 +120,9 @@ type Reader struct {
 	// Buffers to give back on Close.
 	bufs [2]*bufio.Reader
 	zr   *gzip.Reader
+	// mapped is set when the decoder reads a mapped file: a fault on it
+	// ends the input with an error instead of the program.
+	mapped bool
 }
 
 // Read buffers, gzip state and CloudTrail windows are recycled across
@@ -234,6 +237,27 @@ func NewReader(r io.Reader, name string, format Format) (*Reader, error) {
 // Scan advances to the next event. It returns false at the end of the input
 // or when reading stops early; Err tells which.
 func (r *Reader) Scan() bool {
+	if r.mapped {
+		var ok bool
+		if err := guardFault(func() { ok = r.scan() }); err != nil {
+			r.mapped, r.dec = false, faulted{err}
+			if r.stats.Err == nil {
+				r.stats.Err = err
+			}
+			return false
+		}
+		return ok
+	}
+	return r.scan()
+}
+
+// faulted replaces a decoder whose mapped input faulted: it reads nothing.
+type faulted struct{ e error }
+
+func (f faulted) next(*Event) bool { return false }
+func (f faulted) err() error       { return f.e }
+
+func (r *Reader) scan() bool {
 	r.ev = Event{}
 	if r.dec.next(&r.ev) {
 		r.ev.Format = r.stats.Format

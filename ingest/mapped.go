@@ -1,0 +1,126 @@
+package ingest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"runtime/debug"
+	"sync/atomic"
+)
+
+var errNoMap = errors.New("file cannot be mapped")
+
+// errFileChanged reports a fault while reading a mapped file: it shrank
+// while being read (the kernel signals SIGBUS for the pages past its new
+// end). Without the guard that is a crash.
+var errFileChanged = errors.New("read: the file shrank while being read")
+
+// mapInput maps the file at path, or returns nil when it cannot be (then
+// it is read with read(2), as before).
+func mapInput(path string) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close() // the mapping outlives the descriptor
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	data, err := mapFile(f, fi.Size())
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
+// guardFault runs fn, which reads mapped memory, and turns a fault on it
+// into errFileChanged. Other panics pass through.
+func guardFault(fn func()) (err error) {
+	prev := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(prev)
+		if p := recover(); p != nil {
+			if _, fault := p.(interface{ Addr() uintptr }); !fault {
+				panic(p)
+			}
+			err = errFileChanged
+		}
+	}()
+	fn()
+	return nil
+}
+
+// hashBytes returns the hex SHA-256 of data, computed on a new goroutine
+// ("" if the mapped file shrank meanwhile).
+func hashBytes(data []byte) <-chan string {
+	out := make(chan string, 1)
+	go func() {
+		h := sha256.New()
+		if err := guardFault(func() { forEachStep(data, func(b []byte) { h.Write(b) }) }); err != nil {
+			out <- ""
+			return
+		}
+		out <- hex.EncodeToString(h.Sum(nil))
+	}()
+	return out
+}
+
+// newMappedReader returns a Reader that decodes data, a chunk of a mapped
+// file (mapped is false in tests), in place, or nil for a format that is
+// only read as a stream.
+func newMappedReader(data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
+	mark := readMark{progress: progress, mapped: mapped}
+	st := &Stats{File: name, Format: format}
+	var dec decoder
+	switch format {
+	case FormatBreachInsider:
+		dec = newBreachInsiderLines(lineReader{data: data, mark: mark}, st)
+	case FormatS3Access:
+		dec = &s3AccessDecoder{st: st, w: &window{buf: data, end: len(data), eof: true, line: 1, mark: mark}}
+	default:
+		return nil
+	}
+	return &Reader{dec: dec, stats: st, mapped: true}
+}
+
+// readStep is how much of a mapped input is read between progress updates
+// and page drops: often enough for a display and a small resident set, rare
+// enough to cost nothing.
+const readStep = 4 << 20
+
+// readMark follows a reader through input in memory.
+type readMark struct {
+	progress *atomic.Int64
+	// mapped is set when the input is a mapping, whose pages read can be
+	// dropped (dropping pages of the Go heap would zero them).
+	mapped bool
+	done   int // bytes counted (and dropped)
+}
+
+// reach records that data[:off] has been read: every readStep, and at the
+// end, it advances progress and drops the pages read.
+func (m *readMark) reach(data []byte, off int, end bool) {
+	if off-m.done < readStep && !(end && off > m.done) {
+		return
+	}
+	if m.progress != nil {
+		m.progress.Add(int64(off - m.done))
+	}
+	if m.mapped {
+		dropPages(data[m.done:off])
+	}
+	m.done = off
+}
+
+// forEachStep calls fn on data, a mapping, in readStep pieces, dropping
+// each after.
+func forEachStep(data []byte, fn func([]byte)) {
+	for len(data) > 0 {
+		n := min(len(data), readStep)
+		fn(data[:n])
+		dropPages(data[:n])
+		data = data[n:]
+	}
+}

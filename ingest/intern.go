@@ -150,8 +150,26 @@ func parseRFC3339UTC(b []byte) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	return t.Add(-time.Duration(off) * time.Second), true
+	// The fields are checked above, so time.Date's normalising and zone
+	// lookup (a tenth of a dump's decoding) are not needed.
+	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-off)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to the given date of
+// the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400                     // [0, 399]
+	doy := (153*((m+9)%12)+2)/5 + d - 1    // [0, 365], March first
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 func atoiDigits(b []byte) (int, bool) {

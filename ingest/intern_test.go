@@ -33,12 +33,23 @@ func TestParseTimeUTC(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, ok := parseTimeUTC([]byte(tt.in))
-			if ok != tt.ok || !got.Equal(tt.want) || (ok && got.Location() != time.UTC) {
+			// == rather than Equal: events are compared whole in tests.
+			if ok != tt.ok || got != tt.want || (ok && got.Location() != time.UTC) {
 				t.Errorf("parseTimeUTC(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 			}
 			if want, err := time.Parse(time.RFC3339Nano, tt.in); err == nil && (!ok || !want.Equal(got)) {
 				t.Errorf("time.Parse accepts %q as %v", tt.in, want)
 			}
 		})
+	}
+}
+
+// TestDaysFromCivil checks every day of the years an RFC 3339 time can
+// write (0000 to 9999) against time.Date.
+func TestDaysFromCivil(t *testing.T) {
+	for d := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 10000; d = d.AddDate(0, 0, 1) {
+		if got, want := daysFromCivil(d.Year(), int(d.Month()), d.Day()), d.Unix()/86400; got != want {
+			t.Fatalf("daysFromCivil(%s) = %d, want %d", d.Format("2006-01-02"), got, want)
+		}
 	}
 }

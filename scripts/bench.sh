@@ -35,20 +35,20 @@ go build -o "$work/genlogs" ./scripts/genlogs
 # stats FILE: median, min and max of the numbers in FILE (one per line).
 stats() { sort -n "$1" | awk '{v[NR]=$1} END {m = (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR]}'; }
 
-# measure NAME CMD...: runs CMD reps times under /usr/bin/time; leaves
-# "median min max" seconds in $secs and the largest peak RSS (MB) in $rss.
-measure() {
+# run1 NAME CMD...: runs CMD once under /usr/bin/time, appending its
+# seconds and peak RSS (KB) to the NAME samples.
+run1() {
 	name=$1; shift
-	: >"$work/t.$name"; : >"$work/m.$name"
-	i=0
-	while [ $i -lt "$reps" ]; do
-		/usr/bin/time -f "%e %M" -o "$work/time.out" "$@" >/dev/null 2>"$work/err.out" || { cat "$work/err.out" >&2; exit 1; }
-		awk '{print $1}' "$work/time.out" >>"$work/t.$name"
-		awk '{print $2}' "$work/time.out" >>"$work/m.$name"
-		i=$((i + 1))
-	done
-	secs=$(stats "$work/t.$name")
-	rss=$(sort -n "$work/m.$name" | tail -1 | awk '{printf "%.0f", $1/1024}')
+	/usr/bin/time -f "%e %M" -o "$work/time.out" "$@" >/dev/null 2>"$work/err.out" || { cat "$work/err.out" >&2; exit 1; }
+	awk '{print $1}' "$work/time.out" >>"$work/t.$name"
+	awk '{print $2}' "$work/time.out" >>"$work/m.$name"
+}
+
+# summary NAME: leaves "median min max" seconds of the NAME samples in
+# $secs and their largest peak RSS (MB) in $rss.
+summary() {
+	secs=$(stats "$work/t.$1")
+	rss=$(sort -n "$work/m.$1" | tail -1 | awk '{printf "%.0f", $1/1024}')
 }
 
 size_mb() { du -sbL "$1" | awk '{printf "%.1f", $1/1048576}'; }
@@ -72,29 +72,42 @@ for size in $sizes; do
 		[ -e "$path" ] || continue
 		mb=$(size_mb "$path")
 		out="$work/out-$events-$ips-$input"
-		measure "hr-$input" "$work/honeyreport" report "$path" -o "$out.html" --json "$out.json" -q
-		med=${secs%% *}; hr_rss=$rss
+		for name in hr floor goaccess; do : >"$work/t.$name"; : >"$work/m.$name"; done
+		# The tools take turns, run by run, so that a change in the
+		# machine's speed during the benchmark (it happens on shared
+		# hosts) weighs on all of them alike.
+		i=0
+		while [ $i -lt "$reps" ]; do
+			run1 hr "$work/honeyreport" report "$path" -o "$out.html" --json "$out.json" -q
+			# The read floor: just reading (and, for the CloudTrail
+			# tree, decompressing) the input, single-threaded.
+			if [ "$input" = cloudtrail ]; then
+				run1 floor sh -c "find '$path' -name '*.gz' -print0 | xargs -0 cat | gzip -dc"
+			else
+				run1 floor wc -l "$path"
+			fi
+			if [ "$input" = s3access.log ]; then
+				run1 goaccess goaccess "$path" --log-format=AWSS3 --no-progress -o "$work/goaccess.html"
+			fi
+			i=$((i + 1))
+		done
+		summary hr
+		hr_secs=$secs; med=${secs%% *}; hr_rss=$rss
 		eps=$(awk -v n="$events" -v t="$med" 'BEGIN {printf "%.0f", n/t}')
 		mbs=$(awk -v m="$mb" -v t="$med" 'BEGIN {printf "%.0f", m/t}')
 		got=$(grep -o '"totals": {"events":[0-9]*' "$out.json" | grep -o '[0-9]*$')
 		[ "$got" = "$events" ] || { echo "bench: $input: honeyreport counted $got events, want $events" >&2; exit 1; }
-		# The read floor: just reading (and, for the CloudTrail tree,
-		# decompressing) the input, single-threaded.
-		if [ "$input" = cloudtrail ]; then
-			measure "floor-$input" sh -c "find '$path' -name '*.gz' -print0 | xargs -0 cat | gzip -dc"
-		else
-			measure "floor-$input" wc -l "$path"
-		fi
+		summary floor
 		floor=${secs%% *}
 		ratio=""
 		if [ "$input" = s3access.log ]; then
-			measure "goaccess" goaccess "$path" --log-format=AWSS3 --no-progress -o "$work/goaccess.html"
+			summary goaccess
 			ga=${secs%% *}
 			ga_eps=$(awk -v n="$events" -v t="$ga" 'BEGIN {printf "%.0f", n/t}')
 			ratio=$(awk -v a="$ga" -v b="$med" 'BEGIN {printf "%.1fx", a/b}')
 			echo "| $events / $ips | goaccess (S3 log) | $mb | $(printf '%s (%s-%s)' $secs) | $ga_eps | $(awk -v m="$mb" -v t="$ga" 'BEGIN {printf "%.0f", m/t}') | $rss | 1.0x | | |"
 		fi
 		kb=$(du -k "$out.html" | cut -f1)
-		echo "| $events / $ips | honeyreport ($input) | $mb | $(printf '%s (%s-%s)' $(stats "$work/t.hr-$input")) | $eps | $mbs | $hr_rss | $ratio | $floor | $kb |"
+		echo "| $events / $ips | honeyreport ($input) | $mb | $(printf '%s (%s-%s)' $hr_secs) | $eps | $mbs | $hr_rss | $ratio | $floor | $kb |"
 	done
 done

@@ -301,16 +301,19 @@ func mergeCounts(dst, src map[string]*Count) {
 
 // sample keeps the newest limit events, ordered by time then position so
 // that the result does not depend on the order events were added in (files
-// read in parallel arrive interleaved). It is a min-heap with the oldest
-// kept event at the root: an event older than that is rejected at once, a
-// newer one replaces it in O(log limit), so a chronological log of a
-// million events costs no sorting.
+// read in parallel arrive interleaved). The kept events are indexed by a
+// list of slots sorted oldest first: an event older than the oldest is
+// rejected at once (a BreachInsider dump lists alerts newest first, so
+// nearly all are), and one newer than the newest replaces the oldest in
+// O(1) (CloudTrail trees and access logs arrive in time order, so nearly
+// all do). Only out-of-order events cost a binary search and a shift.
 type sample struct {
 	limit  int
 	events []ingest.Event
-	// heap holds indices into events with their time as one number:
-	// swapping and comparing them is cheaper than events and time.Time.
-	heap []slot
+	// slots[lo:hi] index events, oldest first, with their time as one
+	// number: comparing and moving them is cheaper than events.
+	slots  []slot
+	lo, hi int
 }
 
 type slot struct {
@@ -332,56 +335,57 @@ func timeKey(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// newerSlot is newer for two kept events, comparing times as numbers.
-func (s *sample) newerSlot(a, b slot) bool {
-	if a.nanos != b.nanos {
-		return a.nanos > b.nanos
+// newerThan reports whether ev, whose time key is k, is newer than the
+// event of slot b.
+func (s *sample) newerThan(ev *ingest.Event, k int64, b slot) bool {
+	if k != b.nanos {
+		return k > b.nanos
 	}
-	return newer(&s.events[a.i], &s.events[b.i])
+	return newer(ev, &s.events[b.i])
 }
 
 func (s *sample) add(ev *ingest.Event) {
-	if len(s.events) < s.limit {
+	if s.limit <= 0 {
+		return
+	}
+	if s.slots == nil {
+		s.slots = make([]slot, 2*s.limit)
+	}
+	k := timeKey(ev.Time)
+	var i int32
+	if n := s.hi - s.lo; n < s.limit {
 		s.events = append(s.events, *ev)
-		s.heap = append(s.heap, slot{timeKey(ev.Time), int32(len(s.events) - 1)})
-		s.up(len(s.heap) - 1)
-		return
-	}
-	root := s.heap[0]
-	if k := timeKey(ev.Time); k < root.nanos || (k == root.nanos && !newer(ev, &s.events[root.i])) {
-		return
-	}
-	s.events[root.i] = *ev
-	s.heap[0].nanos = timeKey(ev.Time)
-	s.down(0)
-}
-
-func (s *sample) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !s.newerSlot(s.heap[p], s.heap[i]) {
+		i = int32(len(s.events) - 1)
+	} else {
+		oldest := s.slots[s.lo]
+		if !s.newerThan(ev, k, oldest) {
 			return
 		}
-		s.heap[p], s.heap[i] = s.heap[i], s.heap[p]
-		i = p
+		s.lo++
+		i = oldest.i
+		s.events[i] = *ev
 	}
+	s.insert(slot{k, i})
 }
 
-func (s *sample) down(i int) {
-	n := len(s.heap)
-	for {
-		oldest := i
-		for _, c := range [2]int{2*i + 1, 2*i + 2} {
-			if c < n && s.newerSlot(s.heap[oldest], s.heap[c]) {
-				oldest = c
-			}
-		}
-		if oldest == i {
-			return
-		}
-		s.heap[i], s.heap[oldest] = s.heap[oldest], s.heap[i]
-		i = oldest
+// insert puts sl, whose event is in place, in order among the slots.
+func (s *sample) insert(sl slot) {
+	if s.hi == len(s.slots) {
+		s.hi = copy(s.slots, s.slots[s.lo:s.hi])
+		s.lo = 0
 	}
+	ev := &s.events[sl.i]
+	live := s.slots[s.lo:s.hi]
+	if len(live) == 0 || s.newerThan(ev, sl.nanos, live[len(live)-1]) {
+		s.slots[s.hi] = sl
+		s.hi++
+		return
+	}
+	// The first kept slot newer than ev: ev goes before it.
+	at := sort.Search(len(live), func(j int) bool { return !s.newerThan(ev, sl.nanos, live[j]) })
+	copy(s.slots[s.lo+at+1:s.hi+1], live[at:])
+	s.slots[s.lo+at] = sl
+	s.hi++
 }
 
 func (s *sample) merge(o *sample) {
@@ -423,7 +427,9 @@ func newer(a, b *ingest.Event) bool {
 
 // sorted returns the kept events, newest first.
 func (s *sample) sorted() []ingest.Event {
-	out := slices.Clone(s.events)
-	sort.Slice(out, func(i, j int) bool { return newer(&out[i], &out[j]) })
+	out := make([]ingest.Event, 0, s.hi-s.lo)
+	for j := s.hi - 1; j >= s.lo; j-- {
+		out = append(out, s.events[s.slots[j].i])
+	}
 	return out
 }

@@ -227,3 +227,32 @@ func TestSampleTiesOnOneLine(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSample adds 100k events to a sample of the default size in the
+// orders inputs arrive in: chronological (CloudTrail, access logs),
+// newest first (BreachInsider dumps) and shuffled.
+func BenchmarkSample(b *testing.B) {
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	evs := make([]ingest.Event, 100000)
+	for i := range evs {
+		evs[i] = ev(base.Add(time.Duration(i)*time.Second).Format(time.RFC3339), "192.0.2.1", ingest.OpGetObject, line(i))
+	}
+	reversed := slices.Clone(evs)
+	slices.Reverse(reversed)
+	shuffled := slices.Clone(evs)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for _, order := range []struct {
+		name string
+		evs  []ingest.Event
+	}{{"chronological", evs}, {"newest-first", reversed}, {"shuffled", shuffled}} {
+		b.Run(order.name, func(b *testing.B) {
+			for b.Loop() {
+				s := sample{limit: DefaultSampleSize}
+				for i := range order.evs {
+					s.add(&order.evs[i])
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(order.evs)), "ns/event")
+		})
+	}
+}

@@ -181,11 +181,13 @@ func (w *window) nextLine() (line []byte, n int, long, ok bool) {
 //
 // Only S3 events are returned; others are counted as filtered.
 type cloudTrailDecoder struct {
-	w          *window
-	st         *Stats
-	p          fastjson.Parser
-	scan       ctScan
-	in         interner
+	w    *window
+	st   *Stats
+	p    fastjson.Parser
+	scan ctScan
+	in   interner
+	// The previous record's values: the next one often repeats them.
+	last       struct{ typ, ua, idType, principal, account, arn, bucket, host lastString }
 	e          error
 	rec        ctRecord
 	visitTop   func(key []byte, v *fastjson.Value)
@@ -735,7 +737,7 @@ func (d *cloudTrailDecoder) build(line int, ev *Event) bool {
 	ev.Pos.Line = line
 	ev.Weight = 1
 	ev.Op = parseOp(r.name, &d.in)
-	ev.EventType = d.in.str(r.typ)
+	ev.EventType = d.last.typ.str(&d.in, r.typ)
 	if a, ok := parseAddr(r.ip); ok {
 		ev.Source = a
 	} else {
@@ -746,17 +748,18 @@ func (d *cloudTrailDecoder) build(line int, ev *Event) bool {
 	if len(ua) >= 2 && ua[0] == '[' && ua[len(ua)-1] == ']' {
 		ua = ua[1 : len(ua)-1]
 	}
-	ev.UserAgent = d.in.str(ua)
+	l := &d.last
+	ev.UserAgent = l.ua.str(&d.in, ua)
 	ev.ErrorCode = d.in.str(r.errCode)
 	ev.ErrorMessage = d.in.str(r.errMsg)
 	id := &r.ident
 	ev.Identity = Identity{
-		Type: d.in.str(id.typ), PrincipalID: d.in.str(id.principal), AccountID: d.in.str(id.account),
-		ARN: d.in.str(id.arn), UserName: d.in.str(id.user),
+		Type: l.idType.str(&d.in, id.typ), PrincipalID: l.principal.str(&d.in, id.principal), AccountID: l.account.str(&d.in, id.account),
+		ARN: l.arn.str(&d.in, id.arn), UserName: d.in.str(id.user),
 	}
 	p := &r.params
 	ev.Params = d.in.str(p.text)
-	ev.Bucket, ev.Key, ev.Prefix, ev.Host = d.in.str(p.bucket), d.in.str(p.key), d.in.str(p.prefix), d.in.str(p.host)
+	ev.Bucket, ev.Key, ev.Prefix, ev.Host = l.bucket.str(&d.in, p.bucket), d.in.str(p.key), d.in.str(p.prefix), l.host.str(&d.in, p.host)
 	// One allocation for the two per-event identifiers.
 	d.scratch = append(append(d.scratch[:0], r.id...), r.reqID...)
 	s := string(d.scratch)

@@ -111,13 +111,15 @@ func parseRFC3339UTC(b []byte) (time.Time, bool) {
 		(b[10] != 'T' && b[10] != 't' && b[10] != ' ') {
 		return time.Time{}, false
 	}
-	year, ok1 := atoiDigits(b[0:4])
-	month, ok2 := atoiDigits(b[5:7])
-	day, ok3 := atoiDigits(b[8:10])
-	hour, ok4 := atoiDigits(b[11:13])
-	minute, ok5 := atoiDigits(b[14:16])
-	sec, ok6 := atoiDigits(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
+	y1, ok1 := digits2(b, 0)
+	y2, ok2 := digits2(b, 2)
+	month, ok3 := digits2(b, 5)
+	day, ok4 := digits2(b, 8)
+	hour, ok5 := digits2(b, 11)
+	minute, ok6 := digits2(b, 14)
+	sec, ok7 := digits2(b, 17)
+	year := y1*100 + y2
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || month < 1 || month > 12 || day < 1 ||
 		day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
@@ -138,8 +140,8 @@ func parseRFC3339UTC(b []byte) (time.Time, bool) {
 	switch {
 	case len(rest) == 1 && (rest[0] == 'Z' || rest[0] == 'z'):
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		oh, ok1 := atoiDigits(rest[1:3])
-		om, ok2 := atoiDigits(rest[4:6])
+		oh, ok1 := digits2(rest, 1)
+		om, ok2 := digits2(rest, 4)
 		if !ok1 || !ok2 || oh > 23 || om > 59 {
 			return time.Time{}, false
 		}
@@ -170,6 +172,13 @@ func daysFromCivil(y, m, d int) int64 {
 	doy := (153*((m+9)%12)+2)/5 + d - 1    // [0, 365], March first
 	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
 	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// digits2 reads the two decimal digits at b[i:i+2], without branches for
+// the digits themselves (a byte below '0' wraps to above 9).
+func digits2(b []byte, i int) (int, bool) {
+	hi, lo := b[i]-'0', b[i+1]-'0'
+	return int(hi)*10 + int(lo), hi <= 9 && lo <= 9
 }
 
 func atoiDigits(b []byte) (int, bool) {

@@ -34,18 +34,22 @@ type Aggregator struct {
 	events, attempts int64
 	span             Span // first and last event
 
-	ops        tally
-	errors     map[string]*Count
-	months     map[int]int64 // year*12 + month-1
-	days       map[dayOp]int64
-	hourByDay  [7][24]int64
-	userAgents tally
-	buckets    map[string]*Count
-	keys       map[string]*Count
-	otherKeys  int64
-	ips        map[netip.Addr]*IPStats
-	nonIP      map[string]*IPStats
-	principals map[principalKey]*Principal
+	ops    tally
+	errors map[string]*Count
+	months map[int]int64 // year*12 + month-1
+	days   map[dayOp]int64
+	// The month of the last day seen: events come in runs of the same day,
+	// and working out the month from the time is most of counting it.
+	lastDay, lastMonth int32
+	haveDay            bool
+	hourByDay          [7][24]int64
+	userAgents         tally
+	buckets            map[string]*Count
+	keys               map[string]*Count
+	otherKeys          int64
+	ips                map[netip.Addr]*IPStats
+	nonIP              map[string]*IPStats
+	principals         map[principalKey]*Principal
 
 	writes, denied, authenticated int64
 
@@ -54,7 +58,7 @@ type Aggregator struct {
 
 type dayOp struct {
 	day int32 // days since the Unix epoch, UTC
-	op  ingest.Operation
+	op  int32 // the ops tally id
 }
 
 type principalKey struct {
@@ -94,13 +98,18 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 	a.events++
 	a.attempts += w
 	t := ev.Time.UTC()
+	opID := a.ops.add(string(ev.Op), w)
 	if !t.IsZero() {
 		a.span.seen(t)
-		a.months[t.Year()*12+int(t.Month())-1]++
-		a.days[dayOp{epochDay(t), ev.Op}]++
+		day := epochDay(t)
+		if !a.haveDay || day != a.lastDay {
+			y, m, _ := t.Date()
+			a.lastDay, a.lastMonth, a.haveDay = day, int32(y*12+int(m)-1), true
+		}
+		a.months[int(a.lastMonth)]++
+		a.days[dayOp{day, opID}]++
 		a.hourByDay[t.Weekday()][t.Hour()]++
 	}
-	opID := a.ops.add(string(ev.Op), w)
 	if ev.ErrorCode != "" {
 		bump(a.errors, ev.ErrorCode, w)
 		if isDenied(ev.ErrorCode) {
@@ -248,7 +257,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		a.months[k] += n
 	}
 	for k, n := range b.days {
-		a.days[k] += n
+		a.days[dayOp{k.day, opMap[k.op]}] += n
 	}
 	for d := range a.hourByDay {
 		for h := range a.hourByDay[d] {

@@ -276,8 +276,10 @@ func (a *Aggregator) Summary() *Summary {
 		}
 		for _, op := range s.Operations {
 			ser := Series{Op: ingest.Operation(op.Key), Counts: make([]int64, len(s.Days))}
-			for d := d0; d <= d1; d++ {
-				ser.Counts[d-d0] = a.days[dayOp{d, ser.Op}]
+			if id, ok := a.ops.ids[op.Key]; ok {
+				for d := d0; d <= d1; d++ {
+					ser.Counts[d-d0] = a.days[dayOp{d, id}]
+				}
 			}
 			s.Daily = append(s.Daily, ser)
 		}

@@ -202,7 +202,13 @@ func printDiagnostics(w io.Writer, stats []*ingest.Stats) {
 	// reach a terminal, where escape sequences could rewrite the screen.
 	for _, st := range stats {
 		if st.Err != nil && !errors.Is(st.Err, context.Canceled) {
-			fmt.Fprintln(w, printable(st.Err.Error()))
+			// Most errors name their file and line already; the others
+			// ("read: unexpected EOF") get the file's name here.
+			msg := st.Err.Error()
+			if !strings.HasPrefix(msg, st.File+":") {
+				msg = st.File + ": " + msg
+			}
+			fmt.Fprintln(w, printable(msg))
 		}
 		for _, se := range st.Errors {
 			fmt.Fprintln(w, printable(se.Error()))

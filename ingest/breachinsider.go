@@ -553,10 +553,11 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 		line, n, tooLong, ok := d.lr.next()
 		if !ok {
 			if err := d.lr.err; err != nil {
+				// The line is the last one read whole.
 				if err == io.ErrUnexpectedEOF {
-					d.e = fmt.Errorf("read: %w (truncated input?)", err)
+					d.e = fmt.Errorf("%s:%d: read: %w (truncated input?)", d.st.File, d.lr.n, err)
 				} else {
-					d.e = fmt.Errorf("read: %w", err)
+					d.e = fmt.Errorf("%s:%d: read: %w", d.st.File, d.lr.n, err)
 				}
 				if d.inAlert {
 					d.st.Skip(d.cur.Pos.Line, "truncated", fmt.Sprintf("alert #%d: input ends inside the alert", d.cur.AlertID))

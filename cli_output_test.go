@@ -1,8 +1,12 @@
 package main
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/honeyreport/honeyreport/ingest"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -20,5 +24,19 @@ func TestProgressLine(t *testing.T) {
 		if got := progressLine("reading", tt.done, tt.total, tt.events, tt.elapsed); got != tt.want {
 			t.Errorf("progressLine(%d, %d, %d, %v) =\n%q, want\n%q", tt.done, tt.total, tt.events, tt.elapsed, got, tt.want)
 		}
+	}
+}
+
+// TestPrintDiagnosticsNamesTheFile: every error line starts with the
+// input's name, once.
+func TestPrintDiagnosticsNamesTheFile(t *testing.T) {
+	var b strings.Builder
+	printDiagnostics(&b, []*ingest.Stats{
+		{File: "a.txt", Err: errors.New("read: unexpected EOF (truncated input?)")},
+		{File: "b.json", Err: errors.New("b.json:4: invalid JSON")},
+	})
+	want := "a.txt: read: unexpected EOF (truncated input?)\nb.json:4: invalid JSON\n"
+	if b.String() != want {
+		t.Errorf("printDiagnostics wrote\n%q, want\n%q", b.String(), want)
 	}
 }

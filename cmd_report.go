@@ -157,26 +157,9 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 		aggs[i] = aggregate.New(aggregate.Options{SampleSize: f.maxRows})
 	}
 	var read, events atomic.Int64
-	// Each worker counts its own events and publishes them in steps: an
-	// atomic add per event would be shared by all cores. The padding keeps
-	// workers' counters on separate cache lines.
-	type counter struct {
-		n int64
-		_ [56]byte
-	}
-	counts := make([]counter, workers)
-	const step = 4096
 	stop := startProgress(e, f.quiet, "reading", &read, &events, totalSize(ins))
-	stats := ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: format, Workers: workers, BytesRead: &read},
-		func(w int, ev *ingest.Event) {
-			aggs[w].Add(ev)
-			if c := &counts[w]; c.n+1 == step {
-				events.Add(step)
-				c.n = 0
-			} else {
-				c.n++
-			}
-		})
+	stats := ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: format, Workers: workers, BytesRead: &read, EventsRead: &events},
+		func(w int, ev *ingest.Event) { aggs[w].Add(ev) })
 	stop()
 	for _, a := range aggs[1:] {
 		aggs[0].Merge(a)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -41,9 +42,13 @@ func TestChunkedReadMatchesWhole(t *testing.T) {
 			}
 			read := func(workers int) ([]Event, *Stats) {
 				var per = make([][]Event, workers)
-				st := ReadInputs(context.Background(), []Input{{Name: name, Path: path}}, ReadOptions{Workers: workers}, func(w int, ev *Event) {
+				var counted atomic.Int64
+				st := ReadInputs(context.Background(), []Input{{Name: name, Path: path}}, ReadOptions{Workers: workers, EventsRead: &counted}, func(w int, ev *Event) {
 					per[w] = append(per[w], *ev)
 				})
+				if counted.Load() != st[0].Events {
+					t.Errorf("%d workers: EventsRead counted %d of %d events", workers, counted.Load(), st[0].Events)
+				}
 				var all []Event
 				for _, p := range per {
 					all = append(all, p...)

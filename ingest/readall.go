@@ -23,6 +23,9 @@ type ReadOptions struct {
 	// BytesRead, when not nil, is advanced as input bytes are consumed, for
 	// progress display. It is updated atomically.
 	BytesRead *atomic.Int64
+	// EventsRead, when not nil, is advanced as events are handled, in
+	// steps of up to a thousand, for progress display.
+	EventsRead *atomic.Int64
 	// NoChecksum skips SHA-256 (Stats.SHA256 stays empty), for a second
 	// pass over inputs already checksummed.
 	NoChecksum bool
@@ -154,7 +157,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 		}
 		r.stats.lineBase = base
 	}
-	scan(ctx, r, pipeline, handle)
+	scan(ctx, r, pipeline, handle, opts.EventsRead)
 	r.Close()
 	st := r.Stats()
 	if err := ctx.Err(); err != nil && st.Err == nil {
@@ -193,17 +196,25 @@ func openMappedChunk(in Input, c chunk, first bool, opts ReadOptions) (r *Reader
 	return r, fileSum, int64(len(c.data))
 }
 
-// scan feeds r's events to handle, on two goroutines when pipeline is set.
-func scan(ctx context.Context, r *Reader, pipeline bool, handle func(*Event)) {
+// scan feeds r's events to handle, on two goroutines when pipeline is set,
+// and counts them into events (when not nil) as it goes.
+func scan(ctx context.Context, r *Reader, pipeline bool, handle func(*Event), events *atomic.Int64) {
+	if events == nil {
+		events = new(atomic.Int64)
+	}
 	if pipeline {
-		scanPipelined(ctx, r, handle)
+		scanPipelined(ctx, r, handle, events)
 		return
 	}
 	n := 0
+	defer func() { events.Add(int64(n & 1023)) }()
 	for r.Scan() {
 		handle(r.Event())
-		if n++; n&1023 == 0 && ctx.Err() != nil {
-			return
+		if n++; n&1023 == 0 {
+			events.Add(1024)
+			if ctx.Err() != nil {
+				return
+			}
 		}
 	}
 }
@@ -235,7 +246,7 @@ func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, h
 		cr.fill(st, fileSum)
 		return st
 	}
-	scan(ctx, r, pipeline, handle)
+	scan(ctx, r, pipeline, handle, opts.EventsRead)
 	r.Close()
 	st := r.Stats()
 	if err := ctx.Err(); err != nil && st.Err == nil {
@@ -257,7 +268,7 @@ const batchSize = 256
 
 // scanPipelined scans r on a new goroutine and calls handle on this one.
 // Batches are recycled, so the steady state allocates nothing.
-func scanPipelined(ctx context.Context, r *Reader, handle func(*Event)) {
+func scanPipelined(ctx context.Context, r *Reader, handle func(*Event), events *atomic.Int64) {
 	full := make(chan []Event, 4)
 	free := make(chan []Event, 5)
 	for range 5 {
@@ -290,6 +301,7 @@ func scanPipelined(ctx context.Context, r *Reader, handle func(*Event)) {
 		for i := range b {
 			handle(&b[i])
 		}
+		events.Add(int64(len(b)))
 		clear(b)
 		free <- b[:0]
 	}

@@ -354,9 +354,6 @@ func (s *sample) newerThan(ev *ingest.Event, k int64, b slot) bool {
 }
 
 func (s *sample) add(ev *ingest.Event) {
-	if s.limit <= 0 {
-		return
-	}
 	if s.slots == nil {
 		s.slots = make([]slot, 2*s.limit)
 	}

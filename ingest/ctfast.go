@@ -106,11 +106,20 @@ func (s *ctScan) literal(lit string) bool {
 	return true
 }
 
-func (s *ctScan) array(depth int) bool {
-	s.i++ // [
+// open passes the bracket at s.i and the space after it, and reports
+// whether the value closes at once (passing the closing bracket too).
+func (s *ctScan) open(closing byte) (empty bool) {
+	s.i++
 	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
+	if s.i < len(s.b) && s.b[s.i] == closing {
 		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *ctScan) array(depth int) bool {
+	if s.open(']') {
 		return true
 	}
 	for {
@@ -146,10 +155,7 @@ func (s *ctScan) separator(closing byte) (more, ok bool) {
 // s.i at the value and calls member with the key, which must pass the
 // value. Keys with escapes are declined: fastjson unescapes them.
 func (s *ctScan) object(depth int, member func(key []byte) bool) bool {
-	s.i++ // {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
+	if s.open('}') {
 		return true
 	}
 	for {
@@ -220,20 +226,26 @@ func (d *cloudTrailDecoder) scanEvent(b []byte) (n int, ok bool) {
 	return s.i, ok
 }
 
-// scanIdentity reads userIdentity; a later copy of the key replaces an
-// earlier one, as with fastjson.
-func (d *cloudTrailDecoder) scanIdentity() bool {
-	r, s := &d.rec, &d.scan
-	r.ident = ctIdentity{}
+// nested reads the value at s.i, a member of the event: when it is an
+// object, the members slot names into their fields; any other value is
+// passed, leaving the fields empty.
+func (s *ctScan) nested(slot func(key []byte) *[]byte) bool {
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
 		return s.skip(1)
 	}
 	return s.object(2, func(key []byte) bool {
-		if f := r.ident.slot(key); f != nil {
+		if f := slot(key); f != nil {
 			return s.field(f)
 		}
 		return s.skip(2)
 	})
+}
+
+// scanIdentity reads userIdentity; a later copy of the key replaces an
+// earlier one, as with fastjson.
+func (d *cloudTrailDecoder) scanIdentity() bool {
+	d.rec.ident = ctIdentity{}
+	return d.scan.nested(d.rec.ident.slot)
 }
 
 // scanParams reads requestParameters. Its text is kept as written, which is
@@ -245,12 +257,7 @@ func (d *cloudTrailDecoder) scanParams() bool {
 		return s.skip(1)
 	}
 	start := s.i
-	ok := s.object(2, func(key []byte) bool {
-		if f := r.params.slot(key); f != nil {
-			return s.field(f)
-		}
-		return s.skip(2)
-	})
+	ok := s.nested(r.params.slot)
 	r.params.text = s.b[start:s.i]
 	return ok && compactNoEscapes(r.params.text)
 }

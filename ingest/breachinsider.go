@@ -140,6 +140,9 @@ func (lr *lineReader) next() (line []byte, n int, tooLong, ok bool) {
 		lr.hasBack = false
 		return lr.back, lr.backN, lr.backLong, true
 	}
+	if lr.data != nil {
+		return lr.nextData()
+	}
 	for {
 		raw, long, ok := lr.readPhys()
 		if !ok {
@@ -172,9 +175,6 @@ func (lr *lineReader) peek() (line []byte, tooLong, ok bool) {
 func (lr *lineReader) readPhys() (b []byte, tooLong, ok bool) {
 	if lr.eof || lr.err != nil {
 		return nil, false, false
-	}
-	if lr.data != nil {
-		return lr.readData()
 	}
 	if cap(lr.long) > 1<<20 {
 		lr.long = nil // give back what one huge line took
@@ -212,26 +212,62 @@ func (lr *lineReader) readPhys() (b []byte, tooLong, ok bool) {
 	return b, tooLong, true
 }
 
-// readData is readPhys for input in memory: no copy, no read calls.
-func (lr *lineReader) readData() (b []byte, tooLong, ok bool) {
-	rest := lr.data[lr.off:]
-	if len(rest) == 0 {
-		lr.eof = true
-		lr.mark.reach(lr.data, lr.off, true)
-		return nil, false, false
+// nextData is next for input in memory: no copy, no read calls. Dumps are
+// mostly short lines (26 per alert), so the per-line work is kept to a
+// newline search and, for lines that begin and end with a printable ASCII
+// byte (nearly all), no trimming.
+func (lr *lineReader) nextData() (line []byte, n int, tooLong, ok bool) {
+	for !lr.eof {
+		rest := lr.data[lr.off:]
+		if len(rest) == 0 {
+			lr.eof = true
+			lr.mark.reach(lr.data, lr.off, true)
+			break
+		}
+		b := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			b = rest[:i]
+		}
+		raw := min(len(b)+1, len(rest)) // with its newline
+		lr.off += raw
+		lr.n++
+		if lr.off-lr.mark.done >= readStep {
+			lr.mark.reach(lr.data, lr.off, false)
+		}
+		if raw > maxLineBytes {
+			return nil, lr.n, true, true
+		}
+		if len(b) > 0 && plainASCII(b[0]) && plainASCII(b[len(b)-1]) {
+			return b, lr.n, false, true
+		}
+		if t := trimPasted(b); len(t) > 0 {
+			return t, lr.n, false, true
+		}
 	}
-	b = rest
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-		b = rest[:i+1]
-	}
-	lr.off += len(b)
-	lr.n++
-	lr.mark.reach(lr.data, lr.off, false)
-	if len(b) > maxLineBytes {
-		return nil, true, true
-	}
-	return b, false, true
+	return nil, 0, false, false
 }
+
+// skipLine consumes the next line if it is text exactly, newline
+// included, reporting whether it did. Only input in memory is looked at.
+func (lr *lineReader) skipLine(text string) bool {
+	if lr.data == nil || lr.hasBack {
+		return false
+	}
+	rest := lr.data[lr.off:]
+	if len(rest) <= len(text) || rest[len(text)] != '\n' || string(rest[:len(text)]) != text {
+		return false
+	}
+	lr.off += len(text) + 1
+	lr.n++
+	if lr.off-lr.mark.done >= readStep {
+		lr.mark.reach(lr.data, lr.off, false)
+	}
+	return true
+}
+
+// plainASCII reports whether c is printable ASCII other than a space: a
+// line that begins and ends with one has nothing for trimPasted to remove.
+func plainASCII(c byte) bool { return ' ' < c && c < 0x7f }
 
 func isASCIISpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
@@ -383,7 +419,7 @@ func resolveLabel(f, pos biField) biField {
 // eventIDInline recognises "Event ID: <id>" (the one label the dashboard
 // prints on the same line as its value) and returns the value.
 func eventIDInline(line []byte) ([]byte, bool) {
-	if len(line) < 9 || !equalFoldASCII(line[:5], "event") {
+	if len(line) < 9 || line[0]|0x20 != 'e' || !equalFoldASCII(line[:5], "event") {
 		return nil, false
 	}
 	b := skipPastedSpaces(line[5:])
@@ -425,7 +461,7 @@ func equalFoldASCII(b []byte, s string) bool {
 // alert number. The time after the dash is the alert's, not the event's,
 // and is not used.
 func parseAlertHeader(line []byte) (int, bool) {
-	if len(line) < 7 || !equalFoldASCII(line[:5], "alert") {
+	if len(line) < 7 || line[0]|0x20 != 'a' || !equalFoldASCII(line[:5], "alert") {
 		return 0, false
 	}
 	b := skipPastedSpaces(line[5:])
@@ -550,6 +586,14 @@ func (d *breachInsiderDecoder) err() error { return d.e }
 
 func (d *breachInsiderDecoder) next(ev *Event) bool {
 	for {
+		// The label due next, as the dashboard prints it, is the usual
+		// line after a value: taken without the general checks below,
+		// which come to the same for it.
+		if d.inAlert && !d.waiting && d.pos < fErrorMessage && d.lr.skipLine(fieldLabels[d.pos+1]) {
+			d.pos++
+			d.waiting = d.pos != fDetails
+			continue
+		}
 		line, n, tooLong, ok := d.lr.next()
 		if !ok {
 			if err := d.lr.err; err != nil {
@@ -816,17 +860,32 @@ func atoiPositive(b []byte) (int, bool) {
 type dictCache struct {
 	p      pyDictScanner
 	params map[string]s3Params
-	ids    map[string]Identity
+	ids    map[string]textIdentity
+	// The previous alert's: the next one mostly repeats them, and
+	// comparing costs less than hashing.
+	lastParams s3Params
+	lastID     textIdentity
 }
 
 type s3Params struct{ text, bucket, host, key, prefix string }
+
+// textIdentity is an Identity with the text it was read from.
+type textIdentity struct {
+	text string
+	id   Identity
+}
 
 // setIdentity fills ev.Identity from "User ID" python-dict text. Malformed
 // text keeps the pairs read before the error; the raw text is not kept
 // (the identity fields are all it holds).
 func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
-	if id, ok := c.ids[string(v)]; ok {
-		ev.Identity = id
+	if len(v) == len(c.lastID.text) && string(v) == c.lastID.text {
+		ev.Identity = c.lastID.id
+		return
+	}
+	if t, ok := c.ids[string(v)]; ok {
+		c.lastID = t
+		ev.Identity = t.id
 		return
 	}
 	var id Identity
@@ -848,9 +907,11 @@ func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
 	ev.Identity = id
 	if len(v) <= maxInternSize {
 		if c.ids == nil || len(c.ids) >= maxInterned {
-			c.ids = make(map[string]Identity)
+			c.ids = make(map[string]textIdentity)
 		}
-		c.ids[string(v)] = id
+		t := textIdentity{string(v), id}
+		c.ids[t.text] = t
+		c.lastID = t
 	}
 }
 
@@ -859,7 +920,10 @@ func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
 // prefix from it. The cache keeps the text too: one lookup per alert
 // instead of one for the text and one for its fields.
 func (c *dictCache) setParams(ev *Event, v []byte, in *interner) {
-	r, ok := c.params[string(v)]
+	r, ok := c.lastParams, len(v) == len(c.lastParams.text) && string(v) == c.lastParams.text
+	if !ok {
+		r, ok = c.params[string(v)]
+	}
 	if !ok {
 		r.text = in.str(v)
 		c.p.reset(v)
@@ -882,5 +946,6 @@ func (c *dictCache) setParams(ev *Event, v []byte, in *interner) {
 			c.params[string(v)] = r
 		}
 	}
+	c.lastParams = r
 	ev.Params, ev.Bucket, ev.Host, ev.Key, ev.Prefix = r.text, r.bucket, r.host, r.key, r.prefix
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"github.com/honeyreport/honeyreport/synth"
 	"io"
 	"net/netip"
 	"os"
@@ -471,4 +472,22 @@ func benchDump(n int) []byte {
 
 func BenchmarkBreachInsider(b *testing.B) {
 	benchDecode(b, benchDump(10000), FormatBreachInsider, 10000)
+}
+
+// BenchmarkBreachInsiderMapped decodes a realistic dump (the log
+// generator's stream: varied agents, IPv6, errors) in place, as a chunk of
+// a mapped file is read: the path large dumps take.
+func BenchmarkBreachInsiderMapped(b *testing.B) {
+	const events = 50_000
+	g, err := synth.New(synth.Config{Events: events, IPs: 5_000, Seed: 6})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var dump bytes.Buffer
+	if err := synth.WriteBreachInsider(&dump, g.Descending()); err != nil {
+		b.Fatal(err)
+	}
+	benchRead(b, dump.Bytes(), events, func() *Reader {
+		return newMappedReader(dump.Bytes(), false, "bench", FormatBreachInsider, nil)
+	})
 }

@@ -127,12 +127,16 @@ func parseRFC3339UTC(b []byte) (time.Time, bool) {
 	nsec := 0
 	if rest[0] == '.' || rest[0] == ',' {
 		i := 1
-		for scale := 100000000; i < len(rest) && '0' <= rest[i] && rest[i] <= '9'; i++ {
-			nsec += int(rest[i]-'0') * scale
-			scale /= 10
+		for ; i < len(rest) && '0' <= rest[i] && rest[i] <= '9'; i++ {
+			if i <= 9 { // nanoseconds; digits past them are dropped
+				nsec = nsec*10 + int(rest[i]-'0')
+			}
 		}
 		if i == 1 {
 			return time.Time{}, false
+		}
+		for d := i - 1; d < 9; d++ {
+			nsec *= 10
 		}
 		rest = rest[i:]
 	}

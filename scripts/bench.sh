@@ -58,7 +58,7 @@ summary() {
 size_mb() { du -sbL "$1" | awk '{printf "%.1f", $1/1048576}'; }
 
 echo "# honeyreport benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "# $(go version | cut -d' ' -f3), $(goaccess --version 2>/dev/null | head -1), $reps runs each: median (min-max)"
+echo "# $(go version | cut -d' ' -f3), GoAccess $(goaccess --version 2>/dev/null | head -1 | tr -cd "0-9." | sed "s/\.$//"), $reps runs each: median (min-max)"
 echo
 echo "| events / IPs | input | MB | time s | events/s | MB/s | peak RSS MB | vs GoAccess | events/s at GoAccess 70k/s | read floor s | report KB |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -1,8 +1,12 @@
 package aggregate
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/honeyreport/honeyreport/ingest"
@@ -285,14 +289,21 @@ func (a *Aggregator) Summary() *Summary {
 		}
 	}
 
+	// With tens of thousands of sources, resolving and sorting them take
+	// about as long as each other, and run after all reading, when a core
+	// is free: resolve on it. The two touch different fields.
+	var resolved sync.WaitGroup
+	resolved.Go(func() {
+		for _, src := range a.ips {
+			src.resolve(&a.userAgents, &a.ops)
+		}
+		for _, src := range a.nonIP {
+			src.resolve(&a.userAgents, &a.ops)
+		}
+	})
 	s.IPs = sortedSources(a.ips)
 	s.NonIPSources = sortedSources(a.nonIP)
-	for _, src := range s.IPs {
-		src.resolve(&a.userAgents, &a.ops)
-	}
-	for _, src := range s.NonIPSources {
-		src.resolve(&a.userAgents, &a.ops)
-	}
+	resolved.Wait()
 	for _, p := range a.principals {
 		s.Principals = append(s.Principals, p)
 	}
@@ -339,15 +350,14 @@ func sortedSources[K comparable](m map[K]*IPStats) []*IPStats {
 	for _, s := range m {
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Events != b.Events {
-			return a.Events > b.Events
+	slices.SortFunc(out, func(a, b *IPStats) int {
+		if c := cmp.Compare(b.Events, a.Events); c != 0 {
+			return c
 		}
-		if a.Addr != b.Addr {
-			return a.Addr.Less(b.Addr)
+		if c := a.Addr.Compare(b.Addr); c != 0 {
+			return c
 		}
-		return a.Text < b.Text
+		return strings.Compare(a.Text, b.Text)
 	})
 	return out
 }

@@ -137,20 +137,50 @@ func allowedLink(u string) bool {
 // mdEscape makes an untrusted string safe as Markdown inline text: one
 // line, every character with Markdown meaning backslash-escaped, so a user
 // agent like "[x](javascript:alert(1))" stays text in the email body, in
-// goldmark's output and in any other renderer.
+// goldmark's output and in any other renderer (GitHub's autolinks too).
+// Characters that have a meaning only in some places are escaped only
+// there, so that "Go-http-client/1.1" stays readable as plain text.
 func mdEscape(s string, max int) string {
 	s = plain(s, max)
+	if inertMarkdown(s) {
+		return s // an address, a number or a date stays readable as plain text
+	}
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
+		escape := false
 		switch r {
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '<', '>', '#', '+', '-', '.', '!', '|', '~', '"', '\'', '&', ':', '@', '=', '$', '%', '^', '/', ';', ',', '?':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
+		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '<', '>', '#', '!', '|', '~', '&',
+			':', '@', // scheme and e-mail autolinks
+			'"', '\'', '=', '$', '%', '^': // meaningful in some flavours (smart quotes, highlight, maths, footnotes)
+			escape = true
+		case '-', '+':
+			escape = i == 0 // a list marker or a rule, were the text to start a line
+		case '.':
+			// "www." autolinks; "1." starts an ordered list.
+			escape = i >= 3 && strings.EqualFold(s[i-3:i], "www") || strings.Trim(s[:i], "0123456789") == ""
 		}
+		if escape {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// inertMarkdown reports whether s, written inline, can mean nothing in
+// Markdown: hex digits, dots, colons, hyphens, spaces and non-ASCII text
+// only (IP addresses, numbers, dates, "2022-02-11 → 2022-02-18").
+// Markdown's syntax is ASCII; without letters past "f" there is no
+// "www.", "http:" or "ftp:" to autolink, and without "@" no address.
+func inertMarkdown(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F', c == '.', c == ':', c == '-', c == ' ', c >= 0x80:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // findings writes the key findings as Markdown. Every value from the data

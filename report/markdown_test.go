@@ -2,9 +2,13 @@ package report
 
 import (
 	"bytes"
+	"html"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 )
 
 func TestMDEscape(t *testing.T) {
@@ -16,12 +20,71 @@ func TestMDEscape(t *testing.T) {
 		{"emphasis", "*_`", "\\*\\_\\`"},
 		{"newline", "a\nb", "a b"},
 		{"rtl", "\u202Eexe", `\\u202Eexe`},
+		{"ipv4", "212.83.184.15", "212.83.184.15"},
+		{"ipv6", "2001:db8::beef", "2001:db8::beef"},
+		{"date", "2022-02-18", "2022-02-18"},
+		{"period", "2022-02-11 → 2022-02-18", "2022-02-11 → 2022-02-18"},
+		{"lookalike", "ԝԝԝ.ab", "ԝԝԝ.ab"},
+		{"www", "www.ab.cd", `www\.ab.cd`},
+		{"scheme", "ftp://a.b", `ftp\://a.b`},
+		{"user agent", "Mozilla/5.0 (X11; Linux x86_64)", `Mozilla/5.0 \(X11; Linux x86\_64\)`},
+		{"list", "-rf", `\-rf`},
+		{"ordered list", "12. x", `12\. x`},
+		{"address before markup", "1.2.3.4 [x](y)", `1\.2.3.4 \[x\]\(y\)`},
+		{"email", "ab@cd.ef", `ab\@cd.ef`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := mdEscape(tc.in, 100); got != tc.want {
 				t.Errorf("mdEscape(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// mdEscapeHostile are strings that are markup in some Markdown renderer,
+// GitHub's autolinks included.
+var mdEscapeHostile = []string{
+	"www.evil.example", "WWW.EVIL.EXAMPLE/x?y=z", "(www.evil.example)", "*www.evil.example*", "a www.evil.example",
+	"http://evil.example", "https://evil.example/x", "ftp://evil.example", "mailto:a@evil.example", "xmpp:a@evil.example",
+	"a@evil.example", "<http://evil.example>", "[a](http://evil.example)", "![a](http://evil.example/x.png)",
+	"[a]: http://evil.example", "*a*", "_a_", "**a**", "~~a~~", "`a`", "1. a", "1) a", "- a", "+ a", "* a", "# a",
+	"> a", "---", "===", "a | b", "&lt;b&gt;", "&#60;", "<b>x</b>", "a\\", "\\*a*", "$x$", "x^2^", "==a==", "[^1]",
+	"Mozilla/5.0 (compatible; +http://evil.example/bot)", "12.34.56.78", "::1", "2001:db8::1",
+}
+
+// TestMDEscapeRendersAsText renders escaped hostile strings with
+// goldmark's GitHub flavour (autolinks on): each must come back as its
+// own text, in one paragraph, with no markup.
+func TestMDEscapeRendersAsText(t *testing.T) {
+	for _, s := range mdEscapeHostile {
+		checkRendersAsText(t, s)
+	}
+}
+
+func FuzzMDEscape(f *testing.F) {
+	for _, s := range mdEscapeHostile {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkRendersAsText(t, s) })
+}
+
+func checkRendersAsText(t *testing.T, s string) {
+	t.Helper()
+	want := strings.TrimSpace(plain(s, 200))
+	if want == "" {
+		return
+	}
+	var out bytes.Buffer
+	if err := goldmark.New(goldmark.WithExtensions(extension.GFM)).Convert([]byte("x "+mdEscape(s, 200)), &out); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := strings.CutPrefix(out.String(), "<p>x ")
+	got, ok2 := strings.CutSuffix(got, "</p>\n")
+	if !ok || !ok2 || strings.Contains(got, "<") {
+		t.Fatalf("mdEscape(%q) = %q renders as markup: %q", s, mdEscape(s, 200), out.String())
+	}
+	if got = strings.TrimSpace(html.UnescapeString(got)); got != want {
+		t.Fatalf("mdEscape(%q) = %q renders as %q, want the text back", s, mdEscape(s, 200), got)
 	}
 }
 

@@ -5,10 +5,13 @@ import (
 	"html/template"
 	"net/netip"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/honeyreport/honeyreport/aggregate"
 	"github.com/honeyreport/honeyreport/enrich"
@@ -822,7 +825,7 @@ func (b *builder) eventRow(ev *ingest.Event) EventRow {
 	row := EventRow{
 		Time: fmtTime(ev.Time), Source: newText(ev.SourceString(), 45), Op: clean(string(ev.Op), 40), Write: ev.Op.IsWrite(),
 		Bucket: newText(ev.Bucket, 40), Key: newText(ev.Key, 60), UA: newText(ev.UserAgent, 60),
-		Error: newText(ev.ErrorCode, 30), Attempts: ev.Weight, Pos: newText(ev.Pos.String(), 40),
+		Error: newText(ev.ErrorCode, 30), Attempts: ev.Weight, Pos: posText(ev.Pos),
 	}
 	if !ev.Identity.Anonymous() {
 		id := ev.Identity
@@ -1049,4 +1052,46 @@ func plural(n int64, word string) string {
 		return num(n) + " " + word[:len(word)-1] + "ies"
 	}
 	return num(n) + " " + word + "s"
+}
+
+// EventColumns says which of an event table's sparse columns have a value
+// in some row: a honeybucket's events mostly have no key, no principal
+// and no error, and three empty columns squeezed the others.
+type EventColumns struct {
+	Key, Principal, Error bool
+	N                     int // columns shown
+}
+
+func eventColumns(rows []EventRow) EventColumns {
+	var c EventColumns
+	for _, r := range rows {
+		c.Key = c.Key || !r.Key.Empty()
+		c.Principal = c.Principal || !r.Identity.Empty()
+		c.Error = c.Error || !r.Error.Empty()
+	}
+	c.N = 8
+	for _, shown := range []bool{c.Key, c.Principal, c.Error} {
+		if shown {
+			c.N++
+		}
+	}
+	return c
+}
+
+// posText shows where an event was read. A long path becomes its file's
+// base name, cut in the middle if need be, and the line, the whole on
+// hover: a path in every row of an event table made the rows five lines
+// high, and the line number, at the end, is what must stay.
+func posText(p ingest.Pos) Text {
+	const fits = 24 // runes the column shows in two lines
+	whole := newText(p.String(), fullLimit).Short
+	if utf8.RuneCountInString(whole) <= fits {
+		return Text{Short: whole}
+	}
+	name := []rune(clean(filepath.Base(p.File), fullLimit))
+	if len(name) > fits-6 {
+		name = slices.Concat(name[:8], []rune("…"), name[len(name)-10:])
+	}
+	short := ingest.Pos{File: string(name), Line: p.Line}
+	return Text{Short: short.String(), Full: whole}
 }

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/honeyreport/honeyreport/ingest"
 )
 
 // TestSmallest checks the heap selection against sorting everything.
@@ -19,5 +21,27 @@ func TestSmallest(t *testing.T) {
 				t.Fatalf("smallest(%v, %d) = %v, want %v", s, n, got, firstN(want, n))
 			}
 		}
+	}
+}
+
+func TestPosText(t *testing.T) {
+	long := "/work/shared/data/breachinsider-honeybucket-2022-02.csv"
+	for _, tc := range []struct {
+		name string
+		pos  ingest.Pos
+		want Text
+	}{
+		{"short path whole", ingest.Pos{File: "logs/trail.json", Line: 7}, Text{Short: "logs/trail.json:7"}},
+		{"long path by its base name, cut", ingest.Pos{File: long, Line: 12}, Text{Short: "breachin…022-02.csv:12", Full: long + ":12"}},
+		{"long path, short base name", ingest.Pos{File: "/var/log/honeypot/exports/2022/trail.json", Line: 3}, Text{Short: "trail.json:3", Full: "/var/log/honeypot/exports/2022/trail.json:3"}},
+		{"no line", ingest.Pos{File: "-"}, Text{Short: "-"}},
+		{"nothing", ingest.Pos{}, Text{}},
+		{"hostile name", ingest.Pos{File: "/tmp/very/long/directory/name/\u202Egpj.exe", Line: 1}, Text{Short: `\u202Egpj.exe:1`, Full: `/tmp/very/long/directory/name/\u202Egpj.exe:1`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := posText(tc.pos); got != tc.want {
+				t.Errorf("posText(%+v) = %+v, want %+v", tc.pos, got, tc.want)
+			}
+		})
 	}
 }

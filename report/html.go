@@ -33,7 +33,8 @@ func parseTemplates() (*template.Template, error) {
 			}
 			return "sev-none"
 		},
-		"meter": func(f float64) string { return fmt.Sprintf("%.3f", f) },
+		"meter":        func(f float64) string { return fmt.Sprintf("%.3f", f) },
+		"eventColumns": eventColumns,
 		// args builds the argument map of a partial: args "Caption" "x" "Rows" .Rows.
 		"args": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

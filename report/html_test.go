@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -398,4 +399,82 @@ func TestManyInputs(t *testing.T) {
 	if rep.Inputs[0].Name.Short != "AWSLogs/f007.json.gz" || rep.Inputs[1].Name.Short != "AWSLogs/f099.json.gz" {
 		t.Errorf("inputs with problems are not listed first: %v, %v", rep.Inputs[0].Name, rep.Inputs[1].Name)
 	}
+}
+
+// TestEventTableColumns drops the key, principal and error columns of an
+// event table when no row has one, and keeps every row as wide as its
+// header either way.
+func TestEventTableColumns(t *testing.T) {
+	sparse := smallInput()
+	events := slices.Clone(sparse.Summary.Recent)
+	for i := range events {
+		events[i].Key, events[i].ErrorCode, events[i].Identity = "", "", ingest.Identity{}
+	}
+	sparse.Summary = summarize(events, sparse.Summary.Inputs...)
+	for _, tc := range []struct {
+		name string
+		in   Input
+		want []string // the "All events" table's headers
+	}{
+		{"full", smallInput(), []string{"Time (UTC)", "Source", "Cty", "Operation", "Bucket", "Key", "User agent", "Principal", "Error", "Att.", "Input"}},
+		{"sparse", sparse, []string{"Time (UTC)", "Source", "Cty", "Operation", "Bucket", "User agent", "Att.", "Input"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := html.Parse(strings.NewReader(render(t, tc.in, realAssets(t))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tables [][][]string // table, row, cell texts (headers first)
+			for n := range doc.Descendants() {
+				if n.Type != html.ElementNode || n.Data != "table" || !strings.Contains(attr(n, "class"), "events") {
+					continue
+				}
+				var rows [][]string
+				for r := range n.Descendants() {
+					if r.Type == html.ElementNode && r.Data == "tr" {
+						var cells []string
+						for c := range r.ChildNodes() {
+							if c.Type == html.ElementNode && (c.Data == "th" || c.Data == "td") {
+								cells = append(cells, textOf(c))
+							}
+						}
+						rows = append(rows, cells)
+					}
+				}
+				tables = append(tables, rows)
+			}
+			if len(tables) == 0 {
+				t.Fatal("no event table")
+			}
+			if got := tables[len(tables)-1][0]; !slices.Equal(got, tc.want) {
+				t.Errorf("All events headers = %q, want %q", got, tc.want)
+			}
+			for _, rows := range tables {
+				for _, r := range rows[1:] {
+					if len(r) != len(rows[0]) && len(r) != 1 { // 1: the "None." row spans them
+						t.Errorf("row %q has %d cells, header %d", r, len(r), len(rows[0]))
+					}
+				}
+			}
+		})
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }

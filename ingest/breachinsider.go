@@ -229,11 +229,7 @@ func (lr *lineReader) nextData() (line []byte, n int, tooLong, ok bool) {
 			b = rest[:i]
 		}
 		raw := min(len(b)+1, len(rest)) // with its newline
-		lr.off += raw
-		lr.n++
-		if lr.off-lr.mark.done >= readStep {
-			lr.mark.reach(lr.data, lr.off, false)
-		}
+		lr.advance(raw)
 		if raw > maxLineBytes {
 			return nil, lr.n, true, true
 		}
@@ -257,13 +253,24 @@ func (lr *lineReader) skipLine(text string) bool {
 	if len(rest) <= len(text) || rest[len(text)] != '\n' || string(rest[:len(text)]) != text {
 		return false
 	}
-	lr.off += len(text) + 1
-	lr.n++
-	if lr.off-lr.mark.done >= readStep {
-		lr.mark.reach(lr.data, lr.off, false)
-	}
+	lr.advance(len(text) + 1)
 	return true
 }
+
+// advance passes one line of n bytes of data. It is inlined in the line
+// loops, and calls reach, which makes the same test, only once a step.
+func (lr *lineReader) advance(n int) {
+	lr.off += n
+	lr.n++
+	if lr.off-lr.mark.done >= readStep {
+		lr.reachStep()
+	}
+}
+
+// reachStep is not inlined so that advance can be.
+//
+//go:noinline
+func (lr *lineReader) reachStep() { lr.mark.reach(lr.data, lr.off, false) }
 
 // plainASCII reports whether c is printable ASCII other than a space: a
 // line that begins and ends with one has nothing for trimPasted to remove.

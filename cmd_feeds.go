@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/output"
 )
 
 const feedsUsage = `Usage: honeyreport feeds update [flags]
@@ -33,12 +34,22 @@ func cmdFeeds(ctx context.Context, args []string, e *env) error {
 	}
 	cfg, err := loadConfig(*configPath, e)
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
+	// Each download replaces its path: the paths are checked like any
+	// output before the first download.
+	var plan output.Plan
 	n := 0
 	for _, fc := range cfg.Feeds {
-		if fc.URL != "" {
-			n++
+		if fc.URL == "" {
+			continue
+		}
+		n++
+		if fc.Path == "" {
+			continue // UpdateFeeds says so
+		}
+		if err := plan.AddOutput(fmt.Sprintf("feed %q: path", fc.Name), fc.Path); err != nil {
+			return usagef("%v", err)
 		}
 	}
 	if n == 0 {

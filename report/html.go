@@ -131,4 +131,3 @@ func containsLower(s, sub string) bool {
 	}
 	return false
 }
-

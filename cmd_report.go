@@ -167,7 +167,13 @@ BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 
 Exit status: 0 on success (even when some lines were skipped; the report's
 data-quality section lists them), 1 when no event could be read or an output
-could not be written, 2 on a usage error.
+could not be written, 2 on a usage error: a bad flag or config file, or an
+output path that is an input, a device, a FIFO, a directory or another
+output, all found before any input is read.
+
+Each output file is written beside its path and renamed into place: a
+failed run keeps the previous file, a symbolic link at the path is
+replaced (never written through), a replaced file keeps its mode.
 
 Flags:
 `

@@ -208,9 +208,9 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	}
 	defer cleanup()
 	if f.cpuProfile != "" {
-		stop, err := startCPUProfile(f.cpuProfile, e.stdout)
-		if err != nil {
-			return err
+		stop, perr := startCPUProfile(f.cpuProfile, e.stdout)
+		if perr != nil {
+			return perr
 		}
 		defer func() { err = errors.Join(err, stop()) }()
 	}

@@ -62,6 +62,9 @@ func TestOutputsNeverClobber(t *testing.T) {
 	typo := writeConfig("typo.yaml", "providers:\n  otx:\n    kee: x\n")
 	retries := writeConfig("retries.yaml", "providers:\n  abuseipdb:\n    retries: 100000\n")
 	keyEnv := writeConfig("keyenv.yaml", "providers:\n  otx:\n    key_env: MY_OTX_KEY\n")
+	good := writeConfig("good.yaml", "providers:\n  otx:\n    retries: 1\n")
+	notes := writeConfig("notes.md", "# Notes\n")
+	feed := writeConfig("feed.txt", "192.0.2.0/24\n")
 
 	tests := []struct {
 		name string
@@ -81,6 +84,11 @@ func TestOutputsNeverClobber(t *testing.T) {
 		{"the site's index links to the input", []string{in, "--site", p("site")}, "--site " + p("site/index.html") + ": is the input"},
 		{"site folder is a file", []string{"--site", p("in.csv")}, "not a directory"},
 		{"the CPU profile", []string{in, "--cpuprofile", in}, "--cpuprofile " + in + ": is an input"},
+		{"the notes", []string{"--notes", notes, "--md", notes}, "--md " + notes + ": is an input"},
+		{"the config", []string{"--config", good, "--json", good}, "--json " + good + ": is an input"},
+		{"a feed", []string{"--feed", "f=" + feed, "-o", feed}, "-o " + feed + ": is an input"},
+		{"missing notes", []string{"--notes", p("nope.md")}, "--notes: stat " + p("nope.md")},
+		{"missing database", []string{"--geoip-db", p("nope.mmdb")}, "--geoip-db: stat " + p("nope.mmdb")},
 		{"two outputs, one file", []string{"-o", p("x.html"), "--json", p("x.html")}, "--json " + p("x.html") + ": same file as -o"},
 		{"export over the site's events", []string{"--site", p("new-site"), "--export", p("new-site/events.csv")}, "same file as --export"},
 		{"two on standard output", []string{"-o", "-", "--md", "-"}, "only one output can"},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
@@ -104,10 +105,16 @@ func (f *reportFlags) check() error {
 // siteFiles are the files --site writes in its folder.
 var siteFiles = []string{"index.html", "summary.json", "events.csv", ".nojekyll"}
 
-// plan checks every output path against the inputs and the other outputs
-// (see package output), loads the config and builds the online sources.
-// ins are the expanded inputs; stdin counts as one when it is a file.
+// plan loads the config and builds the online sources, checks that the
+// files named by flags exist, and checks every output path against the
+// files the run reads and the other outputs (see package output). ins are
+// the expanded inputs; standard input counts when it is a file.
 func (f *reportFlags) plan(ins []ingest.Input, e *env) error {
+	online, err := planOnline(f, e)
+	if err != nil {
+		return err
+	}
+	f.online = online
 	var p output.Plan
 	for _, in := range ins {
 		switch {
@@ -118,6 +125,29 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) error {
 				p.AddInputInfo("- (standard input)", fi)
 			}
 		}
+	}
+	// The run reads these too: "--md notes.md --notes notes.md" would
+	// replace the analyst's notes with the summary.
+	read := [][2]string{{"--notes", f.notes}, {"--config", f.configPath}}
+	for _, db := range f.geoipDBs {
+		read = append(read, [2]string{"--geoip-db", db})
+	}
+	for _, r := range read {
+		if r[1] == "" {
+			continue
+		}
+		if _, err := os.Stat(r[1]); err != nil {
+			return usagef("%s: %v", r[0], err)
+		}
+		p.AddInput(r[1])
+	}
+	if f.configPath == "" {
+		if def, err := enrich.DefaultConfigPath(); err == nil {
+			p.AddInput(def) // when it exists
+		}
+	}
+	for _, fc := range online.feeds {
+		p.AddInput(fc.Path)
 	}
 	outs := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}}
 	for _, name := range siteFiles {
@@ -133,11 +163,6 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) error {
 			return &usageError{err.Error()}
 		}
 	}
-	online, err := planOnline(f, e)
-	if err != nil {
-		return err
-	}
-	f.online = online
 	return nil
 }
 

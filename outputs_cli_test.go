@@ -238,3 +238,26 @@ func mustOK(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestExportCSVControlCharacters: a user agent holding ESC, NUL and an
+// invalid byte reaches the CSV export escaped, as in the report.
+func TestExportCSVControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	dump := strings.Replace(string(mustRead(t, "testdata/dump.txt")), "Boto3/1.17.40 Python", "evil\x1b[2J\x00\xff Python", 1)
+	in := filepath.Join(dir, "dump.txt")
+	mustOK(t, os.WriteFile(in, []byte(dump), 0o644))
+	stderr, code := runOutputs(t, strings.NewReader(""), fixedEpoch, "report", in, "-o", filepath.Join(dir, "r.html"),
+		"--export", filepath.Join(dir, "e.csv"), "--no-system-geoip", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	csv := mustRead(t, filepath.Join(dir, "e.csv"))
+	for _, raw := range []string{"\x1b", "\x00", "\xff"} {
+		if bytes.Contains(csv, []byte(raw)) {
+			t.Errorf("the export holds a raw %q", raw)
+		}
+	}
+	if !bytes.Contains(csv, []byte(`evil\x1B[2J\x00`+"\uFFFD Python")) {
+		t.Error("the export lacks the escaped user agent")
+	}
+}

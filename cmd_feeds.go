@@ -17,6 +17,10 @@ path (atomically: a failed download keeps the old list). Reports use the
 downloaded files offline, with --feed or the config's feeds. See
 docs/CONFIG.md.
 
+Before the first download, every path is checked as a report's outputs
+are (README.md, "Output files"): a device, a directory or two feeds
+sharing a path is a usage error (exit status 2), as is a bad config file.
+
 Flags:
 `
 

@@ -43,6 +43,11 @@ func cmdFeeds(ctx context.Context, args []string, e *env) error {
 	// Each download replaces its path: the paths are checked like any
 	// output before the first download.
 	var plan output.Plan
+	if *configPath != "" {
+		plan.AddInput(*configPath)
+	} else if def, err := enrich.DefaultConfigPath(); err == nil {
+		plan.AddInput(def)
+	}
 	n := 0
 	for _, fc := range cfg.Feeds {
 		if fc.URL == "" {

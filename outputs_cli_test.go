@@ -217,6 +217,7 @@ func TestFeedsUpdateRefusesBadPaths(t *testing.T) {
 		{"device", "feeds:\n  - name: drop\n    path: /dev/null\n    url: http://127.0.0.1:1/drop.txt\n", `feed "drop": path /dev/null: is a device`},
 		{"two feeds, one file", "feeds:\n  - name: a\n    path: same.txt\n    url: http://127.0.0.1:1/a\n  - name: b\n    path: same.txt\n    url: http://127.0.0.1:1/b\n", `feed "b": path ` + filepath.Join(dir, "same.txt") + `: same file as feed "a"`},
 		{"bad config", "feeds:\n  - name: a\n    path: a.txt\n    severity: critical\n", "critical"},
+		{"the config itself", "feeds:\n  - name: a\n    path: the config itself.yaml\n    url: http://127.0.0.1:1/a\n", `feed "a": path ` + filepath.Join(dir, "the config itself.yaml") + ": is an input"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := filepath.Join(dir, tt.name+".yaml")

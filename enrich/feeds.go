@@ -282,10 +282,10 @@ type FeedUpdate struct {
 }
 
 // UpdateFeeds downloads every feed in cfg that has a URL to its Path. The
-// download must parse as a feed before it replaces the old file, which
-// output.WriteFile replaces atomically, so a failed or interrupted update
-// leaves the old list in place. It returns one FeedUpdate per feed with a URL; the error joins
-// the failures.
+// download must parse as a feed before output.WriteFile replaces the old
+// file with it, atomically, so a failed or interrupted update leaves the
+// old list in place. It returns one FeedUpdate per feed with a URL; the
+// error joins the failures.
 func UpdateFeeds(ctx context.Context, cfg []FeedConfig, client *http.Client) ([]FeedUpdate, error) {
 	if client == nil {
 		client = http.DefaultClient

@@ -32,6 +32,9 @@ func cmdDemo(ctx context.Context, args []string, e *env) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := f.plan(nil, e); err != nil {
+		return err
+	}
 	if f.title == "" {
 		// Say plainly that the data is synthetic: demo reports get shared.
 		f.title = "Honeybucket report: " + synth.DemoConfig().Bucket + " (synthetic demo data)"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/output"
 )
 
 const feedsUsage = `Usage: honeyreport feeds update [flags]
@@ -15,6 +16,10 @@ Downloads every blocklist feed that has a url in the config file to its
 path (atomically: a failed download keeps the old list). Reports use the
 downloaded files offline, with --feed or the config's feeds. See
 docs/CONFIG.md.
+
+Before the first download, every path is checked as a report's outputs
+are (README.md, "Output files"): a device, a directory or two feeds
+sharing a path is a usage error (exit status 2), as is a bad config file.
 
 Flags:
 `
@@ -33,12 +38,27 @@ func cmdFeeds(ctx context.Context, args []string, e *env) error {
 	}
 	cfg, err := loadConfig(*configPath, e)
 	if err != nil {
-		return err
+		return usagef("%v", err)
+	}
+	// Each download replaces its path: the paths are checked like any
+	// output before the first download.
+	var plan output.Plan
+	if *configPath != "" {
+		plan.AddInput(*configPath)
+	} else if def, err := enrich.DefaultConfigPath(); err == nil {
+		plan.AddInput(def)
 	}
 	n := 0
 	for _, fc := range cfg.Feeds {
-		if fc.URL != "" {
-			n++
+		if fc.URL == "" {
+			continue
+		}
+		n++
+		if fc.Path == "" {
+			continue // UpdateFeeds says so
+		}
+		if err := plan.AddOutput(fmt.Sprintf("feed %q: path", fc.Name), fc.Path); err != nil {
+			return usagef("%v", err)
 		}
 	}
 	if n == 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -16,7 +17,10 @@ import (
 	"time"
 
 	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/output"
+	"github.com/honeyreport/honeyreport/report"
 )
 
 // reportFlags are the flags shared by "report" and "demo".
@@ -35,6 +39,9 @@ type reportFlags struct {
 	maxRows, workers                           int
 	quiet                                      bool
 	cpuProfile                                 string
+
+	// online is settled by plan, before reading.
+	online *onlinePlan
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
@@ -69,6 +76,8 @@ func (f *reportFlags) registerEnrichment(fs *flag.FlagSet) {
 	fs.BoolVar(&f.refresh, "refresh", false, "ignore cached online answers (they are still written)")
 }
 
+// check validates the flags on their own; plan then checks them against
+// the files and the config. Both run before any input is read.
 func (f *reportFlags) check() error {
 	if f.maxRows < 1 {
 		return usagef("--max-rows must be at least 1")
@@ -79,19 +88,96 @@ func (f *reportFlags) check() error {
 	if f.workers == 0 {
 		f.workers = runtime.GOMAXPROCS(0)
 	}
-	stdout := 0
-	for _, o := range []string{f.output, f.jsonOut, f.mdOut, f.exportOut} {
-		if o == "-" {
-			stdout++
-		}
+	if f.output == "" {
+		return usagef("-o: empty file name (the HTML report is always written)")
 	}
-	if stdout > 1 {
-		return usagef("only one output can go to standard output (-)")
+	if f.exportOut != "" {
+		if _, err := report.ExportFormatFor(f.exportOut); err != nil {
+			return usagef("--export: %v", err)
+		}
 	}
 	if _, err := ingest.ParseFormat(f.inputFormat); err != nil {
 		return usagef("--input-format: %v", err)
 	}
 	return nil
+}
+
+// siteFiles are the files --site writes in its folder.
+var siteFiles = []string{"index.html", "summary.json", "events.csv", ".nojekyll"}
+
+// plan loads the config and builds the online sources, checks that the
+// files named by flags exist, and checks every output path against the
+// files the run reads and the other outputs (see package output). ins are
+// the expanded inputs; standard input counts when it is a file.
+func (f *reportFlags) plan(ins []ingest.Input, e *env) error {
+	online, err := planOnline(f, e)
+	if err != nil {
+		return err
+	}
+	f.online = online
+	var p output.Plan
+	for _, in := range ins {
+		switch {
+		case in.Path != "":
+			p.AddInput(in.Path)
+		case in.Opener == nil: // "-"
+			if fi, ok := stdinFile(e.stdin); ok {
+				p.AddInputInfo("- (standard input)", fi)
+			}
+		}
+	}
+	// The run reads these too: "--md notes.md --notes notes.md" would
+	// replace the analyst's notes with the summary.
+	read := [][2]string{{"--notes", f.notes}, {"--config", f.configPath}}
+	for _, db := range f.geoipDBs {
+		read = append(read, [2]string{"--geoip-db", db})
+	}
+	for _, r := range read {
+		if r[1] == "" {
+			continue
+		}
+		if _, err := os.Stat(r[1]); err != nil {
+			return usagef("%s: %v", r[0], err)
+		}
+		p.AddInput(r[1])
+	}
+	if f.configPath == "" {
+		if def, err := enrich.DefaultConfigPath(); err == nil {
+			p.AddInput(def) // when it exists
+		}
+	}
+	for _, fc := range online.feeds {
+		p.AddInput(fc.Path)
+	}
+	outs := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}}
+	for _, name := range siteFiles {
+		if f.siteDir != "" {
+			outs = append(outs, [2]string{"--site", filepath.Join(f.siteDir, name)})
+		}
+	}
+	for _, o := range outs {
+		if o[1] == "" {
+			continue // not asked for
+		}
+		if err := p.AddOutput(o[0], o[1]); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	return nil
+}
+
+// stdinFile returns what standard input reads when the shell connected it
+// to a regular file ("report - -o x < x").
+func stdinFile(stdin io.Reader) (os.FileInfo, bool) {
+	file, ok := stdin.(*os.File)
+	if !ok {
+		return nil, false
+	}
+	fi, err := file.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	return fi, true
 }
 
 const reportUsage = `Usage: honeyreport report [flags] INPUT...
@@ -106,12 +192,18 @@ BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 
 Exit status: 0 on success (even when some lines were skipped; the report's
 data-quality section lists them), 1 when no event could be read or an output
-could not be written, 2 on a usage error.
+could not be written, 2 on a usage error: a bad flag or config file, or an
+output path that is an input, a device, a FIFO, a directory or another
+output, all found before any input is read.
+
+Each output file is written beside its path and renamed into place: a
+failed run keeps the previous file, a symbolic link at the path is
+replaced (never written through), a replaced file keeps its mode.
 
 Flags:
 `
 
-func cmdReport(ctx context.Context, args []string, e *env) error {
+func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	fs := newFlagSet("report", reportUsage, args, e)
 	var f reportFlags
 	f.register(fs, "report.html")
@@ -130,6 +222,9 @@ func cmdReport(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := f.plan(ins, e); err != nil {
+		return err
+	}
 	// Standard input can be read once; when the export needs a second pass,
 	// keep a copy.
 	ins, cleanup, err := spoolStdin(ins, e.stdin, f.exportOut != "" || f.siteDir != "")
@@ -138,11 +233,11 @@ func cmdReport(ctx context.Context, args []string, e *env) error {
 	}
 	defer cleanup()
 	if f.cpuProfile != "" {
-		stop, err := startCPUProfile(f.cpuProfile)
-		if err != nil {
-			return err
+		stop, perr := startCPUProfile(f.cpuProfile, e.stdout)
+		if perr != nil {
+			return perr
 		}
-		defer stop()
+		defer func() { err = errors.Join(err, stop()) }()
 	}
 	return runReport(ctx, ins, &f, e)
 }
@@ -282,48 +377,19 @@ func spoolStdin(ins []ingest.Input, stdin io.Reader, twice bool) ([]ingest.Input
 	return ins, noop, nil
 }
 
-// writeFile writes an output atomically: to a temporary file beside it,
-// renamed into place once complete, so a failed run never leaves half a
-// report where a good one was. "-" writes to stdout.
-func writeFile(path string, stdout io.Writer, write func(io.Writer) error) error {
-	if path == "-" {
-		return write(stdout)
-	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-func startCPUProfile(path string) (stop func(), err error) {
-	out, err := os.Create(path)
-	if err != nil {
+// startCPUProfile profiles the run into memory; stop writes the profile
+// through the output writer, like every other output.
+func startCPUProfile(path string, stdout io.Writer) (stop func() error, err error) {
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
 		return nil, err
 	}
-	if err := pprof.StartCPUProfile(out); err != nil {
-		out.Close()
-		return nil, err
-	}
-	return func() {
+	return func() error {
 		pprof.StopCPUProfile()
-		out.Close()
+		return output.Write(path, stdout, func(w io.Writer) error {
+			_, err := w.Write(buf.Bytes())
+			return err
+		})
 	}, nil
 }
 

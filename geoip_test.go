@@ -79,7 +79,8 @@ func TestGeoIPDatabaseUpgradesToCity(t *testing.T) {
 			}
 		})
 	}
-	if _, stderr, code := runCmd(t, nil, "report", "testdata/dump.txt", "--geoip-db", filepath.Join(dir, "missing.mmdb"), "-o", filepath.Join(dir, "x.html")); code != 1 {
-		t.Errorf("missing database: exit %d (%s), want 1", code, stderr)
+	// A flag naming a missing file is a usage error found before reading.
+	if _, stderr, code := runCmd(t, nil, "report", "testdata/dump.txt", "--geoip-db", filepath.Join(dir, "missing.mmdb"), "-o", filepath.Join(dir, "x.html")); code != 2 {
+		t.Errorf("missing database: exit %d (%s), want 2", code, stderr)
 	}
 }

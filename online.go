@@ -53,17 +53,58 @@ func feedConfigs(cfg enrich.Config, flags []string) []enrich.FeedConfig {
 	return out
 }
 
+// onlinePlan is what a run will ask the network and which feeds it will
+// apply, settled from the flags and the config file before any input is
+// read, so that a mistake in either costs no reading.
+type onlinePlan struct {
+	cfg     enrich.Config
+	sources []enrich.Online // bulk IP-to-ASN and WHOIS first, then threat intelligence
+	ti      []string        // the threat-intelligence providers asked for
+	feeds   []enrich.FeedConfig
+}
+
+// planOnline loads the config and builds the online sources the flags ask
+// for. Its errors are the user's to fix: usage errors.
+func planOnline(f *reportFlags, e *env) (*onlinePlan, error) {
+	cfg, err := loadConfig(f.configPath, e)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	p := &onlinePlan{cfg: cfg, feeds: feedConfigs(cfg, f.feeds)}
+	var names []string
+	if f.whois {
+		names = append(names, enrich.NameBulkASN, enrich.NameWhois)
+	}
+	if p.ti, err = cfg.ParseTI(f.ti); err != nil {
+		return nil, usagef("--ti: %v", err)
+	}
+	if f.ti != "" && len(p.ti) == 0 {
+		fmt.Fprintln(e.stderr, "honeyreport: --ti all-configured: no provider has a key; see docs/CONFIG.md")
+	}
+	names = append(names, p.ti...)
+	if len(names) > 0 {
+		if p.sources, err = cfg.Sources(names, &http.Client{}); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	return p, nil
+}
+
 // runOnline runs what the user opted into: WHOIS (bulk IP-to-ASN first),
 // threat-intelligence providers and blocklist feeds, and merges the answers
 // into profiles. It returns one Status per source and the names of the
 // threat-intelligence sources that ran (for the report's section). Provider
-// failures are statuses, not errors; errors are configuration mistakes.
+// failures are statuses, not errors; errors are configuration mistakes,
+// which "report" finds before reading (f.online) and "lookup" here.
 func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, profiles map[netip.Addr]*enrich.Profile) ([]enrich.Status, []string, error) {
-	cfg, err := loadConfig(f.configPath, e)
-	if err != nil {
-		return nil, nil, err
+	plan := f.online
+	if plan == nil {
+		var err error
+		if plan, err = planOnline(f, e); err != nil {
+			return nil, nil, err
+		}
 	}
-	if !f.whois && f.ti == "" && len(f.feeds) == 0 && len(cfg.Feeds) == 0 {
+	if len(plan.sources) == 0 && len(plan.feeds) == 0 {
 		// Nothing asked for: feeds in a config still apply on their own.
 		return nil, nil, nil
 	}
@@ -74,27 +115,9 @@ func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, 
 		}
 	}
 	var statuses []enrich.Status
-	var tiNames []string
-
-	var names []string
-	if f.whois {
-		names = append(names, enrich.NameBulkASN, enrich.NameWhois)
-	}
-	ti, err := cfg.ParseTI(f.ti)
-	if err != nil {
-		return nil, nil, usagef("--ti: %v", err)
-	}
-	if f.ti != "" && len(ti) == 0 {
-		fmt.Fprintln(e.stderr, "honeyreport: --ti all-configured: no provider has a key; see docs/CONFIG.md")
-	}
-	names = append(names, ti...)
-	tiNames = append(tiNames, ti...)
-	if len(names) > 0 {
-		srcs, err := cfg.Sources(names, &http.Client{})
-		if err != nil {
-			return nil, nil, err
-		}
-		cache := openCache(f, cfg, e)
+	tiNames := append([]string(nil), plan.ti...)
+	if srcs := plan.sources; len(srcs) > 0 {
+		cache := openCache(f, plan.cfg, e)
 		if cache != nil {
 			defer cache.Close()
 		}
@@ -111,9 +134,8 @@ func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, 
 		statuses = append(statuses, sts...)
 	}
 
-	feedCfgs := feedConfigs(cfg, f.feeds)
-	if len(feedCfgs) > 0 {
-		feeds, err := enrich.LoadFeeds(feedCfgs)
+	if len(plan.feeds) > 0 {
+		feeds, err := enrich.LoadFeeds(plan.feeds)
 		if err != nil {
 			// The good feeds still apply; the report says which failed.
 			fmt.Fprintf(e.stderr, "honeyreport: %v\n", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
 )
 
@@ -88,7 +89,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		if path == "" {
 			return nil
 		}
-		if err := writeFile(path, e.stdout, write); err != nil {
+		if err := output.Write(path, e.stdout, write); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -124,7 +125,11 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		return err
 	}
 	if f.siteDir != "" {
-		if err := report.WriteSite(f.siteDir, rep, a); err != nil {
+		// Pages would run Jekyll over the folder without .nojekyll.
+		if err := output.WriteFile(filepath.Join(f.siteDir, ".nojekyll"), func(io.Writer) error { return nil }); err != nil {
+			return err
+		}
+		if err := out(filepath.Join(f.siteDir, "index.html"), func(w io.Writer) error { return report.WriteHTML(w, rep, a) }); err != nil {
 			return err
 		}
 		if err := out(filepath.Join(f.siteDir, "summary.json"), summaryJSON.WriteJSON); err != nil {

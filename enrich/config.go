@@ -143,6 +143,9 @@ func LoadConfig(path string) (Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
+	if err := c.Providers.validate(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
 	dir := filepath.Dir(path)
 	for i, f := range c.Feeds {
 		if f.Name == "" {
@@ -161,6 +164,50 @@ func LoadConfig(path string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// Upper bounds of the provider settings (docs/CONFIG.md): past them one
+// slow or failing provider would hold a run for minutes per address.
+const (
+	MaxRetries     = 5
+	MaxTimeout     = 2 * time.Minute
+	MaxConcurrency = 64
+)
+
+// validate checks each provider's limits: none negative, retries, timeout
+// and concurrency within their maxima. Zero means the default.
+func (p *ProvidersConfig) validate() error {
+	for _, b := range []struct {
+		key string // as in the file
+		pc  *ProviderConfig
+	}{{"whois", &p.Whois}, {"bulk_asn", &p.BulkASN}, {"otx", &p.OTX}, {"abuseipdb", &p.AbuseIPDB},
+		{"greynoise", &p.GreyNoise}, {"virustotal", &p.VirusTotal}, {"xforce", &p.XForce}} {
+		pc := b.pc
+		bad := func(field string, v any, why string) error {
+			return fmt.Errorf("providers.%s.%s: %v %s", b.key, field, v, why)
+		}
+		switch {
+		case pc.Retries != nil && *pc.Retries < 0:
+			return bad("retries", *pc.Retries, "is negative")
+		case pc.Retries != nil && *pc.Retries > MaxRetries:
+			return bad("retries", *pc.Retries, fmt.Sprintf("is more than the maximum, %d", MaxRetries))
+		case pc.Timeout < 0:
+			return bad("timeout", pc.Timeout, "is negative")
+		case pc.Timeout > MaxTimeout:
+			return bad("timeout", pc.Timeout, fmt.Sprintf("is more than the maximum, %v", MaxTimeout))
+		case pc.Concurrency < 0:
+			return bad("concurrency", pc.Concurrency, "is negative")
+		case pc.Concurrency > MaxConcurrency:
+			return bad("concurrency", pc.Concurrency, fmt.Sprintf("is more than the maximum, %d", MaxConcurrency))
+		case !(pc.Rate >= 0): // also NaN
+			return bad("rate", pc.Rate, "is not a rate (requests per second, 0 or more)")
+		case pc.Burst < 0:
+			return bad("burst", pc.Burst, "is negative")
+		case pc.TTL < 0:
+			return bad("ttl", pc.TTL, "is negative")
+		}
+	}
+	return nil
 }
 
 // ApplyEnv returns c with the environment applied: key_env/password_env
@@ -324,6 +371,16 @@ var keyVars = map[string]string{
 }
 
 func (pc ProviderConfig) check(name string) error {
+	// A key_env naming an unset variable is the likelier mistake than a
+	// missing standard variable: name it.
+	if _, needsKey := keyVars[name]; needsKey {
+		if pc.Key == "" && pc.KeyEnv != "" {
+			return fmt.Errorf("%s needs an API key: providers.%s.key_env names %s, which is not set", name, name, pc.KeyEnv)
+		}
+		if name == NameXForce && pc.Password == "" && pc.PasswordEnv != "" {
+			return fmt.Errorf("%s needs an API password: providers.%s.password_env names %s, which is not set", name, name, pc.PasswordEnv)
+		}
+	}
 	switch name {
 	case NameOTX, NameAbuseIPDB, NameVirusTotal:
 		if pc.Key == "" {
@@ -363,7 +420,7 @@ func (pc ProviderConfig) limits(name string) Limits {
 	if pc.TTL > 0 {
 		l.TTL = pc.TTL
 	}
-	if pc.Retries != nil && *pc.Retries >= 0 {
+	if pc.Retries != nil {
 		l.Retry.Retries = *pc.Retries
 	}
 	return l

@@ -89,6 +89,15 @@ func TestConfigErrors(t *testing.T) {
 		{"bad severity", "feeds:\n  - name: a\n    path: a.txt\n    severity: critical\n", "critical"},
 		{"feed without name", "feeds:\n  - path: a.txt\n", "no name"},
 		{"bad duration", "providers:\n  otx:\n    timeout: soon\n", "soon"},
+		{"endless retries", "providers:\n  otx:\n    retries: 100000\n", "providers.otx.retries: 100000 is more than the maximum, 5"},
+		{"negative retries", "providers:\n  whois:\n    retries: -1\n", "providers.whois.retries: -1 is negative"},
+		{"long timeout", "providers:\n  bulk_asn:\n    timeout: 1h\n", "providers.bulk_asn.timeout: 1h0m0s is more than the maximum, 2m0s"},
+		{"negative timeout", "providers:\n  xforce:\n    timeout: -5s\n", "providers.xforce.timeout: -5s is negative"},
+		{"huge concurrency", "providers:\n  greynoise:\n    concurrency: 100000\n", "providers.greynoise.concurrency: 100000 is more than the maximum, 64"},
+		{"negative rate", "providers:\n  virustotal:\n    rate: -1\n", "providers.virustotal.rate: -1 is not a rate"},
+		{"NaN rate", "providers:\n  virustotal:\n    rate: .nan\n", "providers.virustotal.rate: NaN is not a rate"},
+		{"negative burst", "providers:\n  abuseipdb:\n    burst: -2\n", "providers.abuseipdb.burst: -2 is negative"},
+		{"negative ttl", "providers:\n  abuseipdb:\n    ttl: -1h\n", "providers.abuseipdb.ttl: -1h0m0s is negative"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "c.yaml")
@@ -103,5 +112,40 @@ func TestConfigErrors(t *testing.T) {
 	os.WriteFile(path, nil, 0o600)
 	if _, err := LoadConfig(path); err != nil {
 		t.Errorf("empty config: %v", err)
+	}
+	path = filepath.Join(t.TempDir(), "max.yaml")
+	os.WriteFile(path, []byte("providers:\n  otx:\n    retries: 5\n    timeout: 2m\n    concurrency: 64\n    rate: 0\n"), 0o600)
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatalf("the maxima themselves: %v", err)
+	}
+	if l := c.Providers.OTX.limits(NameOTX); l.Retry.Retries != MaxRetries || l.Timeout != MaxTimeout || l.Concurrency != MaxConcurrency {
+		t.Errorf("limits at the maxima: %+v", l)
+	}
+}
+
+// TestKeyEnvUnset: the error names the variable the config names, not the
+// standard one the user did not choose.
+func TestKeyEnvUnset(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		pc   ProviderConfig
+		want string
+	}{
+		{NameOTX, ProviderConfig{KeyEnv: "MY_OTX"}, "otx needs an API key: providers.otx.key_env names MY_OTX, which is not set"},
+		{NameVirusTotal, ProviderConfig{KeyEnv: "VT_KEY_FILE"}, "providers.virustotal.key_env names VT_KEY_FILE"},
+		{NameXForce, ProviderConfig{Key: "k", PasswordEnv: "XF_PW"}, "xforce needs an API password: providers.xforce.password_env names XF_PW"},
+		{NameOTX, ProviderConfig{}, "set OTX_API_KEY or providers.otx.key_env"},
+	} {
+		var c Config
+		*c.provider(tt.name) = tt.pc
+		c = c.ApplyEnv(func(string) string { return "" })
+		_, err := c.Sources([]string{tt.name}, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s %+v: err = %v, want %q", tt.name, tt.pc, err, tt.want)
+		}
+		if tt.pc.KeyEnv != "" && strings.Contains(err.Error(), keyVars[tt.name]) {
+			t.Errorf("%s: err = %v names the standard variable", tt.name, err)
+		}
 	}
 }

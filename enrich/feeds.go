@@ -11,10 +11,11 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"go4.org/netipx"
+
+	"github.com/honeyreport/honeyreport/output"
 )
 
 // maxFeedBytes caps a downloaded feed; the largest common lists (FireHOL
@@ -281,11 +282,10 @@ type FeedUpdate struct {
 }
 
 // UpdateFeeds downloads every feed in cfg that has a URL to its Path. The
-// download must parse as a feed before it replaces the old file, and the
-// replacement is a rename of a synced temporary file in the same
-// directory, so a failed or interrupted update leaves the old list in
-// place. It returns one FeedUpdate per feed with a URL; the error joins
-// the failures.
+// download must parse as a feed before output.WriteFile replaces the old
+// file with it, atomically, so a failed or interrupted update leaves the
+// old list in place. It returns one FeedUpdate per feed with a URL; the
+// error joins the failures.
 func UpdateFeeds(ctx context.Context, cfg []FeedConfig, client *http.Client) ([]FeedUpdate, error) {
 	if client == nil {
 		client = http.DefaultClient
@@ -327,27 +327,10 @@ func updateFeed(ctx context.Context, fc FeedConfig, client *http.Client) (int64,
 	if err != nil {
 		return 0, 0, fmt.Errorf("downloaded file is not a feed: %w", err)
 	}
-	dir := filepath.Dir(fc.Path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, 0, err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(fc.Path)+".*.tmp")
-	if err != nil {
-		return 0, 0, err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(body); err != nil {
-		tmp.Close()
-		return 0, 0, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return 0, 0, err
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, 0, err
-	}
-	if err := os.Rename(tmp.Name(), fc.Path); err != nil {
+	if err := output.WriteFile(fc.Path, func(w io.Writer) error {
+		_, err := w.Write(body)
+		return err
+	}); err != nil {
 		return 0, 0, err
 	}
 	return int64(len(body)), f.Entries, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -199,18 +200,24 @@ type exportEvent struct {
 	Severity        string   `json:"severity,omitempty"`
 }
 
-// cell neutralises a CSV cell that a spreadsheet would evaluate as a
-// formula (OWASP "CSV injection"): a leading =, +, -, @, tab or carriage
-// return gets a leading apostrophe, which spreadsheets show as text.
+// cell makes an untrusted string safe in a CSV cell. Characters that
+// could hide or garble text (controls such as NUL and ESC, invalid UTF-8,
+// bidirectional overrides) are made visible as the report shows them
+// (clean: tab and line breaks become spaces, so a cell is one line; the
+// NDJSON export keeps the exact string). A cell that a spreadsheet would
+// evaluate as a formula (OWASP "CSV injection": a leading =, +, -, @,
+// tab or carriage return) gets a leading apostrophe, which spreadsheets
+// show as text.
 func cell(s string) string {
 	if s == "" {
 		return s
 	}
+	c := clean(s, math.MaxInt)
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+		return "'" + c
 	}
-	return s
+	return c
 }
 
 func formatTime(t time.Time) string {

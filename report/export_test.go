@@ -21,9 +21,16 @@ func TestCell(t *testing.T) {
 		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
 		{"-2+3", "'-2+3"},
 		{"@SUM(A1)", "'@SUM(A1)"},
-		{"\tx", "'\tx"},
-		{"\rx", "'\rx"},
+		{"\tx", "' x"},
+		{"\rx", "' x"},
 		{"a=b", "a=b"},
+		{"nul\x00esc\x1b[31mred", `nul\x00esc\x1B[31mred`},
+		{"bad \xff\xfe utf-8", "bad \uFFFD\uFFFD utf-8"},
+		{"line\nbreak\ttab", "line break tab"},
+		{"c1 \u009b csi", `c1 \x9B csi`},
+		{"gpj.\u202eexe", `gpj.\u202Eexe`},
+		{"=\x00", `'=\x00`},
+		{"Çà et là 🐝", "Çà et là 🐝"},
 	}
 	for _, tt := range tests {
 		if got := cell(tt.in); got != tt.want {
@@ -81,7 +88,7 @@ func TestExportCSV(t *testing.T) {
 	r := rows[1]
 	checks := map[string]string{
 		"time": "2022-02-18T17:34:57Z", "source_ip": "203.0.113.7", "user_agent": "'=cmd|' /C calc'!A0",
-		"key": "'@evil,\"quoted\"\nnewline", "operation": "PutObject", "attempts": "4", "alert_id": "302",
+		"key": "'@evil,\"quoted\" newline", "operation": "PutObject", "attempts": "4", "alert_id": "302",
 		"file": "logs/a.txt", "line": "12", "country": "FR", "lon": "-2.3500", "asn": "12876",
 		"as_org": "'-Scaleway", "hosting": "true", "ip_class": "documentation", "user_agent_family": "family of =cmd|' /C calc'!A0",
 	}

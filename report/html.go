@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -132,28 +130,4 @@ func containsLower(s, sub string) bool {
 		i += 1 + j
 	}
 	return false
-}
-
-// WriteSite writes a folder for GitHub Pages: index.html and .nojekyll
-// (Pages would otherwise run Jekyll over it). The caller adds
-// summary.json and events.csv.
-func WriteSite(dir string, rep *Report, a assets.Assets) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create site folder: %w", err)
-	}
-	f, err := os.Create(filepath.Join(dir, "index.html"))
-	if err != nil {
-		return fmt.Errorf("create site index: %w", err)
-	}
-	if err := WriteHTML(f, rep, a); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write site index: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ".nojekyll"), nil, 0o644); err != nil {
-		return fmt.Errorf("write .nojekyll: %w", err)
-	}
-	return nil
 }

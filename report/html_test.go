@@ -367,18 +367,6 @@ func TestEmptyReport(t *testing.T) {
 	assertHTML(t, out, "No events were found", "Threat intelligence was not run")
 }
 
-func TestWriteSite(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteSite(dir, Build(smallInput()), stubAssets); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"index.html", ".nojekyll"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Error(err)
-		}
-	}
-}
-
 // TestManyInputs: a CloudTrail tree of thousands of files must not turn
 // the data-quality tables into megabytes; problems are never left out.
 func TestManyInputs(t *testing.T) {

@@ -251,7 +251,7 @@ func (d *s3AccessDecoder) parse(line []byte, ln int, ev *Event) bool {
 	}
 	key := d.field(s3Key, n)
 	uri := d.field(s3RequestURI, n)
-	ev.Op = d.in.s3Op(d.f[s3Operation], key, uri)
+	ev.Op, ev.RawOp = d.in.s3Op(d.f[s3Operation], key)
 	ev.Key = d.in.str(key)
 	ev.Params = d.in.str(uri)
 	if ev.Op == OpListObjects {
@@ -323,44 +323,17 @@ func queryParam(uri []byte, name string) []byte {
 	return nil
 }
 
-// s3Op maps an access log operation (REST.GET.OBJECT) to an Operation,
-// keeping the ones without an equivalent as logged.
-func (in *interner) s3Op(op, key, uri []byte) Operation {
-	switch string(op) {
-	case "REST.GET.BUCKET":
-		// Both list versions are ListObjects, as CloudTrail (and so
-		// BreachInsider) names them: list-type=2 stays in Params.
-		return OpListObjects
-	case "REST.HEAD.BUCKET":
-		return OpHeadBucket
-	case "REST.GET.OBJECT", "WEBSITE.GET.OBJECT":
-		return OpGetObject
-	case "REST.HEAD.OBJECT", "WEBSITE.HEAD.OBJECT":
-		return OpHeadObject
-	case "REST.PUT.OBJECT", "REST.POST.OBJECT":
-		return OpPutObject
-	case "REST.DELETE.OBJECT":
-		return OpDeleteObject
-	case "REST.GET.SERVICE":
-		return OpListBuckets
-	case "REST.GET.ACL":
-		if len(key) == 0 {
-			return OpGetBucketACL
-		}
-		return OpGetObjectACL
-	case "REST.PUT.ACL":
-		if len(key) == 0 {
-			return OpPutBucketACL
-		}
-		return OpPutObjectACL
-	case "REST.GET.BUCKETPOLICY":
-		return OpGetBucketPolicy
-	case "REST.COPY.OBJECT", "REST.COPY.OBJECT_GET", "REST.PUT.OBJECT_COPY":
-		return OpCopyObject
-	case "", "-":
-		return OpUnknown
+// s3Op maps an access log operation (REST.GET.VERSIONING) to the API name
+// it stands for (ingest/s3ops.tsv) and the operation as logged; one not in
+// the table is kept as logged, with no raw name apart.
+func (in *interner) s3Op(op, key []byte) (Operation, string) {
+	if a, raw, ok := ops().logOp(op, len(key) > 0); ok {
+		return a, raw
 	}
-	return Operation(in.str(op))
+	if len(op) == 0 || (len(op) == 1 && op[0] == '-') {
+		return OpUnknown, ""
+	}
+	return Operation(in.str(op)), ""
 }
 
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

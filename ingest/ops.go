@@ -26,7 +26,7 @@ const (
 // opRow is one access log operation: the API it stands for, and the one
 // for a request that names an object key when that differs.
 type opRow struct {
-	name        string // as logged
+	name        string // as logged, if that differs from api
 	api, keyAPI Operation
 }
 
@@ -99,7 +99,11 @@ func parseOpTable(text string) (*opTable, error) {
 			if _, dup := t.logOps[name]; dup {
 				return nil, fmt.Errorf("line %d: %s listed twice", n+1, name)
 			}
-			t.logOps[name] = opRow{name, api, keyAPI}
+			raw := name
+			if Operation(name) == api && keyAPI == "" {
+				raw = "" // S3's own operations have no API name
+			}
+			t.logOps[name] = opRow{raw, api, keyAPI}
 			continue
 		}
 		if keyAPI != "" {

@@ -70,7 +70,9 @@ func TestS3AccessFields(t *testing.T) {
 		{"88888888EXAMPLE", func(ev Event) bool {
 			return ev.Op == "S3.TRANSITION_SIA.OBJECT" && ev.Op.IsAWSInternal() && !ev.Source.IsValid() && ev.SourceText == "" && ev.Identity.Type == "AWSService"
 		}},
-		{"99999999EXAMPLE", func(ev Event) bool { return ev.Op == "DeleteObjects" && ev.RawOp == "BATCH.DELETE.OBJECT" && ev.Op.IsWrite() && ev.Params == "" }},
+		{"99999999EXAMPLE", func(ev Event) bool {
+			return ev.Op == "DeleteObjects" && ev.RawOp == "BATCH.DELETE.OBJECT" && ev.Op.IsWrite() && ev.Params == ""
+		}},
 		{"AAAAAAAAEXAMPLE", func(ev Event) bool { return ev.Op == OpListBuckets && ev.Host == "s3.amazonaws.com" }},
 	} {
 		ev, ok := byReq[tt.req]

@@ -58,7 +58,7 @@ const (
 // (ingest/s3ops.tsv). An unknown one is counted under the name the log
 // gave it and listed in the report's data quality section.
 func (op Operation) Known() bool {
-	_, ok := ops().class[op]
+	_, ok := opTab.class[op]
 	return ok
 }
 
@@ -67,14 +67,14 @@ func (op Operation) Known() bool {
 // first. Only operations in the table are classified: an unknown name is
 // not guessed at from its spelling.
 func (op Operation) IsWrite() bool {
-	return ops().class[op] == opWrite
+	return opTab.class[op] == opWrite
 }
 
 // IsAWSInternal reports whether the operation is S3's own work (a
 // lifecycle expiry or transition), not a request from outside: it is
 // counted apart from the attacker totals.
 func (op Operation) IsAWSInternal() bool {
-	return ops().class[op] == opAWS
+	return opTab.class[op] == opAWS
 }
 
 // Identity is who made the request, as the log states it. Anonymous requests,

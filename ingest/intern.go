@@ -74,7 +74,7 @@ func parseOp(b []byte, in *interner) Operation {
 	case "":
 		return OpUnknown
 	}
-	if op, ok := ops().apiName(b); ok {
+	if op, ok := opTab.apiName(b); ok {
 		return op
 	}
 	return Operation(in.str(b))

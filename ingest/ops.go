@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
-	"sync"
 )
 
 // s3OpsTSV maps access log operations and API names to the API name an
@@ -38,14 +37,17 @@ type opTable struct {
 	class  map[Operation]opClass // every API name counted
 }
 
-// ops is the parsed table, built on first use.
-var ops = sync.OnceValue(func() *opTable {
-	t, err := parseOpTable(s3OpsTSV)
+// opTab is the parsed table. It is read-only: every decoder and every
+// classification reads it, so it is built once, when the program starts.
+var opTab = mustParseOpTable(s3OpsTSV)
+
+func mustParseOpTable(text string) *opTable {
+	t, err := parseOpTable(text)
 	if err != nil {
 		panic("ingest: s3ops.tsv: " + err.Error()) // embedded and tested: cannot happen in a built binary
 	}
 	return t
-})
+}
 
 func parseOpTable(text string) (*opTable, error) {
 	t := &opTable{
@@ -129,19 +131,20 @@ func parseOpTable(text string) (*opTable, error) {
 	return t, nil
 }
 
-// logOp maps an S3 access log operation (REST.GET.VERSIONING) to its API
-// name, and returns the operation as a string that does not hold op;
-// ok is false for one not in the table. hasKey says whether the request
-// named an object key.
-func (t *opTable) logOp(op []byte, hasKey bool) (api Operation, raw string, ok bool) {
-	r, ok := t.logOps[string(op)]
-	if !ok {
-		return "", "", false
-	}
+// logOp returns the row of an S3 access log operation (REST.GET.VERSIONING);
+// ok is false for one not in the table.
+func (t *opTable) logOp(op []byte) (r opRow, ok bool) {
+	r, ok = t.logOps[string(op)]
+	return r, ok
+}
+
+// forKey is the API the row stands for, for a request that named an object
+// key or not.
+func (r *opRow) forKey(hasKey bool) Operation {
 	if hasKey && r.keyAPI != "" {
-		return r.keyAPI, r.name, true
+		return r.keyAPI
 	}
-	return r.api, r.name, true
+	return r.api
 }
 
 // apiName maps an API name as a CloudTrail-style log writes it to the name

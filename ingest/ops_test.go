@@ -20,14 +20,14 @@ func TestOpsEveryLogOperation(t *testing.T) {
 	logPath := filepath.Join("testdata", "ops", "every.log")
 	if *update {
 		var lines []string
-		names := make([]string, 0, len(ops().logOps))
-		for name := range ops().logOps {
+		names := make([]string, 0, len(opTab.logOps))
+		for name := range opTab.logOps {
 			names = append(names, name)
 		}
 		slices.Sort(names)
 		for i, name := range names {
 			keys := []string{"-"}
-			if ops().logOps[name].keyAPI != "" {
+			if opTab.logOps[name].keyAPI != "" {
 				keys = append(keys, "canary.txt")
 			}
 			for _, k := range keys {
@@ -67,7 +67,7 @@ func TestOpsEveryLogOperation(t *testing.T) {
 			t.Errorf("%s became %s, which the table does not know", raw, ev.Op)
 		}
 	}
-	for name := range ops().logOps {
+	for name := range opTab.logOps {
 		if !seen[name] {
 			t.Errorf("%s has no line in %s: run go test -update", name, logPath)
 		}
@@ -121,8 +121,8 @@ func TestOpsDocumented(t *testing.T) {
 		{"REST.GET.NEWTHING", "", "REST.GET.NEWTHING", false},
 		{"-", "", OpUnknown, false},
 	} {
-		var in interner
-		got, raw := in.s3Op([]byte(tt.op), []byte(tt.key))
+		var d s3AccessDecoder
+		got, raw := d.op([]byte(tt.op), []byte(tt.key))
 		if got != tt.want || got.IsWrite() != tt.write {
 			t.Errorf("s3Op(%s, key %q) = %s (write %v), want %s (write %v)", tt.op, tt.key, got, got.IsWrite(), tt.want, tt.write)
 		}
@@ -135,6 +135,23 @@ func TestOpsDocumented(t *testing.T) {
 		}
 		if aws := strings.HasPrefix(tt.op, "S3."); got.IsAWSInternal() != aws {
 			t.Errorf("%s: IsAWSInternal %v, want %v", tt.op, got.IsAWSInternal(), aws)
+		}
+		// The decoder keeps the last operation: asking again, with and
+		// without a key, must not mix the answers up.
+		if again, _ := d.op([]byte(tt.op), []byte(tt.key)); again != got {
+			t.Errorf("s3Op(%s) again = %s, first %s", tt.op, again, got)
+		}
+	}
+	var d s3AccessDecoder
+	for _, tt := range []struct {
+		op, key string
+		want    Operation
+	}{
+		{"REST.GET.ACL", "", "GetBucketAcl"}, {"REST.GET.ACL", "k", "GetObjectAcl"}, {"REST.GET.ACL", "", "GetBucketAcl"},
+		{"X", "", "X"}, {"X", "k", "X"}, {"-", "", OpUnknown}, {"", "", OpUnknown}, {"-", "", OpUnknown}, {"REST.GET.ACL", "k", "GetObjectAcl"},
+	} {
+		if got, _ := d.op([]byte(tt.op), []byte(tt.key)); got != tt.want {
+			t.Errorf("after the line before, op(%q, key %q) = %s, want %s", tt.op, tt.key, got, tt.want)
 		}
 	}
 }

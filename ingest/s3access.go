@@ -64,6 +64,15 @@ type s3AccessDecoder struct {
 	lastTime         time.Time
 	lastTimeText     []byte
 	bucket, ua, host lastString
+	lastOp           lastOp
+}
+
+// lastOp is the operation of the line before: text is the field as
+// logged (held by the table or the interner, not the line).
+type lastOp struct {
+	set  bool
+	text string
+	row  opRow
 }
 
 // lastString remembers a field's previous value: most lines of a log
@@ -251,7 +260,7 @@ func (d *s3AccessDecoder) parse(line []byte, ln int, ev *Event) bool {
 	}
 	key := d.field(s3Key, n)
 	uri := d.field(s3RequestURI, n)
-	ev.Op, ev.RawOp = d.in.s3Op(d.f[s3Operation], key)
+	ev.Op, ev.RawOp = d.op(d.f[s3Operation], key)
 	ev.Key = d.in.str(key)
 	ev.Params = d.in.str(uri)
 	if ev.Op == OpListObjects {
@@ -323,17 +332,28 @@ func queryParam(uri []byte, name string) []byte {
 	return nil
 }
 
-// s3Op maps an access log operation (REST.GET.VERSIONING) to the API name
-// it stands for (ingest/s3ops.tsv) and the operation as logged; one not in
-// the table is kept as logged, with no raw name apart.
-func (in *interner) s3Op(op, key []byte) (Operation, string) {
-	if a, raw, ok := ops().logOp(op, len(key) > 0); ok {
-		return a, raw
+// op maps an access log operation (REST.GET.VERSIONING) to the API name it
+// stands for (ingest/s3ops.tsv) and the operation as logged when that
+// differs; one not in the table is kept as logged. Runs of one operation
+// are common (a scanner asking for key after key), so the last is kept.
+func (d *s3AccessDecoder) op(op, key []byte) (Operation, string) {
+	l := &d.lastOp
+	if !l.set || string(op) != l.text {
+		*l = lastOp{set: true}
+		switch r, ok := opTab.logOp(op); {
+		case ok:
+			l.row, l.text = r, string(r.api)
+			if r.name != "" {
+				l.text = r.name
+			}
+		case len(op) == 0 || (len(op) == 1 && op[0] == '-'):
+			l.row.api, l.text = OpUnknown, string(op)
+		default:
+			l.text = d.in.str(op)
+			l.row.api = Operation(l.text)
+		}
 	}
-	if len(op) == 0 || (len(op) == 1 && op[0] == '-') {
-		return OpUnknown, ""
-	}
-	return Operation(in.str(op)), ""
+	return l.row.forKey(len(key) > 0), l.row.name
 }
 
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

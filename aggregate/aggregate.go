@@ -53,6 +53,10 @@ type Aggregator struct {
 
 	writes, denied, authenticated int64
 
+	// awsOps counts S3's own work (lifecycle expiry and transitions),
+	// which is in no other count.
+	awsOps tally
+
 	recent, writeEvents, deniedEvents, authEvents sample
 }
 
@@ -94,6 +98,12 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 	w := int64(ev.Weight)
 	if w < 1 {
 		w = 1
+	}
+	if ev.Op.IsAWSInternal() {
+		// No attacker did it: an expiry would otherwise count as a write
+		// attempt from "-".
+		a.awsOps.add(string(ev.Op), w)
+		return
 	}
 	a.events++
 	a.attempts += w
@@ -275,6 +285,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 			a.principals[k] = p
 		}
 	}
+	a.awsOps.merge(&b.awsOps)
 	a.writes += b.writes
 	a.denied += b.denied
 	a.authenticated += b.authenticated

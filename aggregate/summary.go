@@ -222,6 +222,11 @@ type Summary struct {
 	AccessDenied  int64 // events refused with an access error
 	Authenticated int64 // events with a non-anonymous identity
 
+	// AWSOperations counts the operations S3 performed itself (lifecycle
+	// expiry and transitions: ingest.Operation.IsAWSInternal). Their
+	// events are in no other count of the Summary.
+	AWSOperations []Count
+
 	// Bounded samples, newest first.
 	Recent              []ingest.Event
 	WriteEvents         []ingest.Event
@@ -232,6 +237,19 @@ type Summary struct {
 	// Inputs describes every input read, in the order given; the caller
 	// that read them sets it (the Aggregator sees events, not files).
 	Inputs []*ingest.Stats
+}
+
+// UnmappedOperations returns the operations, in the order of Operations,
+// that are missing from ingest's table of S3 operations: counted under the
+// name the log gave them, and not classed as read or write.
+func (s *Summary) UnmappedOperations() []Count {
+	var out []Count
+	for _, c := range s.Operations {
+		if op := ingest.Operation(c.Key); op != ingest.OpUnknown && !op.Known() {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Addrs returns the distinct source IPs, in the order of IPs. Enrichment
@@ -262,6 +280,7 @@ func (a *Aggregator) Summary() *Summary {
 		Writes:        a.writes,
 		AccessDenied:  a.denied,
 		Authenticated: a.authenticated,
+		AWSOperations: a.awsOps.sorted(),
 		SampleSize:    a.sampleSize,
 	}
 	s.Recent = a.recent.sorted()

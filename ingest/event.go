@@ -54,14 +54,27 @@ const (
 	OpUnknown         Operation = "Unknown"
 )
 
-// IsWrite reports whether the operation changes the bucket. Write attempts on
-// a honeybucket are the alerts an analyst reads first.
+// Known reports whether the operation is in the table of S3 operations
+// (ingest/s3ops.tsv). An unknown one is counted under the name the log
+// gave it and listed in the report's data quality section.
+func (op Operation) Known() bool {
+	_, ok := opTab.class[op]
+	return ok
+}
+
+// IsWrite reports whether the operation changes the bucket or its
+// objects. Write attempts on a honeybucket are the alerts an analyst reads
+// first. Only operations in the table are classified: an unknown name is
+// not guessed at from its spelling.
 func (op Operation) IsWrite() bool {
-	switch op {
-	case OpPutObject, OpDeleteObject, OpCopyObject, OpPutBucketACL, OpPutObjectACL:
-		return true
-	}
-	return len(op) > 3 && (op[:3] == "Put" || op[:6] == "Delete" || op[:6] == "Create" || op[:7] == "Restore") // other mutating S3 APIs
+	return opTab.class[op] == opWrite
+}
+
+// IsAWSInternal reports whether the operation is S3's own work (a
+// lifecycle expiry or transition), not a request from outside: it is
+// counted apart from the attacker totals.
+func (op Operation) IsAWSInternal() bool {
+	return opTab.class[op] == opAWS
 }
 
 // Identity is who made the request, as the log states it. Anonymous requests,
@@ -112,6 +125,10 @@ type Event struct {
 	UserAgent      string
 	AlertUserAgent string
 	Op             Operation
+	// RawOp is the operation as the log wrote it when that differs from Op
+	// (an access log's REST.GET.VERSIONING for GetBucketVersioning), else
+	// empty.
+	RawOp string `json:",omitempty"`
 	// EventType is CloudTrail's eventType (AwsApiCall), or empty.
 	EventType string
 	Bucket    string

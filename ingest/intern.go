@@ -61,34 +61,21 @@ func validUTF8(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// parseOp maps an S3 API name to its Operation constant: the exact
-// spellings first (the usual case, no loop), then case-insensitively;
-// other names are kept as written. Both list versions are ListObjects, as
-// CloudTrail names them, in every format.
+// parseOp maps an S3 API name, as CloudTrail and BreachInsider write it,
+// to the name it is counted under (ingest/s3ops.tsv): the exact spellings
+// first (the usual case), then case-insensitively; other names are kept
+// as written, and show as unmapped in the report.
 func parseOp(b []byte, in *interner) Operation {
 	switch string(b) {
-	case "ListObjects", "ListObjectsV2":
+	case "ListObjects":
 		return OpListObjects
-	case "HeadBucket":
-		return OpHeadBucket
 	case "GetObject":
 		return OpGetObject
-	case "PutObject":
-		return OpPutObject
-	case "ListBuckets":
-		return OpListBuckets
 	case "":
 		return OpUnknown
 	}
-	for _, op := range [...]Operation{OpListBuckets, OpListObjects, OpHeadBucket, OpHeadObject,
-		OpGetObject, OpPutObject, OpDeleteObject, OpCopyObject, OpGetBucketACL, OpGetBucketPolicy,
-		OpGetObjectACL, OpPutBucketACL, OpPutObjectACL} {
-		if equalFoldASCII(b, string(op)) {
-			return op
-		}
-	}
-	if equalFoldASCII(b, "ListObjectsV2") {
-		return OpListObjects
+	if op, ok := opTab.apiName(b); ok {
+		return op
 	}
 	return Operation(in.str(b))
 }

@@ -64,6 +64,15 @@ type s3AccessDecoder struct {
 	lastTime         time.Time
 	lastTimeText     []byte
 	bucket, ua, host lastString
+	lastOp           lastOp
+}
+
+// lastOp is the operation of the line before: text is the field as
+// logged (held by the table or the interner, not the line).
+type lastOp struct {
+	set  bool
+	text string
+	row  opRow
 }
 
 // lastString remembers a field's previous value: most lines of a log
@@ -251,7 +260,7 @@ func (d *s3AccessDecoder) parse(line []byte, ln int, ev *Event) bool {
 	}
 	key := d.field(s3Key, n)
 	uri := d.field(s3RequestURI, n)
-	ev.Op = d.in.s3Op(d.f[s3Operation], key, uri)
+	ev.Op, ev.RawOp = d.op(d.f[s3Operation], key)
 	ev.Key = d.in.str(key)
 	ev.Params = d.in.str(uri)
 	if ev.Op == OpListObjects {
@@ -323,44 +332,28 @@ func queryParam(uri []byte, name string) []byte {
 	return nil
 }
 
-// s3Op maps an access log operation (REST.GET.OBJECT) to an Operation,
-// keeping the ones without an equivalent as logged.
-func (in *interner) s3Op(op, key, uri []byte) Operation {
-	switch string(op) {
-	case "REST.GET.BUCKET":
-		// Both list versions are ListObjects, as CloudTrail (and so
-		// BreachInsider) names them: list-type=2 stays in Params.
-		return OpListObjects
-	case "REST.HEAD.BUCKET":
-		return OpHeadBucket
-	case "REST.GET.OBJECT", "WEBSITE.GET.OBJECT":
-		return OpGetObject
-	case "REST.HEAD.OBJECT", "WEBSITE.HEAD.OBJECT":
-		return OpHeadObject
-	case "REST.PUT.OBJECT", "REST.POST.OBJECT":
-		return OpPutObject
-	case "REST.DELETE.OBJECT":
-		return OpDeleteObject
-	case "REST.GET.SERVICE":
-		return OpListBuckets
-	case "REST.GET.ACL":
-		if len(key) == 0 {
-			return OpGetBucketACL
+// op maps an access log operation (REST.GET.VERSIONING) to the API name it
+// stands for (ingest/s3ops.tsv) and the operation as logged when that
+// differs; one not in the table is kept as logged. Runs of one operation
+// are common (a scanner asking for key after key), so the last is kept.
+func (d *s3AccessDecoder) op(op, key []byte) (Operation, string) {
+	l := &d.lastOp
+	if !l.set || string(op) != l.text {
+		*l = lastOp{set: true}
+		switch r, ok := opTab.logOp(op); {
+		case ok:
+			l.row, l.text = r, string(r.api)
+			if r.name != "" {
+				l.text = r.name
+			}
+		case len(op) == 0 || (len(op) == 1 && op[0] == '-'):
+			l.row.api, l.text = OpUnknown, string(op)
+		default:
+			l.text = d.in.str(op)
+			l.row.api = Operation(l.text)
 		}
-		return OpGetObjectACL
-	case "REST.PUT.ACL":
-		if len(key) == 0 {
-			return OpPutBucketACL
-		}
-		return OpPutObjectACL
-	case "REST.GET.BUCKETPOLICY":
-		return OpGetBucketPolicy
-	case "REST.COPY.OBJECT", "REST.COPY.OBJECT_GET", "REST.PUT.OBJECT_COPY":
-		return OpCopyObject
-	case "", "-":
-		return OpUnknown
 	}
-	return Operation(in.str(op))
+	return l.row.forKey(len(key) > 0), l.row.name
 }
 
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

@@ -61,16 +61,18 @@ func TestS3AccessFields(t *testing.T) {
 			return ev.Op == OpHeadBucket && ev.Source.String() == "2001:db8::7" && ev.Identity.AccountID == "123456789012" &&
 				ev.Identity.ARN == "arn:aws:iam::123456789012:user/alice" && ev.Time.Equal(time.Date(2019, 2, 6, 5, 0, 40, 0, time.UTC))
 		}},
-		{"11111111EXAMPLE", func(ev Event) bool { return ev.Op == OpGetBucketACL }},
+		{"11111111EXAMPLE", func(ev Event) bool { return ev.Op == OpGetBucketACL && ev.RawOp == "REST.GET.ACL" }},
 		{"22222222EXAMPLE", func(ev Event) bool { return ev.Op == OpGetObjectACL && ev.Key == "canary.txt" }},
 		{"33333333EXAMPLE", func(ev Event) bool {
 			return ev.Op == OpGetBucketPolicy && ev.UserAgent == `python-requests/2.27 "evil" <script>`
 		}},
 		{"44444444EXAMPLE", func(ev Event) bool { return ev.Op == OpPutObject && ev.Op.IsWrite() }},
 		{"88888888EXAMPLE", func(ev Event) bool {
-			return ev.Op == "S3.TRANSITION_SIA.OBJECT" && !ev.Source.IsValid() && ev.SourceText == "" && ev.Identity.Type == "AWSService"
+			return ev.Op == "S3.TRANSITION_SIA.OBJECT" && ev.Op.IsAWSInternal() && !ev.Source.IsValid() && ev.SourceText == "" && ev.Identity.Type == "AWSService"
 		}},
-		{"99999999EXAMPLE", func(ev Event) bool { return ev.Op == "BATCH.DELETE.OBJECT" && ev.Params == "" }},
+		{"99999999EXAMPLE", func(ev Event) bool {
+			return ev.Op == "DeleteObjects" && ev.RawOp == "BATCH.DELETE.OBJECT" && ev.Op.IsWrite() && ev.Params == ""
+		}},
 		{"AAAAAAAAEXAMPLE", func(ev Event) bool { return ev.Op == OpListBuckets && ev.Host == "s3.amazonaws.com" }},
 	} {
 		ev, ok := byReq[tt.req]

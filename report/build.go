@@ -120,8 +120,14 @@ type Report struct {
 	InputsOmitted   int
 	OmittedEvents   int64
 	OmittedFiltered int64
-	Sources         []SourceRow
-	Statuses        []StatusRow
+	// UnmappedOps are the operations missing from ingest's table of S3
+	// operations (ingest/s3ops.tsv), counted under the name the log gave
+	// them; AWSOps are S3's own work (lifecycle), kept out of every other
+	// count. Both are data-quality lines.
+	UnmappedOps []CountRow
+	AWSOps      []CountRow
+	Sources     []SourceRow
+	Statuses    []StatusRow
 }
 
 // Stat is one headline number.
@@ -400,6 +406,7 @@ func (b *builder) build() *Report {
 	b.notable()
 	b.events()
 	b.inputs()
+	b.opQuality()
 	b.sources()
 	b.headline()
 	r.FindingsMarkdown = b.findings()
@@ -925,6 +932,20 @@ func (b *builder) inputs() {
 			row.Err = newText(st.Err.Error(), 200)
 		}
 		b.r.Inputs = append(b.r.Inputs, row)
+	}
+}
+
+// opQuality lists the operations the table of S3 operations does not know
+// (so that it can grow) and those S3 performed itself.
+func (b *builder) opQuality() {
+	row := func(c aggregate.Count) CountRow {
+		return CountRow{Label: newText(c.Key, 60), Events: c.Events, Attempts: c.Attempts}
+	}
+	for _, c := range b.s.UnmappedOperations() {
+		b.r.UnmappedOps = append(b.r.UnmappedOps, row(c))
+	}
+	for _, c := range b.s.AWSOperations {
+		b.r.AWSOps = append(b.r.AWSOps, row(c))
 	}
 }
 

@@ -45,7 +45,7 @@ var exportColumns = []string{
 	"error_code", "error_message", "attempts", "alert_id", "event_id", "request_id", "alarm_time",
 	"format", "file", "line",
 	"country", "country_name", "city", "lat", "lon", "asn", "as_org", "ip_class", "hosting",
-	"user_agent_family", "severity",
+	"user_agent_family", "severity", "raw_operation",
 }
 
 // EventWriter writes enriched events one per row or line.
@@ -108,7 +108,10 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 		Format: string(ev.Format), File: ev.Pos.File, Line: ev.Pos.Line,
 		Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
 		ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting,
-		UserAgentFamily: family, Severity: string(p.Severity()),
+		UserAgentFamily: family, Severity: string(p.Severity()), RawOperation: ev.RawOp,
+	}
+	if o.RawOperation == "" {
+		o.RawOperation = o.Operation
 	}
 	if ev.Source.IsValid() {
 		o.SourceIP = ev.Source.Unmap().String()
@@ -144,7 +147,7 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 		cell(o.ErrorCode), cell(o.ErrorMessage), num(int64(o.Attempts)), num(int64(o.AlertID)), cell(o.EventID), cell(o.RequestID), o.AlarmTime,
 		o.Format, cell(o.File), num(int64(o.Line)),
 		o.Country, cell(o.CountryName), cell(o.City), flt(o.Lat), flt(o.Lon), num(int64(o.ASN)), cell(o.ASOrg), o.IPClass, strconv.FormatBool(o.Hosting),
-		cell(o.UserAgentFamily), o.Severity)
+		cell(o.UserAgentFamily), o.Severity, cell(o.RawOperation))
 	return ew.csv.Write(r)
 }
 
@@ -198,6 +201,9 @@ type exportEvent struct {
 	Hosting         bool     `json:"hosting"`
 	UserAgentFamily string   `json:"user_agent_family,omitempty"`
 	Severity        string   `json:"severity,omitempty"`
+	// RawOperation is the operation as the log wrote it (REST.GET.BUCKET
+	// where Operation says ListObjects).
+	RawOperation string `json:"raw_operation"`
 }
 
 // cell makes an untrusted string safe in a CSV cell. Characters that

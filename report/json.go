@@ -23,12 +23,18 @@ const SummarySchema = "honeyreport.summary/v1"
 // automation documented in README.md. Lists are sorted by count, descending,
 // ties by key; months chronologically.
 type SummaryJSON struct {
-	Schema            string          `json:"schema"`
-	GeneratedAt       string          `json:"generated_at"`
-	Tool              ToolJSON        `json:"tool"`
-	Inputs            []InputJSON     `json:"inputs"`
-	Totals            TotalsJSON      `json:"totals"`
-	Operations        []OpJSON        `json:"operations"`
+	Schema      string      `json:"schema"`
+	GeneratedAt string      `json:"generated_at"`
+	Tool        ToolJSON    `json:"tool"`
+	Inputs      []InputJSON `json:"inputs"`
+	Totals      TotalsJSON  `json:"totals"`
+	Operations  []OpJSON    `json:"operations"`
+	// UnmappedOperations are operations missing from the table of S3
+	// operations, counted in Operations under the name the log gave them.
+	UnmappedOperations []OpJSON `json:"unmapped_operations,omitempty"`
+	// AWSOperations are S3's own work (lifecycle expiry and transitions),
+	// in no other count.
+	AWSOperations     []OpJSON        `json:"aws_operations,omitempty"`
 	Errors            []ErrorJSON     `json:"errors"`
 	Monthly           []MonthJSON     `json:"monthly"`
 	UserAgents        []UserAgentJSON `json:"user_agents"`
@@ -255,6 +261,12 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 
 	for _, c := range sum.Operations {
 		out.Operations = append(out.Operations, OpJSON{c.Key, c.Events, c.Attempts})
+	}
+	for _, c := range sum.UnmappedOperations() {
+		out.UnmappedOperations = append(out.UnmappedOperations, OpJSON{c.Key, c.Events, c.Attempts})
+	}
+	for _, c := range sum.AWSOperations {
+		out.AWSOperations = append(out.AWSOperations, OpJSON{c.Key, c.Events, c.Attempts})
 	}
 	for _, c := range sum.Errors {
 		out.Errors = append(out.Errors, ErrorJSON{c.Key, c.Events})

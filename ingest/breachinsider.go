@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net/netip"
 	"unicode/utf8"
 )
 
@@ -26,25 +25,32 @@ import (
 // then page footer text. The request details FOLLOW the alert header they
 // belong to: everything from one "Alert #" line to the next is one alert.
 //
-// How lines are told apart. Labels are fixed texts in a fixed order
-// (aliases below); values are free text, some attacker controlled (a user
-// agent can be literally "Source IP" or "Alert #1 - x"). A value can be
-// missing: the label is then directly followed by the next label. So the
-// parser keeps its position in the label sequence and decides by position,
-// never by content alone:
+// How lines are told apart. Labels are fixed texts (aliases below);
+// values are free text, some attacker controlled (a user agent can be
+// literally "Source IP" or "Alert #1 - x"). A value can be missing: the
+// label is then directly followed by another label. The labels of a block
+// come in any order: real dumps list "Error Code" and "Error Message"
+// before "User ID", and a dashboard version may add labels. So the parser
+// keeps, per alert, the set of labels seen and the section it is in (the
+// alert header part, or after "AWS Request Details"), and decides:
 //
 //   - After a label, the next line is that label's value, with two
-//     exceptions. (1) It is the very next label of the sequence: then the
-//     value is missing, unless the line after it is that same label again,
-//     in which case the first copy was a value equal to the label text.
-//     (2) It is an alert header ("Alert #N – ...") and the line after it is
-//     an "Event ID" line: the value is missing and a new alert begins.
-//     Any other text, including any other label's text, is the value.
-//   - After a value, the next line should be a label. Any label further
-//     on in the sequence is accepted (so an alert without a request-details
-//     block, or a dashboard version without some label, stays in step), as
-//     is an alert header. Other lines (page furniture, footer text) are
-//     ignored: they carry no alert data.
+//     exceptions. (1) It is a known label not yet seen in this alert: then
+//     the value is missing, unless the line after it is that same label
+//     again (the first copy was a value equal to the label text), or the
+//     line after it is a label too and the first belongs to the other
+//     section (a header user agent reading "User ID"). (2) It is an alert
+//     header ("Alert #N – ...") and the line after it is an "Event ID"
+//     line: the value is missing and a new alert begins. Any other text,
+//     including a label already seen, is the value.
+//   - After a value, the next line should be a label. A known label fills
+//     its field wherever it comes; seen twice in one alert, the first value
+//     is kept and the second is reported. A line shaped like a label
+//     (capitalised words) is an unknown label: its value is kept in the
+//     event's extra fields and the label is counted in Stats. Any other
+//     line is reported as not placed. Lines after the last alert's last
+//     known field are page footer and ignored, as is everything before the
+//     first alert header.
 //
 // Blank lines are ignored everywhere, and so are leading and trailing
 // spaces, tabs, CR and non-breaking spaces (copy-paste adds them). Labels
@@ -59,12 +65,13 @@ import (
 // "Alarm DateTime" value does not cost the alert: it keeps weight 1 (or a
 // zero alarm time) and the problem is listed in Stats.Errors and
 // Stats.Reasons as a fieldWarning (Stats.Skipped is not incremented, since
-// the alert is counted). Values are kept as written except that invalid
-// UTF-8 is replaced by U+FFFD, so every later stage handles valid text;
-// escaping for display is the report's job. Times are converted to UTC.
+// the alert is counted); so are duplicated labels, unknown labels and
+// lines not placed. Values are kept as written except that invalid UTF-8
+// is replaced by U+FFFD, so every later stage handles valid text; escaping
+// for display is the report's job. Times are converted to UTC.
 
-// field is a label of the alert layout, in the order the dashboard prints
-// them; the parser's position is the last field seen.
+// biField is a label of the alert layout, in the order the dashboard
+// usually prints them.
 type biField uint8
 
 const (
@@ -84,6 +91,8 @@ const (
 	fParams
 	fErrorCode
 	fErrorMessage
+	fUnknown // a label of another dashboard version: kept in Event.Extra
+	numFields
 )
 
 var fieldLabels = [...]string{
@@ -103,6 +112,9 @@ var fieldLabels = [...]string{
 	fErrorCode:    "Error Code",
 	fErrorMessage: "Error Message",
 }
+
+// inDetails reports whether f belongs to the request-details section.
+func (f biField) inDetails() bool { return f > fDetails && f < fUnknown }
 
 // maxLineBytes bounds one input line. Longer lines are skipped with a
 // SyntaxError instead of being buffered: a 20 MB line is not a dashboard
@@ -414,13 +426,43 @@ func isLabel(line []byte, f biField) bool {
 	return g == f || (g == fAlertUA && f == fUA)
 }
 
-// resolveLabel places label f after position pos: "Request User Agent"
-// seen past the header's user agent is the request details' one.
-func resolveLabel(f, pos biField) biField {
-	if f == fAlertUA && pos >= fAlertUA {
-		return fUA
+// labelShaped reports whether a line that is no known label reads like one:
+// one to five words of ASCII letters and digits, the first starting with a
+// capital letter, the others with one or a digit ("Event Source", "AWS
+// Region"), with an
+// optional trailing colon. Values seldom look like that, page furniture
+// sometimes does ("Privacy Policy"); see the decoder for how that is told
+// apart.
+func labelShaped(line []byte) bool {
+	if n := len(line); n > 0 && line[n-1] == ':' {
+		line = line[:n-1]
 	}
-	return f
+	if len(line) < 2 || len(line) > 40 {
+		return false
+	}
+	words, start := 0, true
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == ' ':
+			if start {
+				return false // a double space, or a space after the colon cut
+			}
+			start = true
+		case start:
+			if !('A' <= c && c <= 'Z' || words > 0 && '0' <= c && c <= '9') {
+				return false
+			}
+			start = false
+			if words++; words > 5 {
+				return false
+			}
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		default:
+			return false
+		}
+	}
+	return !start
 }
 
 // eventIDInline recognises "Event ID: <id>" (the one label the dashboard
@@ -528,10 +570,18 @@ type fieldWarning struct {
 // skipped record, because the record was kept.
 func warnKept(st *Stats, w fieldWarning) {
 	st.count(w.reason)
+	if w.line > 0 {
+		w.line += st.lineBase
+	}
 	if len(st.Errors) < maxErrorsKept {
 		st.Errors = append(st.Errors, &SyntaxError{File: st.File, Line: w.line, Reason: w.reason, Msg: w.msg})
 	}
 }
+
+// maxUnknownLabels bounds the distinct unknown labels counted by name in
+// Stats.Reasons; more are counted together. The label text comes from the
+// input, and a hostile file must not grow the reasons without bound.
+const maxUnknownLabels = 20
 
 type breachInsiderDecoder struct {
 	lr   lineReader
@@ -543,13 +593,29 @@ type breachInsiderDecoder struct {
 	// The alert being read.
 	inAlert bool
 	cur     Event
-	pos     biField // last label seen
-	waiting bool    // the line after pos's label has not been read yet
+	last    biField // last known label seen
+	wait    biField // the label whose value the next line is, or fNone
+	dup     bool    // wait's label was seen before: its value is not used
+	details bool    // past "AWS Request Details"
+	seen    uint32  // bit f: label f was seen
 	have    uint32  // bit f: field f had a value
 	bad     fieldWarning
 	warns   []fieldWarning
 	scratch []byte // the current line, kept across a peek
 	ids     idPair // event and request IDs, made strings by finish
+	ulabel  []byte // the unknown label waiting for its value
+	// extra holds the unknown labels' pairs as Event.Extra encodes them.
+	extra []byte
+	// keepExtra and keepWarns are the lengths of extra and warns at the
+	// last known label or value: what comes after it in the last alert
+	// of the input is page footer.
+	keepExtra, keepWarns int
+
+	// follows[f] is the label that followed f last time: the label the
+	// next line most likely is, checked first.
+	follows [numFields]biField
+	// unknown names the unknown labels counted by name so far.
+	unknown map[string]bool
 
 	// The previous alert's values: the next one mostly repeats them.
 	alertUA, eventType, errorCode, errorMessage lastString
@@ -586,20 +652,35 @@ func newBreachInsiderDecoder(r io.Reader, st *Stats) decoder {
 }
 
 func newBreachInsiderLines(lr lineReader, st *Stats) *breachInsiderDecoder {
-	return &breachInsiderDecoder{lr: lr, st: st, in: interner{sanitize: true}}
+	d := &breachInsiderDecoder{lr: lr, st: st, in: interner{sanitize: true}}
+	for f := fNone; f < fErrorMessage; f++ {
+		d.follows[f] = f + 1
+	}
+	return d
 }
 
 func (d *breachInsiderDecoder) err() error { return d.e }
 
+// known returns the known label line is, placed: "Request User Agent" is
+// the header's until that one was seen or the details began.
+func (d *breachInsiderDecoder) known(line []byte) biField {
+	f := labelOf(line)
+	if f == fAlertUA && (d.details || d.seen&(1<<fAlertUA) != 0) {
+		f = fUA
+	}
+	return f
+}
+
 func (d *breachInsiderDecoder) next(ev *Event) bool {
 	for {
-		// The label due next, as the dashboard prints it, is the usual
-		// line after a value: taken without the general checks below,
-		// which come to the same for it.
-		if d.inAlert && !d.waiting && d.pos < fErrorMessage && d.lr.skipLine(fieldLabels[d.pos+1]) {
-			d.pos++
-			d.waiting = d.pos != fDetails
-			continue
+		// The label that followed the previous one last time, as the
+		// dashboard prints it, is the usual line after a value: taken
+		// without the general checks below, which come to the same.
+		if d.inAlert && d.wait == fNone {
+			if f := d.follows[d.last]; f != fNone && d.seen&(1<<f) == 0 && d.lr.skipLine(fieldLabels[f]) {
+				d.label(f)
+				continue
+			}
 		}
 		line, n, tooLong, ok := d.lr.next()
 		if !ok {
@@ -618,13 +699,15 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			}
 			if d.inAlert {
 				d.inAlert = false
+				// What follows the last alert's last field is page footer.
+				d.extra, d.warns = d.extra[:d.keepExtra], d.warns[:d.keepWarns]
 				return d.finish(ev)
 			}
 			return false
 		}
 		if tooLong {
 			d.st.Skip(n, "line too long", fmt.Sprintf("line longer than %d MiB skipped", maxLineBytes>>20))
-			d.waiting = false // its value, if it was one, is missing
+			d.wait = fNone // its value, if it was one, is missing
 			continue
 		}
 		if !d.inAlert {
@@ -633,33 +716,10 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			}
 			continue
 		}
-		if d.waiting {
-			id, isHeader := parseAlertHeader(line)
-			isNext := isLabel(line, d.pos+1)
-			if isHeader || isNext {
-				d.scratch = append(d.scratch[:0], line...)
-				line = d.scratch
-				peek, _, _ := d.lr.peek()
-				if isHeader {
-					// A real header is followed by its alert's first
-					// label; a user agent that looks like a header is
-					// followed by "Repeated Attempts" or "User ID".
-					if _, isID := eventIDInline(peek); isID || labelOf(peek) == fEventID || labelOf(peek) == fEventTime {
-						emit := d.finish(ev)
-						d.start(id, n)
-						if emit {
-							return true
-						}
-						continue
-					}
-				} else if !isLabel(peek, d.pos+1) {
-					d.pos++
-					d.waiting = d.pos != fDetails
-					continue
-				}
+		if d.wait != fNone {
+			if d.valueOrNot(ev, line, n) {
+				return true
 			}
-			d.set(d.pos, line, n)
-			d.waiting = false
 			continue
 		}
 		if id, ok := parseAlertHeader(line); ok {
@@ -670,29 +730,143 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			}
 			continue
 		}
-		if d.pos < fEventID {
+		if d.seen&(1<<fEventID) == 0 {
 			if v, ok := eventIDInline(line); ok {
-				d.pos = fEventID
-				d.set(fEventID, v, n)
+				d.label(fEventID)
+				d.take(v, n)
 				continue
 			}
 		}
-		f := d.pos + 1
-		if !isLabel(line, f) {
-			f = resolveLabel(labelOf(line), d.pos)
+		if f := d.known(line); f != fNone {
+			if d.seen&(1<<f) != 0 && f != fDetails {
+				d.wait, d.dup = f, true
+				continue
+			}
+			d.label(f)
+			continue
 		}
-		if f > d.pos {
-			d.pos, d.waiting = f, f != fDetails
+		if labelShaped(line) {
+			d.ulabel = append(d.ulabel[:0], line...)
+			if n := len(d.ulabel); d.ulabel[n-1] == ':' {
+				d.ulabel = d.ulabel[:n-1]
+			}
+			d.wait = fUnknown
+			continue
+		}
+		d.warns = append(d.warns, fieldWarning{n, "line not placed",
+			fmt.Sprintf("alert #%d: line %q is not a label where one was due, not used", d.cur.AlertID, clipValue(line))})
+	}
+}
+
+// valueOrNot handles line, read while d.wait waits for its value: it is
+// the value, unless it is a label or the next alert's header (then the
+// value is missing). It reports whether an event was finished into ev.
+func (d *breachInsiderDecoder) valueOrNot(ev *Event, line []byte, n int) bool {
+	id, isHeader := parseAlertHeader(line)
+	f := fNone
+	if !isHeader {
+		if f = d.known(line); f != fNone && d.seen&(1<<f) != 0 {
+			f = fNone // a label already seen is a value here
 		}
 	}
+	if isHeader || f != fNone {
+		d.scratch = append(d.scratch[:0], line...)
+		line = d.scratch
+		peek, _, _ := d.lr.peek()
+		if isHeader {
+			// A real header is followed by its alert's first label; a
+			// user agent that looks like a header is followed by
+			// "Repeated Attempts" or "User ID".
+			if _, isID := eventIDInline(peek); isID || labelOf(peek) == fEventID || labelOf(peek) == fEventTime {
+				emit := d.finish(ev)
+				d.start(id, n)
+				return emit
+			}
+		} else if g := labelOf(peek); g != labelOf(line) {
+			// Two labels in a row, unless the second repeats the first:
+			// then the first was a value equal to the label text. With
+			// a third label after them, a label of the other section is
+			// taken as a value (a header user agent reading "User ID").
+			if f == fDetails || g == fNone || f.inDetails() == (d.details || d.wait.inDetails()) {
+				d.wait, d.dup = fNone, false
+				d.label(f)
+				return false
+			}
+		}
+	}
+	d.take(line, n)
+	return false
+}
+
+// label records that the known label f was seen (not a duplicate).
+func (d *breachInsiderDecoder) label(f biField) {
+	d.seen |= 1 << f
+	d.follows[d.last] = f
+	d.last = f
+	if f == fDetails {
+		d.details = true
+	} else {
+		d.wait = f
+	}
+	d.keepExtra, d.keepWarns = len(d.extra), len(d.warns)
+}
+
+// take makes v the value of the label waited for.
+func (d *breachInsiderDecoder) take(v []byte, n int) {
+	f, c := d.wait, &d.cur
+	d.wait = fNone
+	switch {
+	case d.dup:
+		d.dup = false
+		d.warns = append(d.warns, fieldWarning{n, "duplicate label",
+			fmt.Sprintf("alert #%d: %q given again, value %q not used (the first is kept)", c.AlertID, fieldLabels[f], clipValue(v))})
+	case f == fUnknown:
+		d.addExtra(d.ulabel, v, n)
+	default:
+		d.set(f, v, n)
+		d.keepExtra, d.keepWarns = len(d.extra), len(d.warns)
+	}
+}
+
+// addExtra keeps the value v of the unknown label in the alert's extra
+// fields, unless the alert has that label already.
+func (d *breachInsiderDecoder) addExtra(label, v []byte, n int) {
+	c := &d.cur
+	for rest := d.extra; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		k := bytes.IndexByte(rest[:i], '\t')
+		if string(rest[:k]) == string(label) {
+			d.warns = append(d.warns, fieldWarning{n, "duplicate label",
+				fmt.Sprintf("alert #%d: %q given again, value %q not used (the first is kept)", c.AlertID, clipValue(label), clipValue(v))})
+			return
+		}
+		rest = rest[i+1:]
+	}
+	d.extra = append(append(append(append(d.extra, label...), '\t'), v...), '\n')
+	name := validUTF8(string(label))
+	reason := fmt.Sprintf("unknown label %q", name)
+	if !d.unknown[name] {
+		if d.unknown == nil {
+			d.unknown = make(map[string]bool)
+		}
+		if len(d.unknown) < maxUnknownLabels {
+			d.unknown[name] = true
+		} else {
+			reason = "unknown label (others)"
+		}
+	}
+	d.warns = append(d.warns, fieldWarning{n, reason,
+		fmt.Sprintf("alert #%d: unknown label %q, its value kept as an extra field", c.AlertID, name)})
 }
 
 func (d *breachInsiderDecoder) start(id, line int) {
 	d.inAlert = true
 	d.cur = Event{AlertID: id, Pos: Pos{Line: line}}
-	d.pos, d.waiting, d.have = fNone, false, 0
+	d.last, d.wait, d.dup, d.details, d.seen, d.have = fNone, fNone, false, false, 0, 0
 	d.bad = fieldWarning{}
 	d.warns = d.warns[:0]
+	d.extra = d.extra[:0]
+	d.keepExtra, d.keepWarns = 0, 0
 	d.ids.reset()
 }
 
@@ -720,6 +894,9 @@ func (d *breachInsiderDecoder) finish(ev *Event) bool {
 			c.Weight = 1
 		}
 		c.EventID, c.RequestID = d.ids.strings()
+		if len(d.extra) > 0 {
+			c.Extra = validUTF8(string(d.extra))
+		}
 		*ev = *c
 		return true
 	}
@@ -780,70 +957,6 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 	case fErrorMessage:
 		c.ErrorMessage = d.errorMessage.str(&d.in, v)
 	}
-}
-
-// clipValue shortens a value quoted in an error message: a hostile 1 MB value
-// must not become a 1 MB diagnostic.
-func clipValue(v []byte) string {
-	const max = 64
-	if len(v) <= max {
-		return validUTF8(string(v))
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(v[cut]) {
-		cut--
-	}
-	return validUTF8(string(v[:cut])) + "…"
-}
-
-// The helpers below are shared with the CSV decoder.
-
-// setSource sets ev's source from v: an IP address, or the text of a
-// source that is not one (kept, not an error: CloudTrail does the same).
-func setSource(ev *Event, v []byte, in *interner) {
-	if a, ok := parseIPv4(v); ok {
-		ev.Source = a
-		return
-	}
-	s := in.str(v)
-	if a, err := netip.ParseAddr(s); err == nil {
-		ev.Source = a.Unmap()
-		return
-	}
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		ev.Source = ap.Addr().Unmap()
-		return
-	}
-	ev.SourceText = s
-}
-
-// parseIPv4 is the allocation-free fast path for dotted-quad addresses,
-// which are nearly all of them.
-func parseIPv4(b []byte) (netip.Addr, bool) {
-	var ip [4]byte
-	k, v, nd := 0, 0, 0
-	for i := 0; i <= len(b); i++ {
-		if i == len(b) || b[i] == '.' {
-			if nd == 0 || k == 4 || (nd > 1 && b[i-nd] == '0') {
-				return netip.Addr{}, false
-			}
-			ip[k] = byte(v)
-			k, v, nd = k+1, 0, 0
-			continue
-		}
-		c := b[i]
-		if c < '0' || c > '9' {
-			return netip.Addr{}, false
-		}
-		v = v*10 + int(c-'0')
-		if nd++; v > 255 {
-			return netip.Addr{}, false
-		}
-	}
-	if k != 4 {
-		return netip.Addr{}, false
-	}
-	return netip.AddrFrom4(ip), true
 }
 
 // atoiPositive parses a count of at least 1.

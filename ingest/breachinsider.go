@@ -344,9 +344,40 @@ func labelOf(line []byte) biField {
 	if len(line) < 7 || len(line) > maxLabel {
 		return fNone
 	}
-	switch line[0] | 0x20 { // every label starts with one of these: most values are cut short here
-	case 'a', 'e', 'r', 's', 'u':
-	default:
+	if !labelStart(line[0]) { // most values are cut short here
+		return fNone
+	}
+	switch string(line) { // as the dashboard prints them
+	case "Event DateTime":
+		return fEventTime
+	case "Alarm DateTime":
+		return fAlarmTime
+	case "Source IP":
+		return fSourceIP
+	case "Request User Agent":
+		return fAlertUA
+	case "Repeated Attempts":
+		return fRepeated
+	case "AWS Request Details":
+		return fDetails
+	case "Event Type":
+		return fEventType
+	case "Event Name":
+		return fEventName
+	case "Request ID":
+		return fRequestID
+	case "User ID":
+		return fUserID
+	case "Request Parameters":
+		return fParams
+	case "Error Code":
+		return fErrorCode
+	case "Error Message":
+		return fErrorMessage
+	}
+	// Every label has two words or more: a value without a space
+	// ("AwsApiCall", "AccessDenied") is cut short here.
+	if bytes.IndexByte(line, ' ') < 0 && bytes.IndexByte(line, '\t') < 0 && bytes.IndexByte(line, 0xa0) < 0 {
 		return fNone
 	}
 	var buf [maxLabel]byte
@@ -409,21 +440,14 @@ func labelOf(line []byte) biField {
 	return fNone
 }
 
-// isLabel reports whether line is the label of f. It is labelOf for one
-// label, fast for the usual case: the line is the label as printed.
-func isLabel(line []byte, f biField) bool {
-	if f <= fNone || f > fErrorMessage {
-		return false
-	}
-	text := fieldLabels[f]
-	switch {
-	case len(line) == len(text) && (string(line) == text || equalFoldASCII(line, text)):
+// labelStart reports whether c can begin a label (or an alert header):
+// every one starts with one of these letters.
+func labelStart(c byte) bool {
+	switch c | 0x20 {
+	case 'a', 'e', 'r', 's', 'u':
 		return true
-	case len(line) <= len(text):
-		return false // pasting noise only lengthens a label
 	}
-	g := labelOf(line)
-	return g == f || (g == fAlertUA && f == fUA)
+	return false
 }
 
 // labelShaped reports whether a line that is no known label reads like one:
@@ -607,9 +631,10 @@ type breachInsiderDecoder struct {
 	// extra holds the unknown labels' pairs as Event.Extra encodes them.
 	extra []byte
 	// keepExtra and keepWarns are the lengths of extra and warns at the
-	// last known label or value: what comes after it in the last alert
-	// of the input is page footer.
+	// last known label or value when pending is set: what comes after it
+	// in the last alert of the input is page footer.
 	keepExtra, keepWarns int
+	pending              bool
 
 	// follows[f] is the label that followed f last time: the label the
 	// next line most likely is, checked first.
@@ -700,7 +725,9 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			if d.inAlert {
 				d.inAlert = false
 				// What follows the last alert's last field is page footer.
-				d.extra, d.warns = d.extra[:d.keepExtra], d.warns[:d.keepWarns]
+				if d.pending {
+					d.extra, d.warns = d.extra[:d.keepExtra], d.warns[:d.keepWarns]
+				}
 				return d.finish(ev)
 			}
 			return false
@@ -717,7 +744,16 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			continue
 		}
 		if d.wait != fNone {
-			if d.valueOrNot(ev, line, n) {
+			if len(line) < 7 || !labelStart(line[0]) {
+				// Neither a label nor an alert header: the value.
+				// take's usual case, written out: take is not inlined.
+				if f := d.wait; f < fUnknown && !d.dup {
+					d.wait, d.pending = fNone, false
+					d.set(f, line, n)
+				} else {
+					d.take(line, n)
+				}
+			} else if d.valueOrNot(ev, line, n) {
 				return true
 			}
 			continue
@@ -739,12 +775,13 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 		}
 		if f := d.known(line); f != fNone {
 			if d.seen&(1<<f) != 0 && f != fDetails {
-				d.wait, d.dup = f, true
+				d.wait, d.dup, d.pending = f, true, false
 				continue
 			}
 			d.label(f)
 			continue
 		}
+		d.footer()
 		if labelShaped(line) {
 			d.ulabel = append(d.ulabel[:0], line...)
 			if n := len(d.ulabel); d.ulabel[n-1] == ':' {
@@ -808,23 +845,37 @@ func (d *breachInsiderDecoder) label(f biField) {
 	} else {
 		d.wait = f
 	}
-	d.keepExtra, d.keepWarns = len(d.extra), len(d.warns)
+	d.pending = false
 }
 
 // take makes v the value of the label waited for.
 func (d *breachInsiderDecoder) take(v []byte, n int) {
-	f, c := d.wait, &d.cur
+	f := d.wait
 	d.wait = fNone
-	switch {
-	case d.dup:
-		d.dup = false
-		d.warns = append(d.warns, fieldWarning{n, "duplicate label",
-			fmt.Sprintf("alert #%d: %q given again, value %q not used (the first is kept)", c.AlertID, fieldLabels[f], clipValue(v))})
-	case f == fUnknown:
-		d.addExtra(d.ulabel, v, n)
-	default:
+	if f < fUnknown && !d.dup {
 		d.set(f, v, n)
-		d.keepExtra, d.keepWarns = len(d.extra), len(d.warns)
+		d.pending = false
+		return
+	}
+	d.takeOther(f, v, n)
+}
+
+// takeOther is take for a duplicated or unknown label.
+func (d *breachInsiderDecoder) takeOther(f biField, v []byte, n int) {
+	if f == fUnknown {
+		d.addExtra(d.ulabel, v, n)
+		return
+	}
+	d.dup = false
+	d.warns = append(d.warns, fieldWarning{n, "duplicate label",
+		fmt.Sprintf("alert #%d: %q given again, value %q not used (the first is kept)", d.cur.AlertID, fieldLabels[f], clipValue(v))})
+}
+
+// footer marks what comes next as possibly page footer: kept unless it is
+// the last alert's tail (see next).
+func (d *breachInsiderDecoder) footer() {
+	if !d.pending {
+		d.keepExtra, d.keepWarns, d.pending = len(d.extra), len(d.warns), true
 	}
 }
 
@@ -866,7 +917,7 @@ func (d *breachInsiderDecoder) start(id, line int) {
 	d.bad = fieldWarning{}
 	d.warns = d.warns[:0]
 	d.extra = d.extra[:0]
-	d.keepExtra, d.keepWarns = 0, 0
+	d.pending = false
 	d.ids.reset()
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -49,8 +50,9 @@ import (
 //     (capitalised words) is an unknown label: its value is kept in the
 //     event's extra fields and the label is counted in Stats. Any other
 //     line is reported as not placed. Lines after the last alert's last
-//     known field are page footer and ignored, as is everything before the
-//     first alert header.
+//     known field are page footer and ignored (but for the unknown labels
+//     earlier alerts had too), as is everything before the first alert
+//     header.
 //
 // Blank lines are ignored everywhere, and so are leading and trailing
 // spaces, tabs, CR and non-breaking spaces (copy-paste adds them). Labels
@@ -633,14 +635,22 @@ type breachInsiderDecoder struct {
 	// keepExtra and keepWarns are the lengths of extra and warns at the
 	// last known label or value when pending is set: what comes after it
 	// in the last alert of the input is page footer.
-	keepExtra, keepWarns int
-	pending              bool
+	keepExtra, keepWarns, keepPairs int
+	pending                         bool
 
+	// missAfter[f] is the label whose value was taken as missing because
+	// label f followed it directly: if f comes again, the first f was
+	// that value after all (a user agent reading "User ID").
+	missAfter [numFields]biField
 	// follows[f] is the label that followed f last time: the label the
 	// next line most likely is, checked first.
 	follows [numFields]biField
-	// unknown names the unknown labels counted by name so far.
-	unknown map[string]bool
+	// named holds the unknown labels counted by name so far, with the
+	// number of the alert (in input order) that had each first.
+	named  map[string]int
+	alerts int
+	// extraLines holds the line of each pair in extra.
+	extraLines []int
 
 	// The previous alert's values: the next one mostly repeats them.
 	alertUA, eventType, errorCode, errorMessage lastString
@@ -724,9 +734,9 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			}
 			if d.inAlert {
 				d.inAlert = false
-				// What follows the last alert's last field is page footer.
+				d.missing(n)
 				if d.pending {
-					d.extra, d.warns = d.extra[:d.keepExtra], d.warns[:d.keepWarns]
+					d.dropFooter()
 				}
 				return d.finish(ev)
 			}
@@ -734,7 +744,7 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 		}
 		if tooLong {
 			d.st.Skip(n, "line too long", fmt.Sprintf("line longer than %d MiB skipped", maxLineBytes>>20))
-			d.wait = fNone // its value, if it was one, is missing
+			d.wait, d.dup = fNone, false // its value, if it was one, is missing
 			continue
 		}
 		if !d.inAlert {
@@ -775,7 +785,9 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 		}
 		if f := d.known(line); f != fNone {
 			if d.seen&(1<<f) != 0 && f != fDetails {
-				d.wait, d.dup, d.pending = f, true, false
+				if !d.relabel(f, n) {
+					d.wait, d.dup, d.pending = f, true, false
+				}
 				continue
 			}
 			d.label(f)
@@ -803,6 +815,9 @@ func (d *breachInsiderDecoder) valueOrNot(ev *Event, line []byte, n int) bool {
 	f := fNone
 	if !isHeader {
 		if f = d.known(line); f != fNone && d.seen&(1<<f) != 0 {
+			if d.relabel(f, n) {
+				return false // and the value waited for is missing
+			}
 			f = fNone // a label already seen is a value here
 		}
 	}
@@ -815,6 +830,7 @@ func (d *breachInsiderDecoder) valueOrNot(ev *Event, line []byte, n int) bool {
 			// user agent that looks like a header is followed by
 			// "Repeated Attempts" or "User ID".
 			if _, isID := eventIDInline(peek); isID || labelOf(peek) == fEventID || labelOf(peek) == fEventTime {
+				d.missing(n)
 				emit := d.finish(ev)
 				d.start(id, n)
 				return emit
@@ -825,7 +841,10 @@ func (d *breachInsiderDecoder) valueOrNot(ev *Event, line []byte, n int) bool {
 			// a third label after them, a label of the other section is
 			// taken as a value (a header user agent reading "User ID").
 			if f == fDetails || g == fNone || f.inDetails() == (d.details || d.wait.inDetails()) {
-				d.wait, d.dup = fNone, false
+				if d.wait < fUnknown {
+					d.missAfter[f] = d.wait // in case f comes again
+				}
+				d.missing(n)
 				d.label(f)
 				return false
 			}
@@ -833,6 +852,22 @@ func (d *breachInsiderDecoder) valueOrNot(ev *Event, line []byte, n int) bool {
 	}
 	d.take(line, n)
 	return false
+}
+
+// relabel handles the known label f seen again: when its first copy was
+// taken for a label without value right after label l, which then went
+// without value too, that copy was l's value (a user agent reading "User
+// ID"), and this f is the label. It reports whether it was.
+func (d *breachInsiderDecoder) relabel(f biField, n int) bool {
+	l := d.missAfter[f]
+	if l == fNone || d.have&(1<<f) != 0 || d.have&(1<<l) != 0 {
+		return false
+	}
+	d.missing(n)
+	d.missAfter[f] = fNone
+	d.set(l, []byte(fieldLabels[f]), n)
+	d.last, d.wait, d.pending = f, f, false
+	return true
 }
 
 // label records that the known label f was seen (not a duplicate).
@@ -875,7 +910,7 @@ func (d *breachInsiderDecoder) takeOther(f biField, v []byte, n int) {
 // the last alert's tail (see next).
 func (d *breachInsiderDecoder) footer() {
 	if !d.pending {
-		d.keepExtra, d.keepWarns, d.pending = len(d.extra), len(d.warns), true
+		d.keepExtra, d.keepWarns, d.keepPairs, d.pending = len(d.extra), len(d.warns), len(d.extraLines), true
 	}
 }
 
@@ -894,14 +929,15 @@ func (d *breachInsiderDecoder) addExtra(label, v []byte, n int) {
 		rest = rest[i+1:]
 	}
 	d.extra = append(append(append(append(d.extra, label...), '\t'), v...), '\n')
+	d.extraLines = append(d.extraLines, n)
 	name := validUTF8(string(label))
 	reason := fmt.Sprintf("unknown label %q", name)
-	if !d.unknown[name] {
-		if d.unknown == nil {
-			d.unknown = make(map[string]bool)
+	if _, ok := d.named[name]; !ok {
+		if d.named == nil {
+			d.named = make(map[string]int)
 		}
-		if len(d.unknown) < maxUnknownLabels {
-			d.unknown[name] = true
+		if len(d.named) < maxUnknownLabels {
+			d.named[name] = d.alerts
 		} else {
 			reason = "unknown label (others)"
 		}
@@ -910,13 +946,43 @@ func (d *breachInsiderDecoder) addExtra(label, v []byte, n int) {
 		fmt.Sprintf("alert #%d: unknown label %q, its value kept as an extra field", c.AlertID, name)})
 }
 
+// missing ends the wait for a value that is missing: an unknown label is
+// kept with an empty value, a known one stays unset.
+func (d *breachInsiderDecoder) missing(n int) {
+	if d.wait == fUnknown {
+		d.addExtra(d.ulabel, nil, n)
+	}
+	d.wait, d.dup = fNone, false
+}
+
+// dropFooter removes what followed the last known field of the input's
+// last alert: page footer text ("Privacy Policy" reads like a label),
+// except the pairs of unknown labels that earlier alerts had too, up to
+// the first other pair.
+func (d *breachInsiderDecoder) dropFooter() {
+	tail := string(d.extra[d.keepExtra:])
+	lines := append([]int(nil), d.extraLines[d.keepPairs:]...)
+	d.extra, d.extraLines, d.warns = d.extra[:d.keepExtra], d.extraLines[:d.keepPairs], d.warns[:d.keepWarns]
+	for i := 0; tail != ""; i++ {
+		pair, rest, _ := strings.Cut(tail, "\n")
+		label, value, _ := strings.Cut(pair, "\t")
+		if first, ok := d.named[validUTF8(label)]; !ok || first == d.alerts {
+			return
+		}
+		d.addExtra([]byte(label), []byte(value), lines[i])
+		tail = rest
+	}
+}
+
 func (d *breachInsiderDecoder) start(id, line int) {
 	d.inAlert = true
+	d.alerts++
 	d.cur = Event{AlertID: id, Pos: Pos{Line: line}}
 	d.last, d.wait, d.dup, d.details, d.seen, d.have = fNone, fNone, false, false, 0, 0
 	d.bad = fieldWarning{}
 	d.warns = d.warns[:0]
-	d.extra = d.extra[:0]
+	d.extra, d.extraLines = d.extra[:0], d.extraLines[:0]
+	d.missAfter = [numFields]biField{}
 	d.pending = false
 	d.ids.reset()
 }

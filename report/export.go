@@ -44,7 +44,7 @@ var exportColumns = []string{
 	"error_code", "error_message", "attempts", "alert_id", "event_id", "request_id", "alarm_time",
 	"format", "file", "line",
 	"country", "country_name", "city", "lat", "lon", "asn", "as_org", "ip_class", "hosting",
-	"user_agent_family", "severity",
+	"user_agent_family", "severity", "extra",
 }
 
 // EventWriter writes enriched events one per row or line.
@@ -112,6 +112,9 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 	if ev.Source.IsValid() {
 		o.SourceIP = ev.Source.Unmap().String()
 	}
+	if ev.Extra != "" {
+		o.Extra = extraJSON(ev.ExtraFields())
+	}
 	o.Lat, o.Lon = p.Geo.Coordinates()
 	if ew.format == ExportNDJSON {
 		b, err := json.Marshal(o)
@@ -143,7 +146,7 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 		cell(o.ErrorCode), cell(o.ErrorMessage), num(int64(o.Attempts)), num(int64(o.AlertID)), cell(o.EventID), cell(o.RequestID), o.AlarmTime,
 		o.Format, cell(o.File), num(int64(o.Line)),
 		o.Country, cell(o.CountryName), cell(o.City), flt(o.Lat), flt(o.Lon), num(int64(o.ASN)), cell(o.ASOrg), o.IPClass, strconv.FormatBool(o.Hosting),
-		cell(o.UserAgentFamily), o.Severity)
+		cell(o.UserAgentFamily), o.Severity, cell(string(o.Extra)))
 	return ew.csv.Write(r)
 }
 
@@ -197,6 +200,23 @@ type exportEvent struct {
 	Hosting         bool     `json:"hosting"`
 	UserAgentFamily string   `json:"user_agent_family,omitempty"`
 	Severity        string   `json:"severity,omitempty"`
+	// Extra is the input's fields that no column stands for (a label of
+	// another dashboard version), as one JSON object, keys in input order.
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+// extraJSON renders fields as a JSON object, in their order.
+func extraJSON(fields []ingest.Field) json.RawMessage {
+	b := []byte{'{'}
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(f.Label)
+		v, _ := json.Marshal(f.Value)
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}')
 }
 
 // cell neutralises a CSV cell that a spreadsheet would evaluate as a

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -533,37 +535,43 @@ func equalFoldASCII(b []byte, s string) bool {
 
 // parseAlertHeader recognises "Alert #264 – 2022-01-31T18:21:55Z" (en dash,
 // em dash, hyphen, or the en dash's cp1252 mojibake "â€“") and returns the
-// alert number. The time after the dash is the alert's, not the event's,
-// and is not used.
-func parseAlertHeader(line []byte) (int, bool) {
+// alert number and the text after the dash: the alert's time, which in
+// real dumps is the event's.
+func parseAlertHeader(line []byte) (id int, rest []byte, ok bool) {
 	if len(line) < 7 || line[0]|0x20 != 'a' || !equalFoldASCII(line[:5], "alert") {
-		return 0, false
+		return 0, nil, false
 	}
 	b := skipPastedSpaces(line[5:])
 	if len(b) < 2 || b[0] != '#' {
-		return 0, false
+		return 0, nil, false
 	}
 	b = b[1:]
-	id, nd := 0, 0
+	nd := 0
 	for ; nd < len(b) && '0' <= b[nd] && b[nd] <= '9'; nd++ {
 		if nd == 9 {
-			return 0, false // no dashboard numbers alerts past 999,999,999
+			return 0, nil, false // no dashboard numbers alerts past 999,999,999
 		}
 		id = id*10 + int(b[nd]-'0')
 	}
 	if nd == 0 {
-		return 0, false
+		return 0, nil, false
 	}
 	b = skipPastedSpaces(b[nd:])
 	switch {
-	case len(b) == 0,
-		b[0] == '-',
-		bytes.HasPrefix(b, []byte("–")),
-		bytes.HasPrefix(b, []byte("—")),
-		bytes.HasPrefix(b, []byte("â€")):
-		return id, true
+	case len(b) == 0:
+		return id, nil, true
+	case b[0] == '-':
+		b = b[1:]
+	case bytes.HasPrefix(b, []byte("–")), bytes.HasPrefix(b, []byte("—")):
+		b = b[len("–"):]
+	case bytes.HasPrefix(b, []byte("â€")):
+		b = b[len("â€"):]
+		_, size := utf8.DecodeRune(b)
+		b = b[size:]
+	default:
+		return 0, nil, false
 	}
-	return 0, false
+	return id, skipPastedSpaces(b), true
 }
 
 // sniffBreachInsider reports whether head looks like a dashboard dump: an
@@ -579,7 +587,7 @@ func sniffBreachInsider(head []byte) bool {
 		} else {
 			head = nil
 		}
-		if _, ok := parseAlertHeader(trimPasted(line)); ok {
+		if _, _, ok := parseAlertHeader(trimPasted(line)); ok {
 			return true
 		}
 	}
@@ -629,6 +637,10 @@ type breachInsiderDecoder struct {
 	warns   []fieldWarning
 	scratch []byte // the current line, kept across a peek
 	ids     idPair // event and request IDs, made strings by finish
+	// headerTime is the time in the alert's header line, as written;
+	// timeDiffers is set when the "Event DateTime" value is other text.
+	headerTime  []byte
+	timeDiffers bool
 	ulabel  []byte // the unknown label waiting for its value
 	// extra holds the unknown labels' pairs as Event.Extra encodes them.
 	extra []byte
@@ -651,6 +663,8 @@ type breachInsiderDecoder struct {
 	alerts int
 	// extraLines holds the line of each pair in extra.
 	extraLines []int
+	// unplaced holds the lines not placed, for the page footer warning.
+	unplaced []numberedLine
 
 	// The previous alert's values: the next one mostly repeats them.
 	alertUA, eventType, errorCode, errorMessage lastString
@@ -748,8 +762,8 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			continue
 		}
 		if !d.inAlert {
-			if id, ok := parseAlertHeader(line); ok {
-				d.start(id, n)
+			if id, at, ok := parseAlertHeader(line); ok {
+				d.start(id, n, at)
 			}
 			continue
 		}
@@ -768,9 +782,9 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			}
 			continue
 		}
-		if id, ok := parseAlertHeader(line); ok {
+		if id, at, ok := parseAlertHeader(line); ok {
 			emit := d.finish(ev)
-			d.start(id, n)
+			d.start(id, n, at)
 			if emit {
 				return true
 			}
@@ -802,8 +816,10 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			d.wait = fUnknown
 			continue
 		}
+		text := clipValue(line)
 		d.warns = append(d.warns, fieldWarning{n, "line not placed",
-			fmt.Sprintf("alert #%d: line %q is not a label where one was due, not used", d.cur.AlertID, clipValue(line))})
+			fmt.Sprintf("alert #%d: line %q is not a label where one was due, not used", d.cur.AlertID, text)})
+		d.unplaced = append(d.unplaced, numberedLine{n, text})
 	}
 }
 
@@ -811,7 +827,7 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 // the value, unless it is a label or the next alert's header (then the
 // value is missing). It reports whether an event was finished into ev.
 func (d *breachInsiderDecoder) valueOrNot(ev *Event, line []byte, n int) bool {
-	id, isHeader := parseAlertHeader(line)
+	id, _, isHeader := parseAlertHeader(line)
 	f := fNone
 	if !isHeader {
 		if f = d.known(line); f != fNone && d.seen&(1<<f) != 0 {
@@ -832,7 +848,8 @@ func (d *breachInsiderDecoder) valueOrNot(ev *Event, line []byte, n int) bool {
 			if _, isID := eventIDInline(peek); isID || labelOf(peek) == fEventID || labelOf(peek) == fEventTime {
 				d.missing(n)
 				emit := d.finish(ev)
-				d.start(id, n)
+				_, at, _ := parseAlertHeader(line)
+				d.start(id, n, at)
 				return emit
 			}
 		} else if g := labelOf(peek); g != labelOf(line) {
@@ -958,23 +975,78 @@ func (d *breachInsiderDecoder) missing(n int) {
 // dropFooter removes what followed the last known field of the input's
 // last alert: page footer text ("Privacy Policy" reads like a label),
 // except the pairs of unknown labels that earlier alerts had too, up to
-// the first other pair.
+// the first other pair. What it removes is listed in one warning.
 func (d *breachInsiderDecoder) dropFooter() {
 	tail := string(d.extra[d.keepExtra:])
 	lines := append([]int(nil), d.extraLines[d.keepPairs:]...)
+	dropped0 := d.lr.n // the first line dropped, or later
+	if len(d.warns) > d.keepWarns {
+		dropped0 = min(dropped0, d.warns[d.keepWarns].line)
+	}
+	if len(lines) > 0 {
+		dropped0 = min(dropped0, lines[0])
+	}
 	d.extra, d.extraLines, d.warns = d.extra[:d.keepExtra], d.extraLines[:d.keepPairs], d.warns[:d.keepWarns]
-	for i := 0; tail != ""; i++ {
+	i := 0
+	for ; tail != ""; i++ {
 		pair, rest, _ := strings.Cut(tail, "\n")
 		label, value, _ := strings.Cut(pair, "\t")
 		if first, ok := d.named[validUTF8(label)]; !ok || first == d.alerts {
-			return
+			break
 		}
 		d.addExtra([]byte(label), []byte(value), lines[i])
 		tail = rest
 	}
+	// The dropped lines, in input order: pairs taken for unknown labels
+	// and lines not placed.
+	var dropped []numberedLine
+	for ; tail != ""; i++ {
+		pair, rest, _ := strings.Cut(tail, "\n")
+		label, value, _ := strings.Cut(pair, "\t")
+		dropped = append(dropped, numberedLine{lines[i], clipValue([]byte(label))})
+		if value != "" {
+			dropped = append(dropped, numberedLine{lines[i] + 1, clipValue([]byte(value))})
+		}
+		tail = rest
+	}
+	for _, l := range d.unplaced {
+		if l.n >= dropped0 {
+			dropped = append(dropped, l)
+		}
+	}
+	if len(dropped) == 0 {
+		return
+	}
+	sort.SliceStable(dropped, func(a, b int) bool { return dropped[a].n < dropped[b].n })
+	var quoted []string
+	for k, l := range dropped {
+		if k == 8 {
+			quoted = append(quoted, "…")
+			break
+		}
+		quoted = append(quoted, strconv.Quote(l.text))
+	}
+	d.warns = append(d.warns, fieldWarning{line: dropped[0].n, reason: "page footer",
+		msg: fmt.Sprintf("alert #%d: %s after its last field taken for page footer, not used: %s", d.cur.AlertID, plural(len(dropped), "line"), strings.Join(quoted, ", "))})
 }
 
-func (d *breachInsiderDecoder) start(id, line int) {
+// plural returns "1 line", "2 lines".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// numberedLine is a line of input, clipped, and its number.
+type numberedLine struct {
+	n    int
+	text string
+}
+
+func (d *breachInsiderDecoder) start(id, line int, at []byte) {
+	d.headerTime = append(d.headerTime[:0], at...)
+	d.timeDiffers = false
 	d.inAlert = true
 	d.alerts++
 	d.cur = Event{AlertID: id, Pos: Pos{Line: line}}
@@ -982,6 +1054,7 @@ func (d *breachInsiderDecoder) start(id, line int) {
 	d.bad = fieldWarning{}
 	d.warns = d.warns[:0]
 	d.extra, d.extraLines = d.extra[:0], d.extraLines[:0]
+	d.unplaced = d.unplaced[:0]
 	d.missAfter = [numFields]biField{}
 	d.pending = false
 	d.ids.reset()
@@ -1011,6 +1084,13 @@ func (d *breachInsiderDecoder) finish(ev *Event) bool {
 			c.Weight = 1
 		}
 		c.EventID, c.RequestID = d.ids.strings()
+		if d.timeDiffers {
+			// The header's time is the event's in real dumps: kept
+			// only when it says something else.
+			if t, ok := parseTimeUTC(d.headerTime); !ok || !t.Equal(c.Time) {
+				d.extra = append(append(append([]byte("Alert Time\t"), d.headerTime...), '\n'), d.extra...)
+			}
+		}
 		if len(d.extra) > 0 {
 			c.Extra = validUTF8(string(d.extra))
 		}
@@ -1030,6 +1110,7 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 	case fEventID:
 		d.ids.set(0, v)
 	case fEventTime:
+		d.timeDiffers = len(d.headerTime) > 0 && string(v) != string(d.headerTime)
 		t, ok := parseTimeUTC(v)
 		if !ok && d.bad.reason == "" {
 			d.bad = fieldWarning{c.Pos.Line, "bad time", fmt.Sprintf("alert #%d: bad %q value %q", c.AlertID, fieldLabels[f], clipValue(v))}

@@ -24,7 +24,7 @@ func TestParseSource(t *testing.T) {
 		{"fe80::1%eth0", "fe80::1"},
 		{"[fe80::1%eth0]:22", "fe80::1"},
 		{"::ffff:0:8.8.8.8", "::ffff:0:808:808"}, // IPv4-translated, not mapped: kept
-		{"08.8.8.8", ""},                        // leading zero: ambiguous (octal?), netip refuses it too
+		{"08.8.8.8", ""},                         // leading zero: ambiguous (octal?), netip refuses it too
 		{"8.8.8", ""},
 		{"256.1.1.1", ""},
 		{"s3.amazonaws.com", ""},

@@ -641,7 +641,7 @@ type breachInsiderDecoder struct {
 	// timeDiffers is set when the "Event DateTime" value is other text.
 	headerTime  []byte
 	timeDiffers bool
-	ulabel  []byte // the unknown label waiting for its value
+	ulabel      []byte // the unknown label waiting for its value
 	// extra holds the unknown labels' pairs as Event.Extra encodes them.
 	extra []byte
 	// keepExtra and keepWarns are the lengths of extra and warns at the

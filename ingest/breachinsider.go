@@ -945,7 +945,7 @@ func (d *breachInsiderDecoder) addExtra(label, v []byte, n int) {
 		}
 		rest = rest[i+1:]
 	}
-	d.extra = append(append(append(append(d.extra, label...), '\t'), v...), '\n')
+	d.extra = appendField(d.extra, string(label), v)
 	d.extraLines = append(d.extraLines, n)
 	name := validUTF8(string(label))
 	reason := fmt.Sprintf("unknown label %q", name)
@@ -1088,11 +1088,11 @@ func (d *breachInsiderDecoder) finish(ev *Event) bool {
 			// The header's time is the event's in real dumps: kept
 			// only when it says something else.
 			if t, ok := parseTimeUTC(d.headerTime); !ok || !t.Equal(c.Time) {
-				d.extra = append(append(append([]byte("Alert Time\t"), d.headerTime...), '\n'), d.extra...)
+				d.extra = append(appendField(nil, "Alert Time", d.headerTime), d.extra...)
 			}
 		}
 		if len(d.extra) > 0 {
-			c.Extra = validUTF8(string(d.extra))
+			c.Extra = validUTF8(string(d.extra)) + c.Extra
 		}
 		*ev = *c
 		return true
@@ -1187,26 +1187,43 @@ type dictCache struct {
 
 type s3Params struct{ text, bucket, host, key, prefix string }
 
-// textIdentity is an Identity with the text it was read from.
+// textIdentity is an Identity with the text it was read from, and the
+// extra fields (Event.Extra) the text holds besides.
 type textIdentity struct {
-	text string
-	id   Identity
+	text  string
+	id    Identity
+	extra string
 }
 
-// setIdentity fills ev.Identity from "User ID" python-dict text. Malformed
-// text keeps the pairs read before the error; the raw text is not kept
-// (the identity fields are all it holds).
+// setIdentity fills ev.Identity from "User ID" python-dict text. Keys that
+// no Identity field stands for ("accessKeyId") are added to ev.Extra as
+// "User ID.key"; text that is not a well-formed dict is added whole, as
+// "User ID", besides the pairs read before the error.
 func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
-	if len(v) == len(c.lastID.text) && string(v) == c.lastID.text {
-		ev.Identity = c.lastID.id
-		return
+	t, ok := c.lastID, len(v) == len(c.lastID.text) && string(v) == c.lastID.text
+	if !ok {
+		t, ok = c.ids[string(v)]
 	}
-	if t, ok := c.ids[string(v)]; ok {
-		c.lastID = t
-		ev.Identity = t.id
-		return
+	if !ok {
+		t = c.readIdentity(v, in)
+		if len(v) <= maxInternSize {
+			if c.ids == nil || len(c.ids) >= maxInterned {
+				c.ids = make(map[string]textIdentity)
+			}
+			c.ids[t.text] = t
+		}
 	}
-	var id Identity
+	c.lastID = t
+	ev.Identity = t.id
+	if t.extra != "" {
+		ev.Extra += t.extra
+	}
+}
+
+func (c *dictCache) readIdentity(v []byte, in *interner) textIdentity {
+	t := textIdentity{text: string(v)}
+	id := &t.id
+	var extra []byte
 	c.p.reset(v)
 	for c.p.next() {
 		switch string(c.p.key) {
@@ -1220,17 +1237,28 @@ func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
 			id.ARN = in.str(c.p.val)
 		case "userName":
 			id.UserName = in.str(c.p.val)
+		default:
+			extra = appendField(extra, "User ID."+string(c.p.key), c.p.val)
 		}
 	}
-	ev.Identity = id
-	if len(v) <= maxInternSize {
-		if c.ids == nil || len(c.ids) >= maxInterned {
-			c.ids = make(map[string]textIdentity)
-		}
-		t := textIdentity{string(v), id}
-		c.ids[t.text] = t
-		c.lastID = t
+	if c.p.err != nil {
+		extra = appendField(extra, "User ID", v)
 	}
+	t.extra = validUTF8(string(extra))
+	return t
+}
+
+// appendField appends a label/value pair to b as Event.Extra encodes it.
+// A value's line breaks would end the pair: they become spaces.
+func appendField(b []byte, label string, v []byte) []byte {
+	b = append(append(b, label...), '\t')
+	for _, c := range v {
+		if c == '\n' || c == '\r' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return append(b, '\n')
 }
 
 // setParams sets ev.Params to the "Request Parameters" python-dict text

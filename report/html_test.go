@@ -478,3 +478,32 @@ func textOf(n *html.Node) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// A user agent too long for the chart's label is cut at its end there,
+// and its bar's tooltip holds it whole, once.
+func TestUserAgentChartLabels(t *testing.T) {
+	long := "Boto3/1.17.40 Python/3.6.12 Linux/3.10.0-1160.6.1.el7.x86_64 Botocore/1.20.112 " + strings.Repeat("Resource/x ", 10)
+	in := smallInput()
+	events := []ingest.Event{ev("2022-01-03T08:15:00Z", "198.51.100.7", long, ingest.OpListObjects)}
+	in.Summary = summarize(events)
+	js := string(Build(in).Charts["useragents"].JSON)
+	var spec struct {
+		Option struct {
+			YAxis []struct{ Data []string } `json:"yAxis"`
+		}
+		Details [][]map[string]string
+	}
+	if err := json.Unmarshal([]byte(js), &spec); err != nil {
+		t.Fatal(err)
+	}
+	if len(spec.Option.YAxis) != 1 || len(spec.Option.YAxis[0].Data) != 1 || len(spec.Details) != 1 || len(spec.Details[0]) != 1 {
+		t.Fatalf("chart spec %s", js)
+	}
+	label, tip := spec.Option.YAxis[0].Data[0], spec.Details[0][0]["User agent"]
+	if !strings.HasPrefix(long, strings.TrimSuffix(label, "…")) || !strings.HasSuffix(label, "…") {
+		t.Errorf("label %q is not the agent's start, cut at its end", label)
+	}
+	if tip != long {
+		t.Errorf("tooltip %q, want the whole agent %q", tip, long)
+	}
+}

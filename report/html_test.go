@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"slices"
 	"strings"
 	"testing"
@@ -505,5 +506,35 @@ func TestUserAgentChartLabels(t *testing.T) {
 	}
 	if tip != long {
 		t.Errorf("tooltip %q, want the whole agent %q", tip, long)
+	}
+}
+
+// An empty table's "None." row spans every column its header has, with
+// threat intelligence on (one more column in the IP tables) and off.
+func TestEmptyRowSpansTheTable(t *testing.T) {
+	table := regexp.MustCompile(`(?s)<table.*?</table>`)
+	th := regexp.MustCompile(`<th[ >]`)
+	empty := regexp.MustCompile(`<td colspan="(\d+)" class="empty">`)
+	for _, ti := range []bool{true, false} {
+		in := smallInput()
+		// One alert per IP: the repeat-IP table is empty.
+		in.Summary = summarize([]ingest.Event{ev("2022-01-03T08:15:00Z", "198.51.100.7", "curl/8", ingest.OpListObjects)})
+		if !ti {
+			in.ThreatIntel, in.Statuses, in.Profiles = nil, nil, nil
+		}
+		out := render(t, in, stubAssets)
+		checked := 0
+		for _, tb := range table.FindAllString(out, -1) {
+			head, _, _ := strings.Cut(tb, "</thead>")
+			for _, m := range empty.FindAllStringSubmatch(tb, -1) {
+				checked++
+				if n := len(th.FindAllString(head, -1)); m[1] != strconv.Itoa(n) {
+					t.Errorf("threat intelligence %v: empty row spans %s columns of %d in %.200s", ti, m[1], n, tb)
+				}
+			}
+		}
+		if checked == 0 {
+			t.Errorf("threat intelligence %v: no empty table rendered", ti)
+		}
 	}
 }

@@ -608,3 +608,62 @@ func s3Records(text []byte) []record {
 	}
 	return recs
 }
+
+// The dumps whose request details come in several orders give the same
+// summary and export (their goldens, beside them, differ only where the
+// inputs do: an unknown label's extra fields, a repeated label's note).
+// Every principal, bucket and key of the refused writes is there.
+func TestDumpOrderGoldens(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("ingest", "testdata", "breachinsider", "order-*.txt"))
+	if len(files) < 6 {
+		t.Fatalf("%d order fixtures", len(files))
+	}
+	for _, in := range files {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			dir := t.TempDir()
+			md, export := filepath.Join(dir, "s.md"), filepath.Join(dir, "e.ndjson")
+			_, stderr, code := runCmd(t, fixedEpoch, "report", in, "-o", filepath.Join(dir, "r.html"), "--md", md, "--export", export, "--no-system-geoip", "-q")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			stem := strings.TrimSuffix(in, ".txt")
+			for _, out := range []struct{ got, golden string }{{md, stem + ".summary.md.golden"}, {export, stem + ".export.ndjson.golden"}} {
+				got, err := os.ReadFile(out.got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if *update {
+					os.WriteFile(out.golden, got, 0o644)
+					continue
+				}
+				want, err := os.ReadFile(out.golden)
+				if err != nil {
+					t.Fatalf("%v (run go test -run TestDumpOrderGoldens -update)", err)
+				}
+				if !bytes.Equal(got, want) {
+					os.WriteFile(out.golden+".got", got, 0o644)
+					t.Errorf("%s differs from %s (written to %s.got)", out.got, out.golden, out.golden)
+				}
+			}
+			summary, _ := os.ReadFile(md)
+			if name := filepath.Base(stem); name != "order-unknown" && name != "order-duplicate" {
+				// The order of the labels is not information.
+				if want, _ := os.ReadFile(filepath.Join(filepath.Dir(stem), "order-error-last.summary.md.golden")); !bytes.Equal(summary, want) {
+					t.Errorf("summary differs from the one of order-error-last.txt")
+				}
+			}
+			if !strings.Contains(string(summary), "**2 non-anonymous principals** made 2 requests with AWS credentials: 385485039111, 960312529846") {
+				t.Errorf("summary lacks the two principals:\n%s", summary)
+			}
+			events, _ := os.ReadFile(export)
+			for _, want := range []string{`"key":"writeable_bucket.txt"`, `"key":"secrets/db.sql"`, `"principal_id":"960312529846"`, `"error_code":"AccessDenied"`} {
+				if !strings.Contains(string(events), want) {
+					t.Errorf("export lacks %s", want)
+				}
+			}
+			if n := strings.Count(string(events), `"bucket":"microsoft-devtest"`); n != 3 {
+				t.Errorf("%d of 3 exported events have their bucket", n)
+			}
+		})
+	}
+}

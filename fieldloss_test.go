@@ -407,6 +407,8 @@ func addr(s string) (netip.Addr, bool) {
 
 // dumpRecords finds the alerts of a dashboard dump: from one "Alert #"
 // line to the next; every line in one that is not a known label is a value.
+// (A value that reads as a label, a hostile user agent "User ID", is not
+// checked: telling it from a label takes the decoder's own rules.)
 func dumpRecords(text []byte) []record {
 	labels := map[string]bool{}
 	for _, l := range []string{"event id", "event datetime", "event date time", "alarm datetime", "alarm date time", "source ip",

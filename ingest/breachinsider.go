@@ -748,7 +748,7 @@ func (d *breachInsiderDecoder) next(ev *Event) bool {
 			}
 			if d.inAlert {
 				d.inAlert = false
-				d.missing(n)
+				d.missing(d.lr.n)
 				if d.pending {
 					d.dropFooter()
 				}

@@ -693,3 +693,56 @@ func TestBreachInsiderShuffledDetails(t *testing.T) {
 		}
 	}
 }
+
+// What the decoder cannot place is reported, never dropped silently: a
+// line where a label was due (a value broken over two lines), unknown
+// labels (counted by name up to a bound, since the names come from the
+// input), and the page text after the last alert.
+func TestBreachInsiderUnplaced(t *testing.T) {
+	var in strings.Builder
+	for n := 3; n > 0; n-- {
+		a := biAlertText(n, "192.0.2.1", "curl/8")
+		if n == 2 {
+			a = strings.Replace(a, "Repeated Attempts\n1\n", "Repeated Attempts\n1\nsecond line of a value\n", 1)
+		}
+		in.WriteString(a)
+		for k := 0; k < maxUnknownLabels+5; k++ {
+			fmt.Fprintf(&in, "Label %c%d\nvalue %d\n", 'A'+n, k, k)
+		}
+	}
+	in.WriteString("Load more\nPrivacy Policy\nTerms of Service\n")
+	evs, st, err := readBIString(t, "in.txt", in.String(), FormatBreachInsider)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("%d events, err %v", len(evs), err)
+	}
+	if got := st.Reasons["line not placed"]; got != 1 {
+		t.Errorf("%d lines not placed, want 1: %v", got, st.Reasons)
+	}
+	named := 0
+	for r := range st.Reasons {
+		if strings.HasPrefix(r, "unknown label \"") {
+			named++
+		}
+	}
+	if named != maxUnknownLabels || st.Reasons["unknown label (others)"] == 0 {
+		t.Errorf("%d unknown labels counted by name, want %d; reasons %v", named, maxUnknownLabels, st.Reasons)
+	}
+	// biAlertText's header time is not its event's: "Alert Time" comes first.
+	if fs := evs[0].ExtraFields(); len(fs) != 1+maxUnknownLabels+5 || fs[0].Label != "Alert Time" || fs[1] != (Field{"Label D0", "value 0"}) {
+		t.Errorf("alert #3 extra fields %q", fs)
+	}
+	// The last alert's own labels are not learned from earlier alerts
+	// (those were "Label D…" and "Label C…"): its tail is page footer.
+	if strings.Contains(evs[2].Extra, "Label") || st.Reasons["page footer"] != 1 {
+		t.Errorf("alert #1 extra %q, reasons %v", evs[2].Extra, st.Reasons)
+	}
+	var footer string
+	for _, e := range st.Errors {
+		if e.Reason == "page footer" {
+			footer = e.Msg
+		}
+	}
+	if !strings.Contains(footer, `"Label B0", "value 0"`) || !strings.Contains(footer, "…") {
+		t.Errorf("footer warning %q", footer)
+	}
+}

@@ -919,8 +919,13 @@ func (d *breachInsiderDecoder) takeOther(f biField, v []byte, n int) {
 		return
 	}
 	d.dup = false
+	d.warnDuplicate(fieldLabels[f], v, n)
+}
+
+// warnDuplicate records that label came again in the alert, with value v.
+func (d *breachInsiderDecoder) warnDuplicate(label string, v []byte, n int) {
 	d.warns = append(d.warns, fieldWarning{n, "duplicate label",
-		fmt.Sprintf("alert #%d: %q given again, value %q not used (the first is kept)", d.cur.AlertID, fieldLabels[f], clipValue(v))})
+		fmt.Sprintf("alert #%d: %q given again, value %q not used (the first is kept)", d.cur.AlertID, label, clipValue(v))})
 }
 
 // footer marks what comes next as possibly page footer: kept unless it is
@@ -939,8 +944,7 @@ func (d *breachInsiderDecoder) addExtra(label, v []byte, n int) {
 		i := bytes.IndexByte(rest, '\n')
 		k := bytes.IndexByte(rest[:i], '\t')
 		if string(rest[:k]) == string(label) {
-			d.warns = append(d.warns, fieldWarning{n, "duplicate label",
-				fmt.Sprintf("alert #%d: %q given again, value %q not used (the first is kept)", c.AlertID, clipValue(label), clipValue(v))})
+			d.warnDuplicate(clipValue(label), v, n)
 			return
 		}
 		rest = rest[i+1:]

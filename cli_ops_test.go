@@ -111,7 +111,7 @@ func TestReportAWSOperations(t *testing.T) {
 	}
 	csv := string(mustRead(t, o("e.csv")))
 	if !strings.Contains(strings.SplitN(csv, "\n", 2)[0], ",raw_operation") ||
-		!strings.Contains(csv, ",DeleteObjects,") || !strings.Contains(csv, ",BATCH.DELETE.OBJECT\n") {
+		!strings.Contains(csv, ",DeleteObjects,") || !strings.Contains(csv, ",BATCH.DELETE.OBJECT,") {
 		t.Errorf("export lacks the operation or its raw name:\n%s", csv)
 	}
 }

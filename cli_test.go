@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -322,5 +323,44 @@ func TestStdinWithoutExport(t *testing.T) {
 	}
 	if s := readSummaryJSON(t, filepath.Join(dir, "s.json")); s.Inputs[0].Path != "-" || s.Inputs[0].Format != "s3-access" || s.Totals.Events == 0 {
 		t.Errorf("inputs = %+v", s.Inputs)
+	}
+}
+
+// lookup --json writes snake_case keys throughout, a threat verdict's too.
+func TestLookupJSONKeys(t *testing.T) {
+	feed := filepath.Join(t.TempDir(), "block.txt")
+	if err := os.WriteFile(feed, []byte("1.1.1.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCmd(t, nil, "lookup", "--json", "--no-system-geoip", "--feed", "block="+feed, "1.1.1.1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	snake := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	verdicts := 0 // array elements: the profile, its verdict, its category
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if !snake.MatchString(k) {
+					t.Errorf("key %q is not snake_case", k)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				verdicts++
+				walk(x)
+			}
+		}
+	}
+	walk(got)
+	if verdicts < 3 {
+		t.Errorf("no threat verdict in %s", out)
 	}
 }

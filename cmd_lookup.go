@@ -100,35 +100,49 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 }
 
 type lookupJSON struct {
-	IP           string           `json:"ip"`
-	Class        string           `json:"ip_class"`
-	Country      string           `json:"country"`
-	CountryName  string           `json:"country_name"`
-	City         string           `json:"city"`
-	Region       string           `json:"region"`
-	Lat          *float64         `json:"lat"`
-	Lon          *float64         `json:"lon"`
-	Precise      bool             `json:"precise_location"`
-	AccuracyKM   int              `json:"accuracy_km"`
-	GeoSource    string           `json:"geo_source"`
-	ASN          uint32           `json:"asn"`
-	ASOrg        string           `json:"as_org"`
-	Network      string           `json:"network"`
-	Hosting      bool             `json:"hosting"`
-	WhoisOrg     string           `json:"whois_org"`
-	WhoisCountry string           `json:"whois_country"`
-	WhoisNet     string           `json:"whois_network"`
-	AbuseContact string           `json:"abuse_contact"`
-	Severity     string           `json:"severity"`
-	Threat       []enrich.Verdict `json:"threat"`
+	IP           string        `json:"ip"`
+	Class        string        `json:"ip_class"`
+	Country      string        `json:"country"`
+	CountryName  string        `json:"country_name"`
+	City         string        `json:"city"`
+	Region       string        `json:"region"`
+	Lat          *float64      `json:"lat"`
+	Lon          *float64      `json:"lon"`
+	Precise      bool          `json:"precise_location"`
+	AccuracyKM   int           `json:"accuracy_km"`
+	GeoSource    string        `json:"geo_source"`
+	ASN          uint32        `json:"asn"`
+	ASOrg        string        `json:"as_org"`
+	Network      string        `json:"network"`
+	Hosting      bool          `json:"hosting"`
+	WhoisOrg     string        `json:"whois_org"`
+	WhoisCountry string        `json:"whois_country"`
+	WhoisNet     string        `json:"whois_network"`
+	AbuseContact string        `json:"abuse_contact"`
+	Severity     string        `json:"severity"`
+	Threat       []verdictJSON `json:"threat"`
+}
+
+// verdictJSON is a threat-intelligence verdict with the keys of the rest
+// of the output (enrich.Verdict has none of its own).
+type verdictJSON struct {
+	Provider   string   `json:"provider"`
+	Severity   string   `json:"severity"`
+	Score      float64  `json:"score"`
+	Categories []string `json:"categories"`
+	Reference  string   `json:"reference,omitempty"`
 }
 
 func newLookupJSON(p *enrich.Profile) lookupJSON {
 	j := lookupJSON{IP: p.Addr.String(), Class: string(p.Class), Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName,
 		City: p.Geo.City, Region: p.Geo.Region, Precise: p.Geo.Precise, AccuracyKM: p.Geo.AccuracyKM, GeoSource: p.Geo.Source,
-		ASN: p.ASN.Number, ASOrg: p.ASN.Org, Hosting: p.ASN.Hosting, Severity: string(p.Severity()), Threat: p.Threat}
-	if j.Threat == nil {
-		j.Threat = []enrich.Verdict{}
+		ASN: p.ASN.Number, ASOrg: p.ASN.Org, Hosting: p.ASN.Hosting, Severity: string(p.Severity()), Threat: []verdictJSON{}}
+	for _, v := range p.Threat {
+		cats := v.Categories
+		if cats == nil {
+			cats = []string{}
+		}
+		j.Threat = append(j.Threat, verdictJSON{Provider: v.Provider, Severity: string(v.Severity), Score: v.Score, Categories: cats, Reference: v.Reference})
 	}
 	j.Lat, j.Lon = p.Geo.Coordinates()
 	if p.ASN.Network.IsValid() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/honeyreport/honeyreport/synth"
 	"io"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -18,7 +19,8 @@ import (
 )
 
 func TestBreachInsiderGolden(t *testing.T) {
-	for _, name := range []string{"dump", "crlf", "hostile", "bad"} {
+	for _, name := range []string{"dump", "crlf", "hostile", "bad",
+		"order-error-first", "order-error-middle", "order-error-last", "order-shuffled", "order-unknown", "order-duplicate"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", "breachinsider", name+".txt")
 			evs, st := readAll(t, path, FormatAuto)
@@ -448,7 +450,42 @@ func FuzzBreachInsider(f *testing.F) {
 	breachFuzzSeeds(f, "breachinsider", ".txt")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkBreachFuzz(t, in, FormatBreachInsider)
+		checkBreachFuzz(t, shuffleDetails(in, uint64(len(in))), FormatBreachInsider)
 	})
+}
+
+// shuffleDetails returns in with the lines after each "AWS Request
+// Details" line, up to the next "Alert #" line, shuffled in pairs: the
+// label/value pairs of a well-formed block, anything at all otherwise.
+func shuffleDetails(in []byte, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 12))
+	lines := bytes.SplitAfter(in, []byte("\n"))
+	var out []byte
+	for i := 0; i < len(lines); {
+		out = append(out, lines[i]...)
+		if !bytes.HasPrefix(lines[i], []byte("AWS Request Details")) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(lines) && !bytes.HasPrefix(lines[j], []byte("Alert #")) {
+			j++
+		}
+		var pairs [][]byte
+		for k := i + 1; k < j; k += 2 {
+			p := append([]byte(nil), lines[k]...)
+			if k+1 < j {
+				p = append(p, lines[k+1]...)
+			}
+			pairs = append(pairs, p)
+		}
+		r.Shuffle(len(pairs), func(a, b int) { pairs[a], pairs[b] = pairs[b], pairs[a] })
+		for _, p := range pairs {
+			out = append(out, p...)
+		}
+		i = j
+	}
+	return out
 }
 
 // benchDump generates a dump of n alerts laid out like the real page.
@@ -490,4 +527,222 @@ func BenchmarkBreachInsiderMapped(b *testing.B) {
 	benchRead(b, dump.Bytes(), events, func() *Reader {
 		return newMappedReader(dump.Bytes(), false, "bench", FormatBreachInsider, nil)
 	})
+}
+
+// The same three alerts with their request details in several orders
+// (the real dump lists the error block before User ID) read the same; an
+// unknown label adds extra fields and nothing else; a duplicated label
+// keeps its first value.
+func TestBreachInsiderLabelOrder(t *testing.T) {
+	read := func(name string) ([]Event, *Stats) {
+		evs, st := readAll(t, filepath.Join("testdata", "breachinsider", name+".txt"), FormatAuto)
+		for i := range evs {
+			evs[i].Pos = Pos{}
+		}
+		return evs, st
+	}
+	want, _ := read("order-error-last")
+	if len(want) != 3 {
+		t.Fatalf("%d events, want 3", len(want))
+	}
+	principals := 0
+	for _, ev := range want {
+		if ev.Bucket != "microsoft-devtest" || ev.RequestID == "" || ev.EventType != "AwsApiCall" {
+			t.Errorf("alert #%d: bucket %q request %q type %q", ev.AlertID, ev.Bucket, ev.RequestID, ev.EventType)
+		}
+		if !ev.Identity.Anonymous() {
+			principals++
+		}
+	}
+	if principals != 2 || want[1].Key != "writeable_bucket.txt" || want[1].ErrorCode != "AccessDenied" || want[2].Source != netip.MustParseAddr("34.79.107.251") {
+		t.Errorf("principals %d, alert #2 key %q error %q, alert #1 source %v", principals, want[1].Key, want[1].ErrorCode, want[2].Source)
+	}
+	for _, name := range []string{"order-error-first", "order-error-middle", "order-shuffled", "order-unknown", "order-duplicate"} {
+		t.Run(name, func(t *testing.T) {
+			got, st := read(name)
+			if len(got) != len(want) || st.Skipped != 0 {
+				t.Fatalf("%d events, skipped %d: %v", len(got), st.Skipped, st.Errors)
+			}
+			for i := range want {
+				g := got[i]
+				if name == "order-unknown" {
+					if fs := g.ExtraFields(); len(fs) != 4 || fs[0] != (Field{"AWS Region", "eu-west-1"}) || fs[2] != (Field{"Resources", ""}) || fs[3] != (Field{"Bucket Owner", "123456789012"}) {
+						t.Errorf("alert #%d: extra fields %q", g.AlertID, fs)
+					}
+					g.Extra = ""
+				}
+				if g != want[i] {
+					t.Errorf("alert #%d differs:\n got %+v\nwant %+v", want[i].AlertID, g, want[i])
+				}
+			}
+		})
+	}
+}
+
+// A generated alert's request-details block, as label/value pairs (an
+// empty value is a missing one), and the text of the whole alert.
+type biTestAlert struct {
+	n       int
+	header  string
+	details [][2]string
+}
+
+func (a biTestAlert) text(order []int) string {
+	var b strings.Builder
+	b.WriteString(a.header)
+	b.WriteString("AWS Request Details\n")
+	for _, i := range order {
+		p := a.details[i]
+		b.WriteString(p[0] + "\n")
+		if p[1] != "" {
+			b.WriteString(p[1] + "\n")
+		}
+	}
+	return b.String()
+}
+
+// randomBIAlert draws an alert whose values include hostile ones: label
+// texts, header-like text, unknown labels, missing values. A details
+// value that is missing or a label text, followed by another such value
+// or by an unknown label, is ambiguous (which label is whose value is
+// then a matter of order, for a reader too) and such orders are skipped.
+func randomBIAlert(r *rand.Rand, n int) biTestAlert {
+	pick := func(vals ...string) string { return vals[r.IntN(len(vals))] }
+	ua := pick("Boto3/1.17.40 Python/3.6.12", "curl/7.68.0", "User ID", "Source IP", "Event Name", "Alert #1 – 2022-01-01T00:00:00Z", "")
+	a := biTestAlert{n: n, header: fmt.Sprintf("Alert #%d – 2022-01-31T18:21:55Z\nEvent ID: id-%d\nEvent DateTime\n2022-01-%02dT14:38:27Z\n"+
+		"Source IP\n%s\nRequest User Agent\n%sRepeated Attempts\n%d\n",
+		n, n, n%28+1, pick("198.51.100.7", "::ffff:198.51.100.7", "2001:db8::1", "s3.amazonaws.com"), map[bool]string{true: "", false: ua + "\n"}[ua == ""], n%5+1)}
+	pairs := [][2]string{
+		{"Event Type", "AwsApiCall"},
+		{"Event Name", pick("ListObjects", "PutObject", "GetObject")},
+		{"Request ID", fmt.Sprintf("REQ%04d", n)},
+		{"Request User Agent", pick("Boto3/1.17.40 Python/3.6.12", "User ID", "Error Code", "Repeated Attempts", "Alert #9 - x", "")},
+		{"User ID", pick("{'type': 'AWSAccount', 'principalId': '', 'accountId': 'ANONYMOUS_PRINCIPAL'}", "{'type': 'AWSAccount', 'principalId': 'AIDA1', 'accountId': '385485039111'}")},
+		{"Request Parameters", fmt.Sprintf("{'bucketName': 'bucket-%d', 'Host': 'h', 'key': 'k%d'}", n%3, n)},
+	}
+	if r.IntN(2) == 0 {
+		pairs = append(pairs, [2]string{"Error Code", "AccessDenied"}, [2]string{"Error Message", pick("Access Denied", "")})
+	}
+	if r.IntN(3) == 0 {
+		pairs = append(pairs, [2]string{"Event Source", "s3.amazonaws.com"})
+	}
+	return biTestAlert{n: n, header: a.header, details: pairs}
+}
+
+// ambiguous reports whether two of the alert's details values in a row,
+// in the given order, are missing or read as labels.
+func (a biTestAlert) ambiguous(order []int) bool {
+	odd := func(v string) bool { return v == "" || labelOf([]byte(v)) != fNone }
+	for k := 1; k < len(order); k++ {
+		prev, p := a.details[order[k-1]], a.details[order[k]]
+		if odd(prev[1]) && (odd(p[1]) || labelOf([]byte(p[0])) == fNone) {
+			return true
+		}
+	}
+	return false
+}
+
+// Shuffling the label/value pairs of an alert's request details never
+// changes the event read.
+func TestBreachInsiderShuffledDetails(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 264))
+	compared := 0
+	defer func() {
+		t.Logf("%d of 2000 cases compared", compared)
+		if compared < 500 {
+			t.Errorf("only %d of 2000 cases compared: the generator is too often ambiguous", compared)
+		}
+	}()
+	for i := 0; i < 2000; i++ {
+		var alerts []biTestAlert
+		for n := 3; n > 0; n-- {
+			alerts = append(alerts, randomBIAlert(r, n+3*i))
+		}
+		var in, shuffled strings.Builder
+		skip := false
+		for _, a := range alerts {
+			order := r.Perm(len(a.details))
+			canonical := make([]int, len(a.details))
+			for k := range canonical {
+				canonical[k] = k
+			}
+			skip = skip || a.ambiguous(order) || a.ambiguous(canonical)
+			in.WriteString(a.text(canonical))
+			shuffled.WriteString(a.text(order))
+		}
+		if skip {
+			continue
+		}
+		compared++
+		// The input's last alert ends where the page footer begins, and
+		// an unknown label last in it could be footer: not compared.
+		last := biAlertText(0, "192.0.2.1", "curl/8")
+		in.WriteString(last)
+		shuffled.WriteString(last)
+		want, wst, _ := readBIString(t, "in.txt", in.String(), FormatBreachInsider)
+		got, gst, _ := readBIString(t, "in.txt", shuffled.String(), FormatBreachInsider)
+		if len(got) != len(want) || len(want) != 4 || gst.Skipped != wst.Skipped {
+			t.Fatalf("case %d: %d events, want %d (%v)\n%s", i, len(got), len(want), gst.Errors, shuffled.String())
+		}
+		for k := range want {
+			g, w := got[k], want[k]
+			g.Pos, w.Pos = Pos{}, Pos{}
+			if g != w {
+				t.Fatalf("case %d: alert #%d differs when shuffled:\n got %+v\nwant %+v\n--- shuffled:\n%s--- in order:\n%s", i, w.AlertID, g, w, shuffled.String(), in.String())
+			}
+		}
+	}
+}
+
+// What the decoder cannot place is reported, never dropped silently: a
+// line where a label was due (a value broken over two lines), unknown
+// labels (counted by name up to a bound, since the names come from the
+// input), and the page text after the last alert.
+func TestBreachInsiderUnplaced(t *testing.T) {
+	var in strings.Builder
+	for n := 3; n > 0; n-- {
+		a := biAlertText(n, "192.0.2.1", "curl/8")
+		if n == 2 {
+			a = strings.Replace(a, "Repeated Attempts\n1\n", "Repeated Attempts\n1\nsecond line of a value\n", 1)
+		}
+		in.WriteString(a)
+		for k := 0; k < maxUnknownLabels+5; k++ {
+			fmt.Fprintf(&in, "Label %c%d\nvalue %d\n", 'A'+n, k, k)
+		}
+	}
+	in.WriteString("Load more\nPrivacy Policy\nTerms of Service\n")
+	evs, st, err := readBIString(t, "in.txt", in.String(), FormatBreachInsider)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("%d events, err %v", len(evs), err)
+	}
+	if got := st.Reasons["line not placed"]; got != 1 {
+		t.Errorf("%d lines not placed, want 1: %v", got, st.Reasons)
+	}
+	named := 0
+	for r := range st.Reasons {
+		if strings.HasPrefix(r, "unknown label \"") {
+			named++
+		}
+	}
+	if named != maxUnknownLabels || st.Reasons["unknown label (others)"] == 0 {
+		t.Errorf("%d unknown labels counted by name, want %d; reasons %v", named, maxUnknownLabels, st.Reasons)
+	}
+	// biAlertText's header time is not its event's: "Alert Time" comes first.
+	if fs := evs[0].ExtraFields(); len(fs) != 1+maxUnknownLabels+5 || fs[0].Label != "Alert Time" || fs[1] != (Field{"Label D0", "value 0"}) {
+		t.Errorf("alert #3 extra fields %q", fs)
+	}
+	// The last alert's own labels are not learned from earlier alerts
+	// (those were "Label D…" and "Label C…"): its tail is page footer.
+	if strings.Contains(evs[2].Extra, "Label") || st.Reasons["page footer"] != 1 {
+		t.Errorf("alert #1 extra %q, reasons %v", evs[2].Extra, st.Reasons)
+	}
+	var footer string
+	for _, e := range st.Errors {
+		if e.Reason == "page footer" {
+			footer = e.Msg
+		}
+	}
+	if !strings.Contains(footer, `"Label B0", "value 0"`) || !strings.Contains(footer, "…") {
+		t.Errorf("footer warning %q", footer)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 
 	"github.com/valyala/fastjson"
 )
@@ -729,7 +728,7 @@ func (d *cloudTrailDecoder) build(line int, ev *Event) bool {
 		if r.time == nil {
 			d.st.Skip(line, "bad time", "S3 event has no eventTime")
 		} else {
-			d.st.Skip(line, "bad time", fmt.Sprintf("bad eventTime %q", clip(r.time)))
+			d.st.Skip(line, "bad time", fmt.Sprintf("bad eventTime %q", clipValue(r.time)))
 		}
 		return false
 	}
@@ -738,11 +737,7 @@ func (d *cloudTrailDecoder) build(line int, ev *Event) bool {
 	ev.Weight = 1
 	ev.Op = parseOp(r.name, &d.in)
 	ev.EventType = d.last.typ.str(&d.in, r.typ)
-	if a, ok := parseAddr(r.ip); ok {
-		ev.Source = a
-	} else {
-		ev.SourceText = d.in.str(r.ip)
-	}
+	setSource(ev, r.ip, &d.in)
 	ua := r.ua
 	// CloudTrail wraps some user agents in brackets: "[aws-cli/2.0 ...]".
 	if len(ua) >= 2 && ua[0] == '[' && ua[len(ua)-1] == ']' {
@@ -866,45 +861,6 @@ func strBytes(v *fastjson.Value) []byte {
 	b, _ := v.StringBytes()
 	if b == nil {
 		b = []byte{}
-	}
-	return b
-}
-
-// parseAddr parses an IP address, IPv4 without allocating.
-func parseAddr(b []byte) (netip.Addr, bool) {
-	var ip [4]byte
-	field, dots, digits := 0, 0, 0
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			if digits > 0 && field == 0 {
-				goto slow // leading zero: let netip decide
-			}
-			field = field*10 + int(c-'0')
-			if digits++; field > 255 {
-				goto slow // IPv6 starting with digits
-			}
-		case c == '.' && digits > 0 && dots < 3:
-			ip[dots] = byte(field)
-			dots++
-			field, digits = 0, 0
-		default:
-			goto slow
-		}
-	}
-	if dots == 3 && digits > 0 {
-		ip[3] = byte(field)
-		return netip.AddrFrom4(ip), true
-	}
-slow:
-	a, err := netip.ParseAddr(string(b))
-	return a, err == nil
-}
-
-// clip shortens attacker-controlled text quoted in a message.
-func clip(b []byte) []byte {
-	if len(b) > 64 {
-		return append(b[:64:64], "..."...)
 	}
 	return b
 }

@@ -3,7 +3,9 @@ package ingest
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Format names an input format. The values are the ones accepted by the
@@ -115,9 +117,11 @@ func (p Pos) String() string {
 // buffers, so a plain assignment copies it).
 type Event struct {
 	Time time.Time
-	// Source is the client address. When the log names a non-IP source (a
-	// CloudTrail sourceIPAddress like "s3.amazonaws.com"), Source is the zero
-	// Addr and SourceText holds the name.
+	// Source is the client address in canonical form, the same from every
+	// format (see parseSource): IPv4-mapped IPv6 addresses unmapped, no
+	// zone, no port. When the log names a non-IP source (a CloudTrail
+	// sourceIPAddress like "s3.amazonaws.com"), Source is the zero Addr and
+	// SourceText holds the name.
 	Source     netip.Addr
 	SourceText string
 	// UserAgent is the request's user agent. AlertUserAgent is the one shown
@@ -148,8 +152,30 @@ type Event struct {
 	EventID   string
 	RequestID string
 	AlarmTime time.Time
-	Format    Format
-	Pos       Pos
+	// Extra holds the fields the input had that no field above stands
+	// for (a BreachInsider label of another dashboard version), as lines
+	// "label\tvalue\n" in input order; ExtraFields splits them. A string,
+	// not a slice, so that Event stays a comparable value.
+	Extra  string `json:",omitempty"`
+	Format Format
+	Pos    Pos
+}
+
+// Field is one label/value pair of Event.Extra.
+type Field struct {
+	Label, Value string
+}
+
+// ExtraFields returns the pairs of ev.Extra, nil when there are none.
+func (ev *Event) ExtraFields() []Field {
+	var out []Field
+	for rest := ev.Extra; rest != ""; {
+		line, tail, _ := strings.Cut(rest, "\n")
+		label, value, _ := strings.Cut(line, "\t")
+		out = append(out, Field{label, value})
+		rest = tail
+	}
+	return out
 }
 
 // SourceString is the source as text: the IP, or the non-IP source name.
@@ -176,4 +202,19 @@ func (e *SyntaxError) Error() string {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
 	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// clipValue shortens a value quoted in a diagnostic, at a rune boundary:
+// a hostile 1 MB value must not become a 1 MB message. Invalid UTF-8 is
+// replaced, so that the message is valid text.
+func clipValue(v []byte) string {
+	const max = 64
+	if len(v) <= max {
+		return validUTF8(string(v))
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return validUTF8(string(v[:cut])) + "…"
 }

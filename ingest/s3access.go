@@ -226,12 +226,12 @@ func (d *s3AccessDecoder) parse(line []byte, ln int, ev *Event) bool {
 		}
 	}
 	if !ok {
-		d.st.Skip(ln, "bad time", fmt.Sprintf("bad time %q", clip(d.f[s3Time])))
+		d.st.Skip(ln, "bad time", fmt.Sprintf("bad time %q", clipValue(d.f[s3Time])))
 		return false
 	}
 	if st := d.f[s3Status]; !(len(st) == 1 && st[0] == '-') && !(len(st) == 3 && isDigits(st)) {
 		// A status that is not one means the fields are misaligned.
-		d.st.Skip(ln, "malformed line", fmt.Sprintf("bad HTTP status %q", clip(st)))
+		d.st.Skip(ln, "malformed line", fmt.Sprintf("bad HTTP status %q", clipValue(st)))
 		return false
 	}
 	ev.Time = t
@@ -239,11 +239,7 @@ func (d *s3AccessDecoder) parse(line []byte, ln int, ev *Event) bool {
 	ev.Weight = 1
 	ev.Bucket = d.bucket.str(&d.in, d.field(s3Bucket, n))
 	if ip := d.field(s3RemoteIP, n); ip != nil {
-		if a, ok := parseAddr(ip); ok {
-			ev.Source = a
-		} else {
-			ev.SourceText = d.in.str(ip)
-		}
+		setSource(ev, ip, &d.in)
 	}
 	if req := d.field(s3Requester, n); req != nil {
 		id := &ev.Identity

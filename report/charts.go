@@ -125,13 +125,14 @@ func (b *builder) charts() {
 		b.addChart("errors", "Error codes", "Share of alerts by error code returned.", "", "pie", pie, nil)
 	}
 
-	// User agents: the label is cut, the tooltip shows a longer form.
+	// User agents: the label is cut at its right end, the tooltip shows
+	// the whole agent (up to 300 runes).
 	labels, data = nil, nil
 	var uaDetails []map[string]string
 	for _, u := range firstN(b.r.UserAgents, 10) {
 		labels = append(labels, plain(u.UA.Short, 36))
 		data = append(data, opts.BarData{Value: u.Events})
-		d := map[string]string{"User agent": plain(u.UA.Short+u.UA.Full, 300)}
+		d := map[string]string{"User agent": plain(u.UA.Whole(), 300)}
 		if u.Family != "" {
 			d["Family"] = u.Family
 		}

@@ -45,7 +45,7 @@ var exportColumns = []string{
 	"error_code", "error_message", "attempts", "alert_id", "event_id", "request_id", "alarm_time",
 	"format", "file", "line",
 	"country", "country_name", "city", "lat", "lon", "asn", "as_org", "ip_class", "hosting",
-	"user_agent_family", "severity", "raw_operation",
+	"user_agent_family", "severity", "raw_operation", "extra",
 }
 
 // EventWriter writes enriched events one per row or line.
@@ -83,7 +83,7 @@ func NewEventWriter(w io.Writer, format ExportFormat, profiles map[netip.Addr]*e
 func (ew *EventWriter) Write(ev *ingest.Event) error {
 	var p enrich.Profile
 	if ev.Source.IsValid() {
-		if q := ew.profiles[ev.Source.Unmap()]; q != nil {
+		if q := ew.profiles[ev.Source]; q != nil {
 			p = *q
 		}
 	}
@@ -114,7 +114,10 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 		o.RawOperation = o.Operation
 	}
 	if ev.Source.IsValid() {
-		o.SourceIP = ev.Source.Unmap().String()
+		o.SourceIP = ev.Source.String()
+	}
+	if ev.Extra != "" {
+		o.Extra = extraJSON(ev.ExtraFields())
 	}
 	o.Lat, o.Lon = p.Geo.Coordinates()
 	if ew.format == ExportNDJSON {
@@ -147,7 +150,7 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 		cell(o.ErrorCode), cell(o.ErrorMessage), num(int64(o.Attempts)), num(int64(o.AlertID)), cell(o.EventID), cell(o.RequestID), o.AlarmTime,
 		o.Format, cell(o.File), num(int64(o.Line)),
 		o.Country, cell(o.CountryName), cell(o.City), flt(o.Lat), flt(o.Lon), num(int64(o.ASN)), cell(o.ASOrg), o.IPClass, strconv.FormatBool(o.Hosting),
-		cell(o.UserAgentFamily), o.Severity, cell(o.RawOperation))
+		cell(o.UserAgentFamily), o.Severity, cell(o.RawOperation), cell(string(o.Extra)))
 	return ew.csv.Write(r)
 }
 
@@ -204,6 +207,23 @@ type exportEvent struct {
 	// RawOperation is the operation as the log wrote it (REST.GET.BUCKET
 	// where Operation says ListObjects).
 	RawOperation string `json:"raw_operation"`
+	// Extra is the input's fields that no column stands for (a label of
+	// another dashboard version), as one JSON object, keys in input order.
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+// extraJSON renders fields as a JSON object, in their order.
+func extraJSON(fields []ingest.Field) json.RawMessage {
+	b := []byte{'{'}
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(f.Label)
+		v, _ := json.Marshal(f.Value)
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}')
 }
 
 // cell makes an untrusted string safe in a CSV cell. Characters that

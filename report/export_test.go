@@ -137,3 +137,37 @@ func TestExportFormatFor(t *testing.T) {
 		t.Error("events.txt: want an error")
 	}
 }
+
+// The fields of a record that no column stands for are exported as one
+// object, in input order, in NDJSON and in the CSV's last column.
+func TestExportExtraFields(t *testing.T) {
+	ev := ingest.Event{Time: time.Date(2022, 1, 31, 14, 38, 27, 0, time.UTC), Weight: 1, Op: ingest.OpListObjects,
+		Extra: "Event Source\ts3.amazonaws.com\nAWS Region\t\"eu-west-1\" <b>\nResources\t\n"}
+	want := `{"Event Source":"s3.amazonaws.com","AWS Region":"\"eu-west-1\" \u003cb\u003e","Resources":""}`
+	for _, format := range []ExportFormat{ExportNDJSON, ExportCSV} {
+		var buf bytes.Buffer
+		ew, err := NewEventWriter(&buf, format, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ew.Write(&ev)
+		ew.Flush()
+		var got string
+		if format == ExportNDJSON {
+			var o struct{ Extra json.RawMessage }
+			if err := json.Unmarshal(buf.Bytes(), &o); err != nil {
+				t.Fatal(err)
+			}
+			got = string(o.Extra)
+		} else {
+			rows, err := csv.NewReader(&buf).ReadAll()
+			if err != nil || len(rows) != 2 || rows[0][len(rows[0])-1] != "extra" {
+				t.Fatalf("rows %q, err %v", rows, err)
+			}
+			got = rows[1][len(rows[1])-1]
+		}
+		if got != want {
+			t.Errorf("%s: extra = %s, want %s", format, got, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -465,4 +466,63 @@ func textOf(n *html.Node) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// A user agent too long for the chart's label is cut at its end there,
+// and its bar's tooltip holds it whole, once.
+func TestUserAgentChartLabels(t *testing.T) {
+	long := "Boto3/1.17.40 Python/3.6.12 Linux/3.10.0-1160.6.1.el7.x86_64 Botocore/1.20.112 " + strings.Repeat("Resource/x ", 10)
+	in := smallInput()
+	events := []ingest.Event{ev("2022-01-03T08:15:00Z", "198.51.100.7", long, ingest.OpListObjects)}
+	in.Summary = summarize(events)
+	js := string(Build(in).Charts["useragents"].JSON)
+	var spec struct {
+		Option struct {
+			YAxis []struct{ Data []string } `json:"yAxis"`
+		}
+		Details [][]map[string]string
+	}
+	if err := json.Unmarshal([]byte(js), &spec); err != nil {
+		t.Fatal(err)
+	}
+	if len(spec.Option.YAxis) != 1 || len(spec.Option.YAxis[0].Data) != 1 || len(spec.Details) != 1 || len(spec.Details[0]) != 1 {
+		t.Fatalf("chart spec %s", js)
+	}
+	label, tip := spec.Option.YAxis[0].Data[0], spec.Details[0][0]["User agent"]
+	if !strings.HasPrefix(long, strings.TrimSuffix(label, "…")) || !strings.HasSuffix(label, "…") {
+		t.Errorf("label %q is not the agent's start, cut at its end", label)
+	}
+	if tip != long {
+		t.Errorf("tooltip %q, want the whole agent %q", tip, long)
+	}
+}
+
+// An empty table's "None." row spans every column its header has, with
+// threat intelligence on (one more column in the IP tables) and off.
+func TestEmptyRowSpansTheTable(t *testing.T) {
+	table := regexp.MustCompile(`(?s)<table.*?</table>`)
+	th := regexp.MustCompile(`<th[ >]`)
+	empty := regexp.MustCompile(`<td colspan="(\d+)" class="empty">`)
+	for _, ti := range []bool{true, false} {
+		in := smallInput()
+		// One alert per IP: the repeat-IP table is empty.
+		in.Summary = summarize([]ingest.Event{ev("2022-01-03T08:15:00Z", "198.51.100.7", "curl/8", ingest.OpListObjects)})
+		if !ti {
+			in.ThreatIntel, in.Statuses, in.Profiles = nil, nil, nil
+		}
+		out := render(t, in, stubAssets)
+		checked := 0
+		for _, tb := range table.FindAllString(out, -1) {
+			head, _, _ := strings.Cut(tb, "</thead>")
+			for _, m := range empty.FindAllStringSubmatch(tb, -1) {
+				checked++
+				if n := len(th.FindAllString(head, -1)); m[1] != strconv.Itoa(n) {
+					t.Errorf("threat intelligence %v: empty row spans %s columns of %d in %.200s", ti, m[1], n, tb)
+				}
+			}
+		}
+		if checked == 0 {
+			t.Errorf("threat intelligence %v: no empty table rendered", ti)
+		}
+	}
 }

@@ -150,9 +150,14 @@ func mdEscape(s string, max int) string {
 		escape := false
 		switch r {
 		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '<', '>', '#', '!', '|', '~', '&',
-			':', '@', // scheme and e-mail autolinks
+			'@',                           // e-mail autolinks
 			'"', '\'', '=', '$', '%', '^': // meaningful in some flavours (smart quotes, highlight, maths, footnotes)
 			escape = true
+		case ':':
+			// A scheme autolink ("http:", "mailto:") needs text after the
+			// colon: "report: bucket" is plain prose.
+			escape = i+1 < len(s) && s[i+1] != ' '
+
 		case '-', '+':
 			escape = i == 0 // a list marker or a rule, were the text to start a line
 		case '.':

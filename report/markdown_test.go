@@ -32,6 +32,8 @@ func TestMDEscape(t *testing.T) {
 		{"ordered list", "12. x", `12\. x`},
 		{"address before markup", "1.2.3.4 [x](y)", `1\.2.3.4 \[x\]\(y\)`},
 		{"email", "ab@cd.ef", `ab\@cd.ef`},
+		{"prose colon", "Honeybucket report: microsoft-devtest", "Honeybucket report: microsoft-devtest"},
+		{"colon at the end", "scheme:", "scheme:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := mdEscape(tc.in, 100); got != tc.want {
@@ -50,6 +52,7 @@ var mdEscapeHostile = []string{
 	"[a]: http://evil.example", "*a*", "_a_", "**a**", "~~a~~", "`a`", "1. a", "1) a", "- a", "+ a", "* a", "# a",
 	"> a", "---", "===", "a | b", "&lt;b&gt;", "&#60;", "<b>x</b>", "a\\", "\\*a*", "$x$", "x^2^", "==a==", "[^1]",
 	"Mozilla/5.0 (compatible; +http://evil.example/bot)", "12.34.56.78", "::1", "2001:db8::1",
+	"report: http://evil.example", "http: //evil.example", "mailto: a@evil.example", "www.evil.example: x", "a:b: c",
 }
 
 // TestMDEscapeRendersAsText renders escaped hostile strings with

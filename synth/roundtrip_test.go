@@ -55,6 +55,9 @@ func (p *parsed) read(t *testing.T, name string, data []byte, want ingest.Format
 		t.Errorf("%s: %v", name, st.Err)
 	}
 	for _, e := range st.Errors {
+		if e.Reason == "page footer" {
+			continue // the dump's page text after the last alert, reported as unused
+		}
 		t.Errorf("%s: skipped: %v", name, e)
 	}
 	p.filtered += st.Filtered

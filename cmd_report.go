@@ -104,9 +104,16 @@ of different formats can be mixed. Supported formats, detected from content:
 BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 .json.gz delivery trees, one-event-per-line exports), S3 server access logs.
 
+Standard input and FIFOs are read once, as a stream; with --export or
+--site, whose events file is a second pass, up to 4 GiB of standard input
+is kept in a temporary file for it (more fails the export, not the report).
+SIGINT or SIGTERM stops reading: the outputs are written from what was read,
+without the events export.
+
 Exit status: 0 on success (even when some lines were skipped; the report's
 data-quality section lists them), 1 when no event could be read or an output
-could not be written, 2 on a usage error.
+could not be written, 2 on a usage error, 130 or 143 when interrupted by
+SIGINT or SIGTERM.
 
 Flags:
 `
@@ -169,12 +176,14 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 	if !f.quiet {
 		printDiagnostics(e.stderr, stats)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("interrupted: %w", err)
-	}
 	if ingest.NoEvents(stats) {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		return nil, noEventsError(stats)
 	}
+	// Interrupted with events read: the caller reports on those, and the
+	// inputs' errors say where reading stopped.
 	return sum, nil
 }
 
@@ -253,10 +262,16 @@ func totalSize(ins []ingest.Input) int64 {
 	return n
 }
 
-// spoolStdin points "-" inputs at the command's standard input, and when
-// the inputs will be read twice (export), at a temporary copy of it.
+// maxStdinSpool bounds the copy of standard input kept for a second
+// pass (--export, --site): a stream can be endless, a temporary directory
+// cannot. Beyond it the report is still made, and the export fails.
+const maxStdinSpool = 4 << 30
+
+// spoolStdin points "-" inputs at the command's standard input. When the
+// inputs will be read twice (export), the first read also copies what it
+// reads into a temporary file, up to maxStdinSpool, which later reads
+// open instead: standard input is read once, as it comes.
 func spoolStdin(ins []ingest.Input, stdin io.Reader, twice bool) ([]ingest.Input, func(), error) {
-	noop := func() {}
 	for i, in := range ins {
 		if in.Path != "" || in.Opener != nil {
 			continue
@@ -264,22 +279,72 @@ func spoolStdin(ins []ingest.Input, stdin io.Reader, twice bool) ([]ingest.Input
 		ins = append([]ingest.Input(nil), ins...)
 		if !twice {
 			ins[i].Opener = func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }
-			return ins, noop, nil
+			return ins, func() {}, nil
 		}
-		tmp, err := os.CreateTemp("", "honeyreport-stdin-*")
-		if err != nil {
-			return nil, noop, err
-		}
-		if _, err := io.Copy(tmp, stdin); err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return nil, noop, fmt.Errorf("read standard input: %w", err)
-		}
-		tmp.Close()
-		ins[i] = ingest.Input{Name: in.Name, Path: tmp.Name()}
-		return ins, func() { os.Remove(tmp.Name()) }, nil
+		sp := &spool{r: stdin, limit: maxStdinSpool}
+		ins[i].Opener = sp.open
+		return ins, sp.drop, nil
 	}
-	return ins, noop, nil
+	return ins, func() {}, nil
+}
+
+// spool is standard input read once: the first open reads it and copies
+// it into a temporary file, every later open reads the copy.
+type spool struct {
+	r      io.Reader
+	limit  int64
+	opened bool
+	f      *os.File // the copy
+	n      int64
+	err    error // why the copy is incomplete
+	eof    bool  // the copy is complete
+}
+
+func (s *spool) open() (io.ReadCloser, error) {
+	if !s.opened {
+		s.opened = true
+		f, err := os.CreateTemp("", "honeyreport-stdin-*")
+		if err != nil {
+			return nil, fmt.Errorf("keep a copy of standard input: %w", err)
+		}
+		s.f = f
+		return io.NopCloser(s), nil
+	}
+	switch {
+	case s.err != nil:
+		return nil, s.err
+	case !s.eof:
+		return nil, errors.New("standard input: not read to its end, so not read again")
+	}
+	return os.Open(s.f.Name())
+}
+
+// Read reads standard input, copying what it reads.
+func (s *spool) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if s.err == nil && n > 0 {
+		if s.n += int64(n); s.n > s.limit {
+			s.err = fmt.Errorf("standard input: more than %d GiB, too much to keep for a second pass; give a file instead", s.limit>>30)
+		} else if _, werr := s.f.Write(p[:n]); werr != nil {
+			s.err = fmt.Errorf("standard input: keep a copy: %w", werr)
+		}
+		if s.err != nil {
+			s.drop()
+		}
+	}
+	if err == io.EOF {
+		s.eof = true
+	}
+	return n, err
+}
+
+// drop removes the copy.
+func (s *spool) drop() {
+	if s.f != nil {
+		s.f.Close()
+		os.Remove(s.f.Name())
+		s.f = nil
+	}
 }
 
 // writeFile writes an output atomically: to a temporary file beside it,

@@ -244,3 +244,48 @@ func firstLine(t *testing.T, path string) []byte {
 	}
 	return append(b, '\n')
 }
+
+// TestStdinSpoolLimit: standard input is copied for the export's second
+// pass while it is read, and only up to the limit; past it the second
+// pass fails with a message saying why, and the copy is gone.
+func TestStdinSpoolLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		limit int64
+		ok    bool
+	}{
+		{"under the limit", 1 << 20, true},
+		{"over the limit", 100, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := mustRead(t, "testdata/access.log")
+			sp := &spool{r: bytes.NewReader(in), limit: tc.limit}
+			defer sp.drop()
+			first, err := sp.open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := sp.f.Name()
+			if got, err := io.ReadAll(first); err != nil || !bytes.Equal(got, in) {
+				t.Fatalf("first read: %d bytes, %v", len(got), err)
+			}
+			second, err := sp.open()
+			if !tc.ok {
+				if err == nil || !strings.Contains(err.Error(), "too much to keep") {
+					t.Errorf("second open: %v", err)
+				}
+				if _, serr := os.Stat(name); serr == nil {
+					t.Error("the partial copy is left behind")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer second.Close()
+			if got, err := io.ReadAll(second); err != nil || !bytes.Equal(got, in) {
+				t.Errorf("second read: %d bytes, %v", len(got), err)
+			}
+		})
+	}
+}

@@ -105,8 +105,8 @@ BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 .json.gz delivery trees, one-event-per-line exports), S3 server access logs.
 
 Standard input and FIFOs are read once, as a stream; with --export or
---site, whose events file is a second pass, up to 4 GiB of standard input
-is kept in a temporary file for it (more fails the export, not the report).
+--site, whose events file is a second pass, up to 4 GiB of each is kept in
+a temporary file for it (more fails the export, not the report).
 SIGINT or SIGTERM stops reading: the outputs are written from what was read,
 without the events export.
 
@@ -137,12 +137,9 @@ func cmdReport(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	// Standard input can be read once; when the export needs a second pass,
-	// keep a copy.
-	ins, cleanup, err := spoolStdin(ins, e.stdin, f.exportOut != "" || f.siteDir != "")
-	if err != nil {
-		return err
-	}
+	// A stream can be read once; when the export needs a second pass, keep
+	// a copy.
+	ins, cleanup := spoolStreams(ins, e.stdin, f.exportOut != "" || f.siteDir != "")
 	defer cleanup()
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
@@ -262,39 +259,58 @@ func totalSize(ins []ingest.Input) int64 {
 	return n
 }
 
-// maxStdinSpool bounds the copy of standard input kept for a second
-// pass (--export, --site): a stream can be endless, a temporary directory
-// cannot. Beyond it the report is still made, and the export fails.
-const maxStdinSpool = 4 << 30
+// maxSpool bounds the copy of a stream (standard input, a FIFO) kept for a
+// second pass (--export, --site): a stream can be endless, a temporary
+// directory cannot. Beyond it the report is still made, and the export
+// fails.
+const maxSpool = 4 << 30
 
-// spoolStdin points "-" inputs at the command's standard input. When the
-// inputs will be read twice (export), the first read also copies what it
-// reads into a temporary file, up to maxStdinSpool, which later reads
-// open instead: standard input is read once, as it comes.
-func spoolStdin(ins []ingest.Input, stdin io.Reader, twice bool) ([]ingest.Input, func(), error) {
-	for i, in := range ins {
-		if in.Path != "" || in.Opener != nil {
+// spoolStreams points "-" inputs at the command's standard input. When the
+// inputs will be read twice (export), every stream among them (standard
+// input, a FIFO, a device) is read once: the first read also copies what
+// it reads into a temporary file, up to maxSpool, which later reads open
+// instead. cleanup removes the copies.
+func spoolStreams(ins []ingest.Input, stdin io.Reader, twice bool) (out []ingest.Input, cleanup func()) {
+	out = append([]ingest.Input(nil), ins...)
+	var spools []*spool
+	for i, in := range out {
+		if in.Opener != nil {
 			continue
 		}
-		ins = append([]ingest.Input(nil), ins...)
-		if !twice {
-			ins[i].Opener = func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }
-			return ins, func() {}, nil
+		var open func() (io.ReadCloser, error)
+		if in.Path == "" {
+			open = func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }
+		} else if fi, err := os.Stat(in.Path); twice && err == nil && !fi.Mode().IsRegular() {
+			path := in.Path
+			open = func() (io.ReadCloser, error) { return os.Open(path) }
 		}
-		sp := &spool{r: stdin, limit: maxStdinSpool}
-		ins[i].Opener = sp.open
-		return ins, sp.drop, nil
+		if open == nil {
+			continue
+		}
+		if !twice {
+			out[i].Opener = open
+			continue
+		}
+		sp := &spool{name: in.Name, src: open, limit: maxSpool}
+		spools = append(spools, sp)
+		out[i].Opener = sp.open
 	}
-	return ins, func() {}, nil
+	return out, func() {
+		for _, sp := range spools {
+			sp.drop()
+		}
+	}
 }
 
-// spool is standard input read once: the first open reads it and copies
-// it into a temporary file, every later open reads the copy.
+// spool is a stream read once: the first open reads it and copies it into
+// a temporary file, every later open reads the copy.
 type spool struct {
-	r      io.Reader
+	name   string
+	src    func() (io.ReadCloser, error)
 	limit  int64
 	opened bool
-	f      *os.File // the copy
+	r      io.ReadCloser // the stream, while the first pass reads it
+	f      *os.File      // the copy
 	n      int64
 	err    error // why the copy is incomplete
 	eof    bool  // the copy is complete
@@ -303,30 +319,40 @@ type spool struct {
 func (s *spool) open() (io.ReadCloser, error) {
 	if !s.opened {
 		s.opened = true
-		f, err := os.CreateTemp("", "honeyreport-stdin-*")
+		r, err := s.src()
 		if err != nil {
-			return nil, fmt.Errorf("keep a copy of standard input: %w", err)
+			s.err = err
+			return nil, err
 		}
-		s.f = f
-		return io.NopCloser(s), nil
+		f, err := os.CreateTemp("", "honeyreport-stream-*")
+		if err != nil {
+			r.Close()
+			s.err = fmt.Errorf("%s: keep a copy: %w", s.name, err)
+			return nil, s.err
+		}
+		s.r, s.f = r, f
+		return s, nil
 	}
 	switch {
 	case s.err != nil:
 		return nil, s.err
 	case !s.eof:
-		return nil, errors.New("standard input: not read to its end, so not read again")
+		return nil, fmt.Errorf("%s: not read to its end, so not read again", s.name)
 	}
 	return os.Open(s.f.Name())
 }
 
-// Read reads standard input, copying what it reads.
+// Close ends the first pass.
+func (s *spool) Close() error { return s.r.Close() }
+
+// Read reads the stream, copying what it reads.
 func (s *spool) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	if s.err == nil && n > 0 {
 		if s.n += int64(n); s.n > s.limit {
-			s.err = fmt.Errorf("standard input: more than %d GiB, too much to keep for a second pass; give a file instead", s.limit>>30)
+			s.err = fmt.Errorf("%s: more than %d GiB, too much to keep for a second pass; give a file instead", s.name, s.limit>>30)
 		} else if _, werr := s.f.Write(p[:n]); werr != nil {
-			s.err = fmt.Errorf("standard input: keep a copy: %w", werr)
+			s.err = fmt.Errorf("%s: keep a copy: %w", s.name, werr)
 		}
 		if s.err != nil {
 			s.drop()

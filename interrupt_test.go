@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -136,14 +138,20 @@ func TestInterruptBlockedReads(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no FIFOs here:", err)
 	}
-	t.Run("fifo", func(t *testing.T) {
-		cmd := command(t, "report", fifo, "-o", filepath.Join(dir, "r.html"), "--no-system-geoip")
-		start := time.Now()
-		code, stderr := signalAfter(t, cmd, syscall.SIGTERM, func() bool { return time.Since(start) > 500*time.Millisecond })
-		if code != 143 || !strings.Contains(stderr, "interrupted by SIGTERM") {
-			t.Errorf("exit %d, want 143; stderr: %s", code, stderr)
-		}
-	})
+	for _, export := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fifo, export %v", export), func(t *testing.T) {
+			args := []string{"report", fifo, "-o", filepath.Join(dir, "r.html"), "--no-system-geoip"}
+			if export {
+				args = append(args, "--export", filepath.Join(dir, "e.csv"))
+			}
+			cmd := command(t, args...)
+			start := time.Now()
+			code, stderr := signalAfter(t, cmd, syscall.SIGTERM, func() bool { return time.Since(start) > 500*time.Millisecond })
+			if code != 143 || !strings.Contains(stderr, "interrupted by SIGTERM") {
+				t.Errorf("exit %d, want 143; stderr: %s", code, stderr)
+			}
+		})
+	}
 	t.Run("stdin", func(t *testing.T) {
 		cmd := command(t, "report", "-", "-o", filepath.Join(dir, "r.html"), "--no-system-geoip")
 		pw, err := cmd.StdinPipe()
@@ -160,8 +168,8 @@ func TestInterruptBlockedReads(t *testing.T) {
 }
 
 // TestFIFOInput reads a log through a FIFO: read once (a second open, to
-// checksum it, would take half its lines or wait for a writer that never
-// comes), whatever the number of workers.
+// checksum it or to export its events, would take half its lines or wait
+// for a writer that never comes), whatever the number of workers.
 func TestFIFOInput(t *testing.T) {
 	log := mustRead(t, "testdata/access.log")
 	for _, workers := range []string{"1", "4"} {
@@ -180,7 +188,7 @@ func TestFIFOInput(t *testing.T) {
 				f.Close()
 			}()
 			code, stderr := runWithin(t, 20*time.Second, "report", fifo, "-o", filepath.Join(dir, "r.html"),
-				"--json", filepath.Join(dir, "s.json"), "--workers", workers, "--no-system-geoip", "-q")
+				"--json", filepath.Join(dir, "s.json"), "--export", filepath.Join(dir, "e.csv"), "--workers", workers, "--no-system-geoip", "-q")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -192,6 +200,11 @@ func TestFIFOInput(t *testing.T) {
 			got, exp := readSummaryJSON(t, filepath.Join(dir, "s.json")), readSummaryJSON(t, filepath.Join(dir, "w.json"))
 			if got.Totals.Events != exp.Totals.Events || got.Inputs[0].Bytes != int64(len(log)) || got.Inputs[0].SHA256 != exp.Inputs[0].SHA256 {
 				t.Errorf("FIFO: %d events, input %+v; file: %d events, input %+v", got.Totals.Events, got.Inputs[0], exp.Totals.Events, exp.Inputs[0])
+			}
+			// The export, a second pass, reads the copy kept of the FIFO.
+			rows, err := csv.NewReader(bytes.NewReader(mustRead(t, filepath.Join(dir, "e.csv")))).ReadAll()
+			if err != nil || int64(len(rows)-1) != exp.Totals.Events {
+				t.Errorf("export: %d rows, %v; want %d", len(rows)-1, err, exp.Totals.Events)
 			}
 		})
 	}
@@ -259,7 +272,7 @@ func TestStdinSpoolLimit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := mustRead(t, "testdata/access.log")
-			sp := &spool{r: bytes.NewReader(in), limit: tc.limit}
+			sp := &spool{name: "-", src: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(in)), nil }, limit: tc.limit}
 			defer sp.drop()
 			first, err := sp.open()
 			if err != nil {

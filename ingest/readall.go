@@ -286,44 +286,42 @@ func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, h
 const maxRejectedHash = 64 << 20
 
 // openInput opens in and returns its size, or -1 when it is not a regular
-// file (standard input, a pipe, a FIFO, a device): such an input is read
-// once, as a stream, and may never end. Opening a FIFO waits for a writer;
-// cancelling ctx stops the wait.
+// file (standard input, a pipe, a FIFO, a device, or whatever an Opener
+// returns): such an input is read once, as a stream, and may never end.
+// Opening a FIFO waits for a writer; cancelling ctx stops the wait.
 func openInput(ctx context.Context, in Input) (io.ReadCloser, int64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, interruptedErr(ctx, 0)
 	}
-	if in.Opener != nil || in.Path == "" {
-		rc, err := in.Open()
-		return rc, -1, err
-	}
-	if fi, err := os.Stat(in.Path); err == nil && fi.Mode().IsRegular() {
-		f, err := os.Open(in.Path)
-		if err != nil {
-			return nil, 0, err // *PathError names the file
+	if in.Opener == nil && in.Path != "" {
+		if fi, err := os.Stat(in.Path); err == nil && fi.Mode().IsRegular() {
+			f, err := os.Open(in.Path)
+			if err != nil {
+				return nil, 0, err // *PathError names the file
+			}
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				return f, fi.Size(), nil
+			}
+			return f, -1, nil // replaced meanwhile
 		}
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			return f, fi.Size(), nil
-		}
-		return f, -1, nil // replaced meanwhile
 	}
 	type opened struct {
-		f   *os.File
+		rc  io.ReadCloser
 		err error
 	}
 	ch := make(chan opened, 1)
 	go func() {
-		f, err := os.Open(in.Path)
-		ch <- opened{f, err}
+		rc, err := in.Open()
+		ch <- opened{rc, err}
 	}()
 	select {
 	case o := <-ch:
-		return o.f, -1, o.err
+		return o.rc, -1, o.err
 	case <-ctx.Done():
 		// The open goes on until a writer comes, if one ever does.
 		go func() {
-			if o := <-ch; o.f != nil {
-				o.f.Close()
+			if o := <-ch; o.rc != nil {
+				o.rc.Close()
 			}
 		}()
 		return nil, 0, interruptedErr(ctx, 0)

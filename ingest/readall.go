@@ -131,7 +131,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 	var fileSum <-chan string
 	var size int64
 	if c.data != nil {
-		r, fileSum, size = openMappedChunk(in, c, first, opts)
+		r, fileSum, size = openMappedChunk(ctx, in, c, first, opts)
 	}
 	if r == nil {
 		f, err := os.Open(in.Path)
@@ -179,7 +179,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 
 // openMappedChunk is readChunk's set-up for a mapped file; r is nil when
 // the chunk is to be read as a stream after all.
-func openMappedChunk(in Input, c chunk, first bool, opts ReadOptions) (r *Reader, fileSum <-chan string, size int64) {
+func openMappedChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions) (r *Reader, fileSum <-chan string, size int64) {
 	format := opts.Format
 	base := 0
 	if err := guardFault(func() {
@@ -190,13 +190,13 @@ func openMappedChunk(in Input, c chunk, first bool, opts ReadOptions) (r *Reader
 	}); err != nil {
 		return nil, nil, 0
 	}
-	r = newMappedReader(c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
+	r = newMappedReaderContext(ctx, c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
 	if r == nil {
 		return nil, nil, 0
 	}
 	r.stats.lineBase = base
 	if first && !opts.NoChecksum {
-		fileSum = hashBytes(c.data)
+		fileSum = hashBytes(ctx, c.data)
 	}
 	return r, fileSum, int64(len(c.data))
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -280,7 +281,7 @@ func spoolStreams(ins []ingest.Input, stdin io.Reader, twice bool) (out []ingest
 		var open func() (io.ReadCloser, error)
 		if in.Path == "" {
 			open = func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }
-		} else if fi, err := os.Stat(in.Path); twice && err == nil && !fi.Mode().IsRegular() {
+		} else if fi, err := os.Stat(in.Path); twice && err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 			path := in.Path
 			open = func() (io.ReadCloser, error) { return os.Open(path) }
 		}
@@ -303,26 +304,39 @@ func spoolStreams(ins []ingest.Input, stdin io.Reader, twice bool) (out []ingest
 }
 
 // spool is a stream read once: the first open reads it and copies it into
-// a temporary file, every later open reads the copy.
+// a temporary file, every later open reads the copy. An interrupted read
+// may still be running when the copy is dropped, hence the lock.
 type spool struct {
-	name   string
-	src    func() (io.ReadCloser, error)
-	limit  int64
-	opened bool
-	r      io.ReadCloser // the stream, while the first pass reads it
-	f      *os.File      // the copy
-	n      int64
-	err    error // why the copy is incomplete
-	eof    bool  // the copy is complete
+	mu      sync.Mutex
+	name    string
+	src     func() (io.ReadCloser, error)
+	limit   int64
+	opened  bool
+	r       io.ReadCloser // the stream, while the first pass reads it
+	f       *os.File      // the copy
+	n       int64
+	err     error // why the copy is incomplete
+	eof     bool  // the copy is complete
+	dropped bool
 }
 
 func (s *spool) open() (io.ReadCloser, error) {
-	if !s.opened {
-		s.opened = true
+	s.mu.Lock()
+	first := !s.opened
+	s.opened = true
+	s.mu.Unlock()
+	if first {
+		// Not under the lock: opening a FIFO waits for a writer.
 		r, err := s.src()
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		if err != nil {
 			s.err = err
 			return nil, err
+		}
+		if s.dropped {
+			r.Close()
+			return nil, fmt.Errorf("%s: opened too late", s.name)
 		}
 		f, err := os.CreateTemp("", "honeyreport-stream-*")
 		if err != nil {
@@ -333,6 +347,8 @@ func (s *spool) open() (io.ReadCloser, error) {
 		s.r, s.f = r, f
 		return s, nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch {
 	case s.err != nil:
 		return nil, s.err
@@ -348,6 +364,11 @@ func (s *spool) Close() error { return s.r.Close() }
 // Read reads the stream, copying what it reads.
 func (s *spool) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil && s.err == nil {
+		s.err = fmt.Errorf("%s: copy dropped", s.name)
+	}
 	if s.err == nil && n > 0 {
 		if s.n += int64(n); s.n > s.limit {
 			s.err = fmt.Errorf("%s: more than %d GiB, too much to keep for a second pass; give a file instead", s.name, s.limit>>30)
@@ -355,7 +376,7 @@ func (s *spool) Read(p []byte) (int, error) {
 			s.err = fmt.Errorf("%s: keep a copy: %w", s.name, werr)
 		}
 		if s.err != nil {
-			s.drop()
+			s.dropLocked()
 		}
 	}
 	if err == io.EOF {
@@ -366,6 +387,13 @@ func (s *spool) Read(p []byte) (int, error) {
 
 // drop removes the copy.
 func (s *spool) drop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropLocked()
+}
+
+func (s *spool) dropLocked() {
+	s.dropped = true
 	if s.f != nil {
 		s.f.Close()
 		os.Remove(s.f.Name())

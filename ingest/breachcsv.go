@@ -287,6 +287,11 @@ func (d *breachCSVDecoder) header() bool {
 		d.e = fmt.Errorf("header row: %w", perr)
 		return false
 	}
+	if d.st.Skipped > 0 {
+		// Lines skipped before it: the header itself opened a quote.
+		d.e = fmt.Errorf("header row: %w", csv.ErrQuote)
+		return false
+	}
 	d.nFields = len(rec)
 	for i := range d.col {
 		d.col[i] = -1

@@ -362,3 +362,19 @@ func TestBreachCSVUnclosedQuote(t *testing.T) {
 		})
 	}
 }
+
+// TestBreachCSVHeaderOpensQuote: a header that opens a quote is an error,
+// not a reason to take a later row for the header.
+func TestBreachCSVHeaderOpensQuote(t *testing.T) {
+	header := "Event Name,Source IP,Event DateTime\n"
+	row := "GetObject,192.0.2.1,2022-01-31T14:38:27Z\n"
+	for _, in := range []string{
+		"\"" + header + row,
+		"\"" + header + strings.Repeat("no quote here\n", maxRowLines) + header + row,
+	} {
+		evs, st := readFormat(t, []byte(in), "h.csv", FormatBreachCSV)
+		if len(evs) != 0 || st.Err == nil || !strings.Contains(st.Err.Error(), "header row") {
+			t.Errorf("%d events, err %v", len(evs), st.Err)
+		}
+	}
+}

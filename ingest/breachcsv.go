@@ -25,13 +25,13 @@ import (
 // Rows are RFC 4180 records, quoted fields may hold newlines. A row that
 // does not parse (a stray quote), or whose field count differs from the
 // header's (a stray comma or quote shifted its columns, so no field of it
-// can be trusted), is skipped with its line number. A quote that opens a
-// field and never closes would swallow the rows after it: a row that is
-// still open when a line follows that is a valid row on its own (the
-// header's field count, a valid "Event DateTime") ends there, and so does
-// one that spans maxRowLines lines; every line it held is skipped and
-// counted. Rows follow the
-// same keep-or-skip rules as the dashboard dump (see breachinsider.go):
+// can be trusted), is skipped with its line number, and each of its lines
+// is counted. A quote that opens a field and never closes would swallow
+// the rows after it: a row still open when a line follows that is a valid
+// row on its own (the header's field count, a valid "Event DateTime") ends
+// before that line, and one ends after maxRowLines lines in any case.
+//
+// Rows follow the same keep-or-skip rules as the dashboard dump (see breachinsider.go):
 // no valid time or no source skips the row; a bad "Repeated Attempts" or
 // "Alarm DateTime" is a warning. An empty "Repeated Attempts" (the real
 // export has one) means 1 and is not a problem.
@@ -122,16 +122,17 @@ func (d *breachCSVDecoder) err() error { return d.e }
 func (d *breachCSVDecoder) release() { d.w.release() }
 
 // nextRow returns the next row: its fields (valid until the next call),
-// its first line, and a parse error. ok is false at the end of the input.
-// Lines that cannot belong to any row are skipped and counted here.
-func (d *breachCSVDecoder) nextRow() (rec []string, line int, perr error, ok bool) {
+// its first line and number of lines, and a parse error. ok is false at
+// the end of the input. Lines that cannot belong to any row are skipped
+// and counted here.
+func (d *breachCSVDecoder) nextRow() (rec []string, line, lines int, perr error, ok bool) {
 	for {
 		l, n, long, more := d.w.nextLine()
 		if !more {
 			if d.open {
 				d.skipOpen()
 			}
-			return nil, 0, nil, false
+			return nil, 0, 0, nil, false
 		}
 		if long {
 			if d.open {
@@ -152,7 +153,7 @@ func (d *breachCSVDecoder) nextRow() (rec []string, line int, perr error, ok boo
 				if odd {
 					d.open = false
 					rec, perr := d.parse(d.openText)
-					return rec, d.openLine, perr, true
+					return rec, d.openLine, d.openLines, perr, true
 				}
 				if d.openLines >= maxRowLines || len(d.openText) > maxRecord {
 					d.skipOpen()
@@ -169,7 +170,7 @@ func (d *breachCSVDecoder) nextRow() (rec []string, line int, perr error, ok boo
 			continue // encoding/csv skips empty lines too
 		}
 		rec, perr := d.parse(l)
-		return rec, n, perr, true
+		return rec, n, 1, perr, true
 	}
 }
 
@@ -203,9 +204,15 @@ func (d *breachCSVDecoder) skipOpen() {
 	if err == nil {
 		err = csv.ErrQuote
 	}
-	d.st.Skip(d.openLine, "bad csv row", fmt.Sprintf("bad CSV row: %v", err))
-	for i := 1; i < d.openLines; i++ {
-		d.st.Skip(d.openLine+i, "bad csv row", fmt.Sprintf("line skipped: inside the quoted field opened on line %d, which does not close", d.openLine))
+	d.skipRow(d.openLine, d.openLines, "bad csv row", fmt.Sprintf("bad CSV row: %v", err))
+}
+
+// skipRow skips a row that could not be read, counting each of its lines:
+// when a quote is wrong, where one row ends and the next begins is a guess.
+func (d *breachCSVDecoder) skipRow(line, lines int, reason, msg string) {
+	d.st.Skip(line, reason, msg)
+	for i := 1; i < lines; i++ {
+		d.st.Skip(line+i, reason, fmt.Sprintf("line skipped: part of the row that starts on line %d", line))
 	}
 }
 
@@ -276,7 +283,7 @@ func (d *breachCSVDecoder) parse(b []byte) ([]string, error) {
 
 func (d *breachCSVDecoder) header() bool {
 	d.started = true
-	rec, _, perr, ok := d.nextRow()
+	rec, _, _, perr, ok := d.nextRow()
 	if !ok {
 		if d.e = d.w.readErr(d.st.File); d.e == nil {
 			d.e = errors.New("no header row")
@@ -352,17 +359,17 @@ func (d *breachCSVDecoder) next(ev *Event) bool {
 		return false
 	}
 	for {
-		rec, line, perr, ok := d.nextRow()
+		rec, line, lines, perr, ok := d.nextRow()
 		if !ok {
 			d.e = d.w.readErr(d.st.File)
 			return false
 		}
 		if perr != nil {
-			d.st.Skip(line, "bad csv row", fmt.Sprintf("bad CSV row: %v", perr))
+			d.skipRow(line, lines, "bad csv row", fmt.Sprintf("bad CSV row: %v", perr))
 			continue
 		}
 		if len(rec) != d.nFields {
-			d.st.Skip(line, "wrong field count", fmt.Sprintf("row has %d fields, the header has %d", len(rec), d.nFields))
+			d.skipRow(line, lines, "wrong field count", fmt.Sprintf("row has %d fields, the header has %d", len(rec), d.nFields))
 			continue
 		}
 		if d.row(ev, rec, line) {

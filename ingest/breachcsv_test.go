@@ -301,8 +301,18 @@ func TestBreachCSVUnclosedQuote(t *testing.T) {
 			events:       997,
 			skippedLines: []int{8, 9, 10},
 			firstMessages: []string{`bad CSV row: extraneous or missing " in quoted-field`,
-				"line skipped: inside the quoted field opened on line 8, which does not close",
-				"line skipped: inside the quoted field opened on line 8, which does not close"},
+				"line skipped: part of the row that starts on line 8",
+				"line skipped: part of the row that starts on line 8"},
+		},
+		{
+			name: "two open quotes close each other",
+			in: build(func(rs [][]byte) {
+				rs[6] = append(rs[6][:len(rs[6])-2], `"x,1`...)
+				rs[7], rs[8] = notRow, append(notRow, `"`...)
+			}),
+			events:       997,
+			skippedLines: []int{8, 9, 10},
+			firstMessages: []string{"row has 11 fields, the header has 12", "line skipped: part of the row that starts on line 8"},
 		},
 		{
 			name:         "a bare quote in an unquoted field",

@@ -310,8 +310,8 @@ func TestBreachCSVUnclosedQuote(t *testing.T) {
 				rs[6] = append(rs[6][:len(rs[6])-2], `"x,1`...)
 				rs[7], rs[8] = notRow, append(notRow, `"`...)
 			}),
-			events:       997,
-			skippedLines: []int{8, 9, 10},
+			events:        997,
+			skippedLines:  []int{8, 9, 10},
 			firstMessages: []string{"row has 11 fields, the header has 12", "line skipped: part of the row that starts on line 8"},
 		},
 		{

@@ -31,10 +31,10 @@ import (
 // row on its own (the header's field count, a valid "Event DateTime") ends
 // before that line, and one ends after maxRowLines lines in any case.
 //
-// Rows follow the same keep-or-skip rules as the dashboard dump (see breachinsider.go):
-// no valid time or no source skips the row; a bad "Repeated Attempts" or
-// "Alarm DateTime" is a warning. An empty "Repeated Attempts" (the real
-// export has one) means 1 and is not a problem.
+// Rows follow the same keep-or-skip rules as the dashboard dump (see
+// breachinsider.go): no valid time or no source skips the row; a bad
+// "Repeated Attempts" or "Alarm DateTime" is a warning. An empty "Repeated
+// Attempts" (the real export has one) means 1 and is not a problem.
 
 // csvCol names the columns the decoder uses.
 type csvCol int

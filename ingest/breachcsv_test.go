@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -387,4 +388,28 @@ func TestBreachCSVHeaderOpensQuote(t *testing.T) {
 			t.Errorf("%d events, err %v", len(evs), st.Err)
 		}
 	}
+}
+
+// FuzzCSVRow checks the decoder's row parser against encoding/csv (no lazy
+// quotes) on one line: same fields, or both an error.
+func FuzzCSVRow(f *testing.F) {
+	for _, s := range []string{`a,b,c`, `"a,b",c`, `"a""b",c`, `a"b,c`, `"a"b,c`, `"a`, `,,`, `"",""`, ` "a",b`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if line == "" || strings.ContainsAny(line, "\r\n") {
+			return
+		}
+		d := &breachCSVDecoder{}
+		got, gerr := d.parse([]byte(line))
+		cr := csv.NewReader(strings.NewReader(line))
+		cr.FieldsPerRecord = -1
+		want, werr := cr.Read()
+		if (gerr != nil) != (werr != nil) {
+			t.Fatalf("%q: parse error %v, encoding/csv error %v", line, gerr, werr)
+		}
+		if gerr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: parse %q, encoding/csv %q", line, got, want)
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -190,11 +191,18 @@ of different formats can be mixed. Supported formats, detected from content:
 BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 .json.gz delivery trees, one-event-per-line exports), S3 server access logs.
 
+Standard input and FIFOs are read once, as a stream; with --export or
+--site, whose events file is a second pass, up to 4 GiB of each is kept in
+a temporary file for it (more fails the export, not the report).
+SIGINT or SIGTERM stops reading: the outputs are written from what was read,
+without the events export.
+
 Exit status: 0 on success (even when some lines were skipped; the report's
 data-quality section lists them), 1 when no event could be read or an output
 could not be written, 2 on a usage error: a bad flag or config file, or an
 output path that is an input, a device, a FIFO, a directory or another
-output, all found before any input is read.
+output, all found before any input is read; 130 or 143 when interrupted by
+SIGINT or SIGTERM.
 
 Each output file is written beside its path and renamed into place: a
 failed run keeps the previous file, a symbolic link at the path is
@@ -225,12 +233,9 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	if err := f.plan(ins, e); err != nil {
 		return err
 	}
-	// Standard input can be read once; when the export needs a second pass,
-	// keep a copy.
-	ins, cleanup, err := spoolStdin(ins, e.stdin, f.exportOut != "" || f.siteDir != "")
-	if err != nil {
-		return err
-	}
+	// A stream can be read once; when the export needs a second pass, keep
+	// a copy.
+	ins, cleanup := spoolStreams(ins, e.stdin, f.exportOut != "" || f.siteDir != "")
 	defer cleanup()
 	if f.cpuProfile != "" {
 		stop, perr := startCPUProfile(f.cpuProfile, e.stdout)
@@ -264,12 +269,14 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 	if !f.quiet {
 		printDiagnostics(e.stderr, stats)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("interrupted: %w", err)
-	}
 	if ingest.NoEvents(stats) {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		return nil, noEventsError(stats)
 	}
+	// Interrupted with events read: the caller reports on those, and the
+	// inputs' errors say where reading stopped.
 	return sum, nil
 }
 
@@ -348,33 +355,145 @@ func totalSize(ins []ingest.Input) int64 {
 	return n
 }
 
-// spoolStdin points "-" inputs at the command's standard input, and when
-// the inputs will be read twice (export), at a temporary copy of it.
-func spoolStdin(ins []ingest.Input, stdin io.Reader, twice bool) ([]ingest.Input, func(), error) {
-	noop := func() {}
-	for i, in := range ins {
-		if in.Path != "" || in.Opener != nil {
+// maxSpool bounds the copy of a stream (standard input, a FIFO) kept for a
+// second pass (--export, --site): a stream can be endless, a temporary
+// directory cannot. Beyond it the report is still made, and the export
+// fails.
+const maxSpool = 4 << 30
+
+// spoolStreams points "-" inputs at the command's standard input. When the
+// inputs will be read twice (export), every stream among them (standard
+// input, a FIFO, a device) is read once: the first read also copies what
+// it reads into a temporary file, up to maxSpool, which later reads open
+// instead. cleanup removes the copies.
+func spoolStreams(ins []ingest.Input, stdin io.Reader, twice bool) (out []ingest.Input, cleanup func()) {
+	out = append([]ingest.Input(nil), ins...)
+	var spools []*spool
+	for i, in := range out {
+		if in.Opener != nil {
 			continue
 		}
-		ins = append([]ingest.Input(nil), ins...)
+		var open func() (io.ReadCloser, error)
+		if in.Path == "" {
+			open = func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }
+		} else if fi, err := os.Stat(in.Path); twice && err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+			path := in.Path
+			open = func() (io.ReadCloser, error) { return os.Open(path) }
+		}
+		if open == nil {
+			continue
+		}
 		if !twice {
-			ins[i].Opener = func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }
-			return ins, noop, nil
+			out[i].Opener = open
+			continue
 		}
-		tmp, err := os.CreateTemp("", "honeyreport-stdin-*")
-		if err != nil {
-			return nil, noop, err
-		}
-		if _, err := io.Copy(tmp, stdin); err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return nil, noop, fmt.Errorf("read standard input: %w", err)
-		}
-		tmp.Close()
-		ins[i] = ingest.Input{Name: in.Name, Path: tmp.Name()}
-		return ins, func() { os.Remove(tmp.Name()) }, nil
+		sp := &spool{name: in.Name, src: open, limit: maxSpool}
+		spools = append(spools, sp)
+		out[i].Opener = sp.open
 	}
-	return ins, noop, nil
+	return out, func() {
+		for _, sp := range spools {
+			sp.drop()
+		}
+	}
+}
+
+// spool is a stream read once: the first open reads it and copies it into
+// a temporary file, every later open reads the copy. An interrupted read
+// may still be running when the copy is dropped, hence the lock.
+type spool struct {
+	mu      sync.Mutex
+	name    string
+	src     func() (io.ReadCloser, error)
+	limit   int64
+	opened  bool
+	r       io.ReadCloser // the stream, while the first pass reads it
+	f       *os.File      // the copy
+	n       int64
+	err     error // why the copy is incomplete
+	eof     bool  // the copy is complete
+	dropped bool
+}
+
+func (s *spool) open() (io.ReadCloser, error) {
+	s.mu.Lock()
+	first := !s.opened
+	s.opened = true
+	s.mu.Unlock()
+	if first {
+		// Not under the lock: opening a FIFO waits for a writer.
+		r, err := s.src()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err != nil {
+			s.err = err
+			return nil, err
+		}
+		if s.dropped {
+			r.Close()
+			return nil, fmt.Errorf("%s: opened too late", s.name)
+		}
+		f, err := os.CreateTemp("", "honeyreport-stream-*")
+		if err != nil {
+			r.Close()
+			s.err = fmt.Errorf("%s: keep a copy: %w", s.name, err)
+			return nil, s.err
+		}
+		s.r, s.f = r, f
+		return s, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.err != nil:
+		return nil, s.err
+	case !s.eof:
+		return nil, fmt.Errorf("%s: not read to its end, so not read again", s.name)
+	}
+	return os.Open(s.f.Name())
+}
+
+// Close ends the first pass.
+func (s *spool) Close() error { return s.r.Close() }
+
+// Read reads the stream, copying what it reads.
+func (s *spool) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil && s.err == nil {
+		s.err = fmt.Errorf("%s: copy dropped", s.name)
+	}
+	if s.err == nil && n > 0 {
+		if s.n += int64(n); s.n > s.limit {
+			s.err = fmt.Errorf("%s: more than %d GiB, too much to keep for a second pass; give a file instead", s.name, s.limit>>30)
+		} else if _, werr := s.f.Write(p[:n]); werr != nil {
+			s.err = fmt.Errorf("%s: keep a copy: %w", s.name, werr)
+		}
+		if s.err != nil {
+			s.dropLocked()
+		}
+	}
+	if err == io.EOF {
+		s.eof = true
+	}
+	return n, err
+}
+
+// drop removes the copy.
+func (s *spool) drop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropLocked()
+}
+
+func (s *spool) dropLocked() {
+	s.dropped = true
+	if s.f != nil {
+		s.f.Close()
+		os.Remove(s.f.Name())
+		s.f = nil
+	}
 }
 
 // startCPUProfile profiles the run into memory; stop writes the profile

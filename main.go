@@ -64,11 +64,65 @@ Run 'honeyreport COMMAND --help' for the flags of a command.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifySignals(context.Background())
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stderrTTY: isTerminal(os.Stderr)}
 	err := run(ctx, os.Args[1:], e)
 	stop()
-	os.Exit(exitCode(err, e.stderr))
+	code := exitCode(err, e.stderr)
+	var se *signalError
+	if errors.As(context.Cause(ctx), &se) {
+		if err == nil {
+			fmt.Fprintf(e.stderr, "honeyreport: %v\n", se)
+		}
+		code = 128 + int(se.sig)
+	}
+	os.Exit(code)
+}
+
+// signalError is the cause of a run's cancellation by SIGINT or SIGTERM:
+// the run stops reading, writes what it can, and exits 128+signal (130,
+// 143), as a shell reports a process the signal killed.
+type signalError struct{ sig syscall.Signal }
+
+func (e *signalError) Error() string { return "interrupted by " + signalName(e.sig) }
+
+// Unwrap makes errors.Is(err, context.Canceled) hold, as for any
+// cancellation.
+func (e *signalError) Unwrap() error { return context.Canceled }
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// notifySignals returns a context cancelled, with a *signalError as its
+// cause, at the first SIGINT or SIGTERM. Only the first is caught: a
+// second one ends the process at once, the way it would without
+// honeyreport's handling, for a user who does not want to wait for the
+// outputs.
+func notifySignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			sig, _ := s.(syscall.Signal)
+			cancel(&signalError{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+	}
 }
 
 func exitCode(err error, stderr io.Writer) int {

@@ -60,7 +60,9 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		return err
 	}
 	offline := db.offline
-	profiles, err := offline.LookupMany(ctx, sum.Addrs(), 0)
+	// An interrupt stops reading and waiting on the network; what was
+	// read is still reported, and local work is quick.
+	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), sum.Addrs(), 0)
 	if err != nil {
 		return fmt.Errorf("enrich: %w", err)
 	}
@@ -121,7 +123,17 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		return err
 	}
 	sort.Strings(written)
-	if err := out(f.exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, profiles, uaFamily) }); err != nil {
+	// The export is a second read of the inputs: after an interrupt it
+	// would be cut somewhere else than the report, so it is not written.
+	exported := ctx.Err() == nil
+	exportOut, siteEvents := "", ""
+	if exported {
+		exportOut = f.exportOut
+		if f.siteDir != "" {
+			siteEvents = filepath.Join(f.siteDir, "events.csv")
+		}
+	}
+	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, profiles, uaFamily) }); err != nil {
 		return err
 	}
 	if f.siteDir != "" {
@@ -135,7 +147,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		if err := out(filepath.Join(f.siteDir, "summary.json"), summaryJSON.WriteJSON); err != nil {
 			return err
 		}
-		if err := out(filepath.Join(f.siteDir, "events.csv"), func(w io.Writer) error {
+		if err := out(siteEvents, func(w io.Writer) error {
 			if format, _ := report.ExportFormatFor(f.exportOut); format == report.ExportCSV {
 				// Already written once: copy rather than read the logs again.
 				return copyFile(w, f.exportOut)
@@ -159,6 +171,13 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			fmt.Fprintf(e.stderr, "; wrote %s", strings.Join(written, ", "))
 		}
 		fmt.Fprintln(e.stderr)
+	}
+	if err := context.Cause(ctx); err != nil {
+		msg := "outputs written from what was done before"
+		if !exported && (f.exportOut != "" || f.siteDir != "") {
+			msg += "; events export not written"
+		}
+		return fmt.Errorf("%w: %s", err, msg)
 	}
 	return nil
 }

@@ -22,13 +22,19 @@ import (
 // alert time. The export has one user agent column; it fills both
 // UserAgent and AlertUserAgent.
 //
-// A row that encoding/csv cannot parse, or whose field count differs from
-// the header's (a stray comma or quote shifted its columns, so no field of
-// it can be trusted), is skipped with its line number. Rows follow the
-// same keep-or-skip rules as the dashboard dump (see breachinsider.go):
-// no valid time or no source skips the row; a bad "Repeated Attempts" or
-// "Alarm DateTime" is a warning. An empty "Repeated Attempts" (the real
-// export has one) means 1 and is not a problem.
+// Rows are RFC 4180 records, quoted fields may hold newlines. A row that
+// does not parse (a stray quote), or whose field count differs from the
+// header's (a stray comma or quote shifted its columns, so no field of it
+// can be trusted), is skipped with its line number, and each of its lines
+// is counted. A quote that opens a field and never closes would swallow
+// the rows after it: a row still open when a line follows that is a valid
+// row on its own (the header's field count, a valid "Event DateTime") ends
+// before that line, and one ends after maxRowLines lines in any case.
+//
+// Rows follow the same keep-or-skip rules as the dashboard dump (see
+// breachinsider.go): no valid time or no source skips the row; a bad
+// "Repeated Attempts" or "Alarm DateTime" is a warning. An empty "Repeated
+// Attempts" (the real export has one) means 1 and is not a problem.
 
 // csvCol names the columns the decoder uses.
 type csvCol int
@@ -79,56 +85,218 @@ func sniffBreachCSV(head []byte) bool {
 		bytes.Contains(line, []byte("event datetime")) && bytes.IndexByte(line, ',') >= 0
 }
 
+// maxRowLines bounds the lines one row may span (a quoted field may hold
+// newlines): the most a quote that never closes can cost.
+const maxRowLines = 100
+
 type breachCSVDecoder struct {
-	cr      *csv.Reader
-	caps    *lineCapReader
+	w       *window
 	st      *Stats
 	in      interner
 	dict    dictCache
 	e       error
 	started bool
-	done    bool
 	col     [nCSVCols]int // index of each column in a row, -1 when absent
 	nFields int           // fields in the header row
 	buf     []byte        // one field, as bytes for the shared helpers
+
+	// The row being read: a row still open at the end of its line (a
+	// quoted field with a newline) is kept here, its lines joined by
+	// "\n", until a line closes it.
+	open      bool
+	openText  []byte
+	openLine  int // its first line
+	openLines int
+	// Parsing scratch: the unquoted fields, end to end, and where each ends.
+	text []byte
+	ends []int
+	rec  []string
 }
 
 func newBreachCSVDecoder(r io.Reader, st *Stats) decoder {
-	caps := &lineCapReader{r: r, line: 1}
-	cr := csv.NewReader(caps)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1 // checked against the header by the decoder, which says which row
-	// LazyQuotes stays off: a stray quote then costs one reported line,
-	// where lazy parsing would run the quoted field on into the rows
-	// after it. Real exports (Python, pandas, spreadsheets) quote any
-	// field holding a quote.
-	return &breachCSVDecoder{cr: cr, caps: caps, st: st}
+	return &breachCSVDecoder{w: newWindow(r), st: st}
 }
 
 func (d *breachCSVDecoder) err() error { return d.e }
 
-// readErr wraps an error that stops reading.
-func readStopErr(err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("read: %w (truncated input?)", err)
+func (d *breachCSVDecoder) release() { d.w.release() }
+
+// nextRow returns the next row: its fields (valid until the next call),
+// its first line and number of lines, and a parse error. ok is false at
+// the end of the input. Lines that cannot belong to any row are skipped
+// and counted here.
+func (d *breachCSVDecoder) nextRow() (rec []string, line, lines int, perr error, ok bool) {
+	for {
+		l, n, long, more := d.w.nextLine()
+		if !more {
+			if d.open {
+				d.skipOpen()
+			}
+			return nil, 0, 0, nil, false
+		}
+		if long {
+			if d.open {
+				d.skipOpen()
+			}
+			d.st.Skip(n, "line too long", fmt.Sprintf("row skipped: a line is longer than %d MiB", maxRecord>>20))
+			continue
+		}
+		odd := bytes.Count(l, quote)%2 == 1
+		if d.open {
+			if !odd && d.rowStart(l) {
+				// The open row was a stray quote, not a field with a
+				// newline: this line is where rows start again.
+				d.skipOpen()
+			} else {
+				d.openText = append(append(d.openText, '\n'), l...)
+				d.openLines++
+				if odd {
+					d.open = false
+					rec, perr := d.parse(d.openText)
+					return rec, d.openLine, d.openLines, perr, true
+				}
+				if d.openLines >= maxRowLines || len(d.openText) > maxRecord {
+					d.skipOpen()
+				}
+				continue
+			}
+		}
+		if odd {
+			d.open, d.openLine, d.openLines = true, n, 1
+			d.openText = append(d.openText[:0], l...)
+			continue
+		}
+		if len(l) == 0 {
+			continue // encoding/csv skips empty lines too
+		}
+		rec, perr := d.parse(l)
+		return rec, n, 1, perr, true
 	}
-	return fmt.Errorf("read: %w", err)
+}
+
+var quote = []byte{'"'}
+
+// rowStart reports whether line, alone, is a row that can be read: the
+// header's number of fields and a valid event time.
+func (d *breachCSVDecoder) rowStart(line []byte) bool {
+	if !d.started || d.nFields == 0 {
+		return false
+	}
+	rec, err := d.parse(line)
+	if err != nil || len(rec) != d.nFields {
+		return false
+	}
+	_, ok := parseTimeUTC(d.field(rec, cEventTime))
+	return ok
+}
+
+// skipOpen skips the open row, every line of it, as a row that does not
+// parse.
+func (d *breachCSVDecoder) skipOpen() {
+	d.open = false
+	first := d.openText
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	// With an odd number of quotes the line alone never parses; its error
+	// says which quote is wrong.
+	_, err := d.parse(first)
+	if err == nil {
+		err = csv.ErrQuote
+	}
+	d.skipRow(d.openLine, d.openLines, "bad csv row", fmt.Sprintf("bad CSV row: %v", err))
+}
+
+// skipRow skips a row that could not be read, counting each of its lines:
+// when a quote is wrong, where one row ends and the next begins is a guess.
+func (d *breachCSVDecoder) skipRow(line, lines int, reason, msg string) {
+	d.st.Skip(line, reason, msg)
+	for i := 1; i < lines; i++ {
+		d.st.Skip(line+i, reason, fmt.Sprintf("line skipped: part of the row that starts on line %d", line))
+	}
+}
+
+// parse splits one row's text into fields as encoding/csv does (RFC 4180,
+// no lazy quotes). The fields share one string.
+func (d *breachCSVDecoder) parse(b []byte) ([]string, error) {
+	d.text, d.ends = d.text[:0], d.ends[:0]
+	var err error
+	for {
+		if len(b) > 0 && b[0] == '"' {
+			b = b[1:]
+			for {
+				i := bytes.IndexByte(b, '"')
+				if i < 0 {
+					d.text = append(d.text, b...)
+					b = nil
+					if err == nil {
+						err = csv.ErrQuote
+					}
+					break
+				}
+				d.text = append(d.text, b[:i]...)
+				b = b[i+1:]
+				if len(b) > 0 && b[0] == '"' {
+					d.text = append(d.text, '"')
+					b = b[1:]
+					continue
+				}
+				if len(b) > 0 && b[0] != ',' && err == nil {
+					err = csv.ErrQuote
+				}
+				break
+			}
+			i := bytes.IndexByte(b, ',')
+			if i < 0 {
+				i = len(b)
+			}
+			b = b[i:]
+		} else {
+			i := bytes.IndexByte(b, ',')
+			if i < 0 {
+				i = len(b)
+			}
+			if bytes.IndexByte(b[:i], '"') >= 0 && err == nil {
+				err = csv.ErrBareQuote
+			}
+			d.text = append(d.text, b[:i]...)
+			b = b[i:]
+		}
+		d.ends = append(d.ends, len(d.text))
+		if len(b) == 0 {
+			break
+		}
+		b = b[1:] // the comma
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := string(d.text)
+	d.rec = d.rec[:0]
+	start := 0
+	for _, end := range d.ends {
+		d.rec = append(d.rec, s[start:end])
+		start = end
+	}
+	return d.rec, nil
 }
 
 func (d *breachCSVDecoder) header() bool {
 	d.started = true
-	rec, err := d.cr.Read()
-	if err == io.EOF {
-		d.e = errors.New("no header row")
+	rec, _, _, perr, ok := d.nextRow()
+	if !ok {
+		if d.e = d.w.readErr(d.st.File); d.e == nil {
+			d.e = errors.New("no header row")
+		}
 		return false
 	}
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			d.e = fmt.Errorf("header row: %w", err)
-		} else {
-			d.e = readStopErr(err)
-		}
+	if perr != nil {
+		d.e = fmt.Errorf("header row: %w", perr)
+		return false
+	}
+	if d.st.Skipped > 0 {
+		// Lines skipped before it: the header itself opened a quote.
+		d.e = fmt.Errorf("header row: %w", csv.ErrQuote)
 		return false
 	}
 	d.nFields = len(rec)
@@ -187,47 +355,27 @@ func (d *breachCSVDecoder) str(rec []string, c csvCol) string {
 }
 
 func (d *breachCSVDecoder) next(ev *Event) bool {
-	if d.e != nil || d.done || (!d.started && !d.header()) {
+	if d.e != nil || (!d.started && !d.header()) {
 		return false
 	}
 	for {
-		rec, err := d.cr.Read()
-		if err == io.EOF {
-			d.done = true
+		rec, line, lines, perr, ok := d.nextRow()
+		if !ok {
+			d.e = d.w.readErr(d.st.File)
 			return false
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				d.e = readStopErr(err)
-				return false
-			}
-			d.st.Skip(pe.StartLine, "bad csv row", fmt.Sprintf("bad CSV row: %v", pe.Err))
-			continue
-		}
-		line, _ := d.cr.FieldPos(0) // a record has at least one field
-		if cut, ok := d.caps.cutIn(line, d.lastLine(rec, line)); ok {
-			d.st.Skip(cut, "line too long", fmt.Sprintf("row skipped: a line is longer than %d MiB", maxLineBytes>>20))
+		if perr != nil {
+			d.skipRow(line, lines, "bad csv row", fmt.Sprintf("bad CSV row: %v", perr))
 			continue
 		}
 		if len(rec) != d.nFields {
-			d.st.Skip(line, "wrong field count", fmt.Sprintf("row has %d fields, the header has %d", len(rec), d.nFields))
+			d.skipRow(line, lines, "wrong field count", fmt.Sprintf("row has %d fields, the header has %d", len(rec), d.nFields))
 			continue
 		}
 		if d.row(ev, rec, line) {
 			return true
 		}
 	}
-}
-
-// lastLine is the line a record ends on: where its last field starts plus
-// the newlines inside that field.
-func (d *breachCSVDecoder) lastLine(rec []string, first int) int {
-	if len(rec) == 0 {
-		return first
-	}
-	l, _ := d.cr.FieldPos(len(rec) - 1)
-	return l + strings.Count(rec[len(rec)-1], "\n")
 }
 
 // row converts one record; it reports false when the row was skipped.
@@ -304,83 +452,4 @@ func alertNumber(b []byte) (int, bool) {
 	}
 	id, _ := atoiDigits(b[:n])
 	return id, true
-}
-
-// lineCapReader passes its input through with every line cut to
-// maxLineBytes, remembering which lines it cut, so that encoding/csv (which
-// has no line limit of its own) never buffers more than that per line.
-type lineCapReader struct {
-	r        io.Reader
-	line     int // current line, 1-based
-	lineLen  int
-	dropping bool
-	inQuote  bool  // inside a quoted field (a doubled quote toggles twice)
-	cut      []int // lines cut and not yet claimed by a record, ascending
-}
-
-func (c *lineCapReader) Read(p []byte) (int, error) {
-	for {
-		n, err := c.r.Read(p)
-		if w := c.filter(p[:n]); w > 0 || err != nil {
-			return w, err
-		}
-	}
-}
-
-// filter compacts b in place, dropping what lines hold beyond the limit.
-func (c *lineCapReader) filter(b []byte) int {
-	w, r := 0, 0
-	for r < len(b) {
-		i := bytes.IndexByte(b[r:], '\n')
-		end := len(b)
-		if i >= 0 {
-			end = r + i
-		}
-		keep := end - r
-		cut := false
-		switch {
-		case c.dropping:
-			keep = 0
-		case c.lineLen+keep > maxLineBytes:
-			keep = maxLineBytes - c.lineLen
-			c.dropping, cut = true, true
-			c.cut = append(c.cut, c.line)
-		}
-		copy(b[w:], b[r:r+keep])
-		c.inQuote = c.inQuote != (bytes.Count(b[w:w+keep], []byte{'"'})%2 == 1)
-		w += keep
-		c.lineLen += keep
-		if cut && c.inQuote {
-			// Close the quoted field the cut left open, so that the
-			// damage ends with this line instead of running on into
-			// the rows after it. There is room: at least one byte
-			// was dropped.
-			b[w] = '"'
-			w++
-			c.inQuote = false
-		}
-		r = end
-		if i >= 0 {
-			b[w] = '\n'
-			w++
-			r++
-			c.line++
-			c.lineLen, c.dropping = 0, false
-		}
-	}
-	return w
-}
-
-// cutIn reports the first cut line in [first, last], forgetting cut lines
-// before last (they belonged to rows already reported).
-func (c *lineCapReader) cutIn(first, last int) (int, bool) {
-	found, ok := 0, false
-	i := 0
-	for ; i < len(c.cut) && c.cut[i] <= last; i++ {
-		if !ok && c.cut[i] >= first {
-			found, ok = c.cut[i], true
-		}
-	}
-	c.cut = c.cut[i:]
-	return found, ok
 }

@@ -2,11 +2,13 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -237,4 +239,177 @@ func benchCSV(n int) []byte {
 
 func BenchmarkBreachCSV(b *testing.B) {
 	benchDecode(b, benchCSV(10000), FormatBreachCSV, 10000)
+}
+
+// TestBreachCSVUnclosedQuote: a quote that opens a field and never closes
+// costs the lines it really spans, not the rest of the file, and each of
+// them is counted.
+func TestBreachCSVUnclosedQuote(t *testing.T) {
+	header, _, _ := bytes.Cut(benchCSV(1), []byte("\n"))
+	rows := bytes.Split(bytes.TrimSuffix(benchCSV(1000), []byte("\n")), []byte("\n"))[1:]
+	build := func(edit func(rows [][]byte)) []byte {
+		rs := make([][]byte, len(rows))
+		for i, r := range rows {
+			rs[i] = append([]byte(nil), r...)
+		}
+		edit(rs)
+		return append(bytes.Join(append([][]byte{header}, rs...), []byte("\n")), '\n')
+	}
+	notRow := []byte("this line is not a row, and 'holds' no quote")
+	tests := []struct {
+		name          string
+		in            []byte
+		events        int64
+		skippedLines  []int // line numbers, ascending
+		firstMessages []string
+	}{
+		{
+			name:          "row 7 of 1000 opens a quote",
+			in:            build(func(rs [][]byte) { rs[6] = append(rs[6][:len(rs[6])-2], `"Mozilla/5.0,1`...) }),
+			events:        999,
+			skippedLines:  []int{8},
+			firstMessages: []string{`bad CSV row: extraneous or missing " in quoted-field`},
+		},
+		{
+			name: "row 7 of 1000 opens a quote, no other row quotes",
+			in: func() []byte {
+				var b bytes.Buffer
+				b.Write(header)
+				for i := 1; i <= 1000; i++ {
+					ua := "curl/8"
+					if i == 7 {
+						ua = `"curl/8`
+					}
+					fmt.Fprintf(&b, "\nAwsApiCall,ListObjects,R%d,,, %d-2022-02-18T17:34:57Z,E%d,2022-02-18T17:34:57Z,,192.0.2.%d,%s,1", i, i, i, i%250, ua)
+				}
+				return b.Bytes()
+			}(),
+			events:       999,
+			skippedLines: []int{8},
+		},
+		{
+			name:         "row 7 of 1000 opens a quote at a field's start",
+			in:           build(func(rs [][]byte) { rs[6] = bytes.Replace(rs[6], []byte(",ListObjects,"), []byte(`,"ListObjects,`), 1) }),
+			events:       999,
+			skippedLines: []int{8},
+		},
+		{
+			name: "the open row swallows lines that are not rows",
+			in: build(func(rs [][]byte) {
+				rs[6] = append(rs[6][:len(rs[6])-2], `"Mozilla/5.0,1`...)
+				rs[7], rs[8] = notRow, notRow
+			}),
+			events:       997,
+			skippedLines: []int{8, 9, 10},
+			firstMessages: []string{`bad CSV row: extraneous or missing " in quoted-field`,
+				"line skipped: part of the row that starts on line 8",
+				"line skipped: part of the row that starts on line 8"},
+		},
+		{
+			name: "two open quotes close each other",
+			in: build(func(rs [][]byte) {
+				rs[6] = append(rs[6][:len(rs[6])-2], `"x,1`...)
+				rs[7], rs[8] = notRow, append(notRow, `"`...)
+			}),
+			events:        997,
+			skippedLines:  []int{8, 9, 10},
+			firstMessages: []string{"row has 11 fields, the header has 12", "line skipped: part of the row that starts on line 8"},
+		},
+		{
+			name:         "a bare quote in an unquoted field",
+			in:           build(func(rs [][]byte) { rs[499] = bytes.Replace(rs[499], []byte("ListObjects"), []byte(`List"Objects`), 1) }),
+			events:       999,
+			skippedLines: []int{501},
+		},
+		{
+			name: "the last row opens a quote",
+			in: build(func(rs [][]byte) {
+				rs[999] = append(rs[999][:len(rs[999])-2], `"x,1`...)
+			}),
+			events:       999,
+			skippedLines: []int{1001},
+		},
+		{
+			name: "an open quote with no row after it: at most maxRowLines lines",
+			in: build(func(rs [][]byte) {
+				rs[9] = append(rs[9][:len(rs[9])-2], `"x,1`...)
+				for i := 10; i < 990; i++ {
+					rs[i] = notRow
+				}
+			}),
+			// Rows 11-990 of the file are not rows anyway; the first
+			// maxRowLines of them go with the open row, the rest each
+			// fail alone.
+			events: 19,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			evs, st := readFormat(t, tc.in, "q.csv", FormatBreachCSV)
+			if int64(len(evs)) != tc.events || st.Events != tc.events {
+				t.Errorf("%d events, want %d", len(evs), tc.events)
+			}
+			var lines []int
+			for _, e := range st.Errors {
+				lines = append(lines, e.Line)
+			}
+			if tc.skippedLines != nil && (!reflect.DeepEqual(lines, tc.skippedLines) || st.Skipped != int64(len(tc.skippedLines))) {
+				t.Errorf("skipped %d, lines %v, want %v", st.Skipped, lines, tc.skippedLines)
+			}
+			if got := st.Events + st.Skipped; got != 1000 {
+				t.Errorf("%d events and %d skipped lines for 1000 rows", st.Events, st.Skipped)
+			}
+			for i, want := range tc.firstMessages {
+				if i >= len(st.Errors) || st.Errors[i].Msg != want {
+					t.Errorf("error %d: %v, want %q", i, st.Errors, want)
+					break
+				}
+			}
+			for _, ev := range evs {
+				if ev.Pos.Line < 2 || ev.Time.IsZero() {
+					t.Fatalf("event %+v", ev)
+				}
+			}
+		})
+	}
+}
+
+// TestBreachCSVHeaderOpensQuote: a header that opens a quote is an error,
+// not a reason to take a later row for the header.
+func TestBreachCSVHeaderOpensQuote(t *testing.T) {
+	header := "Event Name,Source IP,Event DateTime\n"
+	row := "GetObject,192.0.2.1,2022-01-31T14:38:27Z\n"
+	for _, in := range []string{
+		"\"" + header + row,
+		"\"" + header + strings.Repeat("no quote here\n", maxRowLines) + header + row,
+	} {
+		evs, st := readFormat(t, []byte(in), "h.csv", FormatBreachCSV)
+		if len(evs) != 0 || st.Err == nil || !strings.Contains(st.Err.Error(), "header row") {
+			t.Errorf("%d events, err %v", len(evs), st.Err)
+		}
+	}
+}
+
+// FuzzCSVRow checks the decoder's row parser against encoding/csv (no lazy
+// quotes) on one line: same fields, or both an error.
+func FuzzCSVRow(f *testing.F) {
+	for _, s := range []string{`a,b,c`, `"a,b",c`, `"a""b",c`, `a"b,c`, `"a"b,c`, `"a`, `,,`, `"",""`, ` "a",b`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if line == "" || strings.ContainsAny(line, "\r\n") {
+			return
+		}
+		d := &breachCSVDecoder{}
+		got, gerr := d.parse([]byte(line))
+		cr := csv.NewReader(strings.NewReader(line))
+		cr.FieldsPerRecord = -1
+		want, werr := cr.Read()
+		if (gerr != nil) != (werr != nil) {
+			t.Fatalf("%q: parse error %v, encoding/csv error %v", line, gerr, werr)
+		}
+		if gerr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: parse %q, encoding/csv %q", line, got, want)
+		}
+	})
 }

@@ -34,6 +34,10 @@ func planChunks(path string, format Format, n int) []chunk {
 	if n < 2 {
 		return nil
 	}
+	// Stat before opening: opening a FIFO waits for a writer.
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	"github.com/valyala/fastjson"
 )
@@ -178,7 +180,12 @@ func (w *window) nextLine() (line []byte, n int, long, ok bool) {
 //   - one event per line (Athena, CloudTrail Lake, Logstash exports),
 //     recognised when the first event object ends on the line it starts.
 //
-// Only S3 events are returned; others are counted as filtered.
+// Only S3 events are returned; others are counted as filtered. Every
+// Records array of an object is read, not only the first. A field read
+// that holds another JSON type than it should (a sourceIPAddress object, a
+// numeric errorCode) is left empty with a warning naming it; null is an
+// absent value. Without a usable eventSource or eventTime (a zero time
+// included) the record is skipped.
 type cloudTrailDecoder struct {
 	w    *window
 	st   *Stats
@@ -216,6 +223,31 @@ type ctRecord struct {
 	ident                                                       ctIdentity
 	params                                                      ctParams
 	digest                                                      bool
+	// wrong lists the fields read that hold a JSON value of another type
+	// than the string (or, for userIdentity and requestParameters, the
+	// object) they should be; null counts as absent.
+	wrong []ctWrong
+}
+
+// ctWrong is a field of the wrong JSON type: its name (nested ones as
+// "userIdentity.arn") and the type found, named as fastjson names it.
+type ctWrong struct{ field, typ string }
+
+// wrongType records that field holds a value of type typ.
+func (r *ctRecord) wrongType(prefix string, key []byte, typ string) {
+	r.wrong = append(r.wrong, ctWrong{prefix + string(key), typ})
+}
+
+// forget drops what was recorded about the fields under prefix: a later
+// copy of userIdentity or requestParameters replaces an earlier one.
+func (r *ctRecord) forget(prefix string) {
+	w := r.wrong[:0]
+	for _, x := range r.wrong {
+		if !strings.HasPrefix(x.field, prefix) {
+			w = append(w, x)
+		}
+	}
+	r.wrong = w
 }
 
 type ctIdentity struct{ typ, principal, account, arn, user []byte }
@@ -507,9 +539,16 @@ func (d *cloudTrailDecoder) nextRecord() (rec []byte, line int, ok bool) {
 				return nil, 0, true
 			case ',':
 				w.pos++
-				if _, err := d.objectKey(); err != nil {
+				key, err := d.objectKey()
+				if err != nil {
 					d.e = d.resyncErr(w.line, err)
 					return nil, 0, false
+				}
+				if string(key) == "Records" && w.buf[w.pos] == '[' {
+					// A second Records array: its events count too.
+					w.pos++
+					d.state = ctArray
+					return nil, 0, true
 				}
 				if err := w.skipValue(); err != nil {
 					d.e = d.resyncErr(w.line, err)
@@ -696,7 +735,16 @@ func (d *cloudTrailDecoder) parse(rec []byte, line int) bool {
 	d.identV, d.paramsV = nil, nil
 	o.Visit(d.visitTop)
 	if d.identV != nil {
-		d.identV.GetObject().Visit(d.visitIdent)
+		switch t := d.identV.Type(); t {
+		case fastjson.TypeObject:
+			d.identV.GetObject().Visit(d.visitIdent)
+		case fastjson.TypeNull:
+		default:
+			r.wrongType("userIdentity", nil, t.String())
+		}
+	}
+	if d.paramsV != nil && d.paramsV.Type() != fastjson.TypeObject && d.paramsV.Type() != fastjson.TypeNull {
+		r.wrongType("requestParameters", nil, d.paramsV.Type().String())
 	}
 	if d.paramsV != nil && d.paramsV.Type() == fastjson.TypeObject {
 		// Marshal before reading the fields: reading unescapes strings in
@@ -716,6 +764,10 @@ func (d *cloudTrailDecoder) build(line int, ev *Event) bool {
 			d.st.Filter("cloudtrail digest")
 			return false
 		}
+		if typ := r.wrongTypeOf("eventSource"); typ != "" {
+			d.st.Skip(line, "wrong JSON type", fmt.Sprintf("eventSource is JSON %s, not a string: not a CloudTrail event", typ))
+			return false
+		}
 		d.st.Skip(line, "not a CloudTrail event", "record has no eventSource: not a CloudTrail event")
 		return false
 	}
@@ -725,12 +777,18 @@ func (d *cloudTrailDecoder) build(line int, ev *Event) bool {
 	}
 	t, ok := parseTimeUTC(r.time)
 	if !ok {
-		if r.time == nil {
-			d.st.Skip(line, "bad time", "S3 event has no eventTime")
-		} else {
+		switch typ := r.wrongTypeOf("eventTime"); {
+		case r.time != nil:
 			d.st.Skip(line, "bad time", fmt.Sprintf("bad eventTime %q", clipValue(r.time)))
+		case typ != "":
+			d.st.Skip(line, "bad time", fmt.Sprintf("eventTime is JSON %s, not a string", typ))
+		default:
+			d.st.Skip(line, "bad time", "S3 event has no eventTime")
 		}
 		return false
+	}
+	if len(r.wrong) > 0 {
+		warnKept(d.st, fieldWarning{line, "wrong JSON type", r.wrongMessage()})
 	}
 	ev.Time = t
 	ev.Pos.Line = line
@@ -837,25 +895,31 @@ func (d *cloudTrailDecoder) top(key []byte, v *fastjson.Value) {
 		r.digest = true
 	}
 	if f := r.slot(key); f != nil {
-		*f = strBytes(v)
+		*f = d.strBytes("", key, v)
 	}
 }
 
 func (d *cloudTrailDecoder) ident(key []byte, v *fastjson.Value) {
 	if f := d.rec.ident.slot(key); f != nil {
-		*f = strBytes(v)
+		*f = d.strBytes("userIdentity.", key, v)
 	}
 }
 
 func (d *cloudTrailDecoder) param(key []byte, v *fastjson.Value) {
 	if f := d.rec.params.slot(key); f != nil {
-		*f = strBytes(v)
+		*f = d.strBytes("requestParameters.", key, v)
 	}
 }
 
-// strBytes returns a string value's bytes, or nil for other types.
-func strBytes(v *fastjson.Value) []byte {
-	if v == nil || v.Type() != fastjson.TypeString {
+// strBytes returns a string value's bytes, or nil for other types, which
+// are recorded as wrong unless null.
+func (d *cloudTrailDecoder) strBytes(prefix string, key []byte, v *fastjson.Value) []byte {
+	switch t := v.Type(); t {
+	case fastjson.TypeString:
+	case fastjson.TypeNull:
+		return nil
+	default:
+		d.rec.wrongType(prefix, key, t.String())
 		return nil
 	}
 	b, _ := v.StringBytes()
@@ -863,4 +927,30 @@ func strBytes(v *fastjson.Value) []byte {
 		b = []byte{}
 	}
 	return b
+}
+
+// wrongTypeOf returns the JSON type of field when it was of the wrong
+// type, or "".
+func (r *ctRecord) wrongTypeOf(field string) string {
+	for _, w := range r.wrong {
+		if w.field == field {
+			return w.typ
+		}
+	}
+	return ""
+}
+
+// wrongMessage says which fields held the wrong type, in a fixed order
+// (the two paths meet nested fields at different times).
+func (r *ctRecord) wrongMessage() string {
+	sort.SliceStable(r.wrong, func(i, j int) bool { return r.wrong[i].field < r.wrong[j].field })
+	var b strings.Builder
+	b.WriteString("wrong JSON type, left empty: ")
+	for i, w := range r.wrong {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s is JSON %s", w.field, w.typ)
+	}
+	return b.String()
 }

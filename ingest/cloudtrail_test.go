@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -346,5 +347,87 @@ func BenchmarkCloudTrail(b *testing.B) {
 		{"ndjson", nd.Bytes()},
 	} {
 		b.Run(bb.name, func(b *testing.B) { benchDecode(b, bb.in, FormatAuto, n) })
+	}
+}
+
+// TestCloudTrailWrongTypes: a field of the wrong JSON type is not a quiet
+// empty value: the event is kept with a warning naming the field, or
+// skipped when the field is one it cannot do without. Both paths agree.
+func TestCloudTrailWrongTypes(t *testing.T) {
+	ev := func(fields string) string {
+		return `{"eventSource":"s3.amazonaws.com","eventTime":"2022-01-31T18:00:00Z","eventName":"GetObject","sourceIPAddress":"192.0.2.1"` + fields + "}\n"
+	}
+	tests := []struct {
+		name   string
+		in     string
+		events int
+		reason string
+		msg    string // the diagnostic, "" for none
+	}{
+		{"source as object", ev(`,"sourceIPAddress":{"ip":"192.0.2.9"}`), 1, "wrong JSON type", "wrong JSON type, left empty: sourceIPAddress is JSON object"},
+		{"source as array", ev(`,"sourceIPAddress":["192.0.2.9"]`), 1, "wrong JSON type", "wrong JSON type, left empty: sourceIPAddress is JSON array"},
+		{"source as number", ev(`,"sourceIPAddress":3221225985`), 1, "wrong JSON type", "wrong JSON type, left empty: sourceIPAddress is JSON number"},
+		{"numeric errorCode, several wrong", ev(`,"errorCode":403,"userAgent":true,"userIdentity":{"arn":7},"requestParameters":{"key":["a"]}`), 1, "wrong JSON type",
+			"wrong JSON type, left empty: errorCode is JSON number, requestParameters.key is JSON array, userAgent is JSON true, userIdentity.arn is JSON number"},
+		{"containers of the wrong type", ev(`,"userIdentity":"anonymous","requestParameters":[1]`), 1, "wrong JSON type",
+			"wrong JSON type, left empty: requestParameters is JSON array, userIdentity is JSON string"},
+		{"nulls are absent values", ev(`,"errorCode":null,"userIdentity":null,"requestParameters":null,"userAgent":null`), 1, "", ""},
+		{"a later userIdentity replaces an earlier one", ev(`,"userIdentity":{"arn":1},"userIdentity":{"arn":"x"}`), 1, "", ""},
+		{"eventTime as number", `{"eventSource":"s3.amazonaws.com","eventTime":1643652000,"eventName":"GetObject"}` + "\n", 0, "bad time", "eventTime is JSON number, not a string"},
+		{"eventSource as number", `{"eventSource":7,"eventTime":"2022-01-31T18:00:00Z","eventName":"GetObject"}` + "\n", 0, "wrong JSON type",
+			"eventSource is JSON number, not a string: not a CloudTrail event"},
+		{"zero time", `{"eventSource":"s3.amazonaws.com","eventTime":"0001-01-01T00:00:00Z","eventName":"GetObject"}` + "\n", 0, "bad time", `bad eventTime "0001-01-01T00:00:00Z"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, in := range []string{tc.in, `{"Records":[` + strings.TrimSpace(tc.in) + `]}`} {
+				fast, slow, fs, ss := decodeBoth(t, []byte(in))
+				if !reflect.DeepEqual(fast, slow) || !sameStats(fs, ss) {
+					t.Fatalf("paths differ:\nfast %+v %+v\nslow %+v %+v", fast, fs, slow, ss)
+				}
+				if len(fast) != tc.events {
+					t.Errorf("%d events, want %d", len(fast), tc.events)
+				}
+				var got []string
+				for _, e := range fs.Errors {
+					got = append(got, e.Reason+": "+e.Msg)
+				}
+				want := []string(nil)
+				if tc.msg != "" {
+					want = []string{tc.reason + ": " + tc.msg}
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("diagnostics %q, want %q", got, want)
+				}
+				for _, e := range fast {
+					if tc.name == "source as object" && (e.Source.IsValid() || e.SourceText != "") {
+						t.Errorf("source %v %q", e.Source, e.SourceText)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCloudTrailEveryRecordsArray reads every Records array of an object,
+// not only the first.
+func TestCloudTrailEveryRecordsArray(t *testing.T) {
+	e := func(i int) string { return string(bytes.TrimSpace(benchEvent(i, "eventTime"))) }
+	for _, in := range []string{
+		`{"Records":[` + e(1) + `],"Records":[` + e(2) + `,` + e(3) + `]}`,
+		`{"Records":[` + e(1) + `],"x":{"Records":[]},"Records":[` + e(2) + `,` + e(3) + `]}` + "\n" + `{"Records":[` + e(4) + `]}`,
+	} {
+		fast, slow, fs, ss := decodeBoth(t, []byte(in))
+		if !reflect.DeepEqual(fast, slow) || !sameStats(fs, ss) {
+			t.Fatalf("paths differ")
+		}
+		var ids []string
+		for _, ev := range fast {
+			ids = append(ids, ev.EventID[:8])
+		}
+		want := []string{"00000001", "00000002", "00000003", "00000004"}[:strings.Count(in, `"eventSource"`)]
+		if !reflect.DeepEqual(ids, want) || fs.Skipped != 0 || fs.Err != nil {
+			t.Errorf("events %v, want %v; stats %+v", ids, want, fs)
+		}
 	}
 }

@@ -20,8 +20,9 @@ import "bytes"
 const maxScanDepth = 64
 
 type ctScan struct {
-	b []byte
-	i int
+	b   []byte
+	i   int
+	rec *ctRecord // where fields of the wrong type are recorded
 }
 
 func (s *ctScan) ws() {
@@ -183,16 +184,43 @@ func (s *ctScan) object(depth int, member func(key []byte) bool) bool {
 }
 
 // field reads a value the decoder keeps: a string's content, nil for any
-// other value (as strBytes does). A string with escapes is declined:
-// fastjson would unescape it.
-func (s *ctScan) field(dst *[]byte) bool {
+// other value, recorded as wrong unless null (as strBytes does). A string
+// with escapes is declined: fastjson would unescape it.
+func (s *ctScan) field(prefix string, key []byte, dst *[]byte) bool {
 	if s.i < len(s.b) && s.b[s.i] == '"' {
 		v, ok := s.str()
 		*dst = v
 		return ok && bytes.IndexByte(v, '\\') < 0
 	}
 	*dst = nil
+	s.wrong(prefix, key, "")
 	return s.skip(1)
+}
+
+// wrong records the value at s.i, unless it is null or of type want
+// ("object"), as of the wrong type for key.
+func (s *ctScan) wrong(prefix string, key []byte, want string) {
+	if s.i >= len(s.b) {
+		return
+	}
+	typ := "number"
+	switch s.b[s.i] {
+	case 'n':
+		return
+	case '{':
+		typ = "object"
+	case '[':
+		typ = "array"
+	case '"':
+		typ = "string"
+	case 't':
+		typ = "true"
+	case 'f':
+		typ = "false"
+	}
+	if typ != want {
+		s.rec.wrongType(prefix, key, typ)
+	}
 }
 
 // scanEvent reads the event object at the start of b into d.rec and
@@ -204,7 +232,7 @@ func (d *cloudTrailDecoder) scanEvent(b []byte) (n int, ok bool) {
 	r := &d.rec
 	*r = ctRecord{}
 	s := &d.scan
-	*s = ctScan{b: b}
+	*s = ctScan{b: b, rec: r}
 	ok = s.object(1, func(key []byte) bool {
 		switch string(key) {
 		case "@timestamp":
@@ -219,23 +247,24 @@ func (d *cloudTrailDecoder) scanEvent(b []byte) (n int, ok bool) {
 			r.digest = true
 		}
 		if f := r.slot(key); f != nil {
-			return s.field(f)
+			return s.field("", key, f)
 		}
 		return s.skip(1)
 	})
 	return s.i, ok
 }
 
-// nested reads the value at s.i, a member of the event: when it is an
-// object, the members slot names into their fields; any other value is
-// passed, leaving the fields empty.
-func (s *ctScan) nested(slot func(key []byte) *[]byte) bool {
+// nested reads the value at s.i, the member name of the event (prefix is
+// name and a dot): when it is an object, the members slot names into their fields; any other value
+// is passed, leaving the fields empty, and recorded as wrong unless null.
+func (s *ctScan) nested(name, prefix string, slot func(key []byte) *[]byte) bool {
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		s.wrong(name, nil, "object")
 		return s.skip(1)
 	}
 	return s.object(2, func(key []byte) bool {
 		if f := slot(key); f != nil {
-			return s.field(f)
+			return s.field(prefix, key, f)
 		}
 		return s.skip(2)
 	})
@@ -245,7 +274,8 @@ func (s *ctScan) nested(slot func(key []byte) *[]byte) bool {
 // earlier one, as with fastjson.
 func (d *cloudTrailDecoder) scanIdentity() bool {
 	d.rec.ident = ctIdentity{}
-	return d.scan.nested(d.rec.ident.slot)
+	d.rec.forget("userIdentity")
+	return d.scan.nested("userIdentity", "userIdentity.", d.rec.ident.slot)
 }
 
 // scanParams reads requestParameters. Its text is kept as written, which is
@@ -253,11 +283,13 @@ func (d *cloudTrailDecoder) scanIdentity() bool {
 func (d *cloudTrailDecoder) scanParams() bool {
 	r, s := &d.rec, &d.scan
 	r.params = ctParams{}
+	r.forget("requestParameters")
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		s.wrong("requestParameters", nil, "object")
 		return s.skip(1)
 	}
 	start := s.i
-	ok := s.nested(r.params.slot)
+	ok := s.nested("requestParameters", "requestParameters.", r.params.slot)
 	r.params.text = s.b[start:s.i]
 	return ok && compactNoEscapes(r.params.text)
 }

@@ -58,6 +58,9 @@ func FuzzCloudTrailFastPath(f *testing.F) {
 		`{"eventSource":"s3.amazonaws.com","eventTime":"2022-01-01T00:00:00Z","eventName":"PutObject","sourceIPAddress":"s3.amazonaws.com","requestParameters":{"n":-1.5e3,"a":[true,false,null,{}],"key":""},"userIdentity":{"arn":"arn:aws:iam::1:user/x","arn":"y"}}`,
 		`{"eventSource":"s3.amazonaws.com","eventTime":"2022-01-01T00:00:00Z","eventName":"Get\"Object","userAgent":"ua\\x"}`,
 		`{"eventSource":"s3.amazonaws.com","eventTime":"2022-01-01T00:00:00Z","requestParameters":{"key":01}}`,
+		`{"eventSource":"s3.amazonaws.com","eventTime":"2022-01-01T00:00:00Z","sourceIPAddress":{"a":1},"errorCode":403,"userIdentity":"x","requestParameters":[true],"userAgent":false}`,
+		`{"eventSource":"s3.amazonaws.com","eventTime":"2022-01-01T00:00:00Z","userIdentity":{"arn":[1]},"userIdentity":{"arn":2},"requestParameters":{"key":{}},"requestParameters":null}`,
+		`{"Records":[{"eventSource":"s3.amazonaws.com","eventTime":"0001-01-01T00:00:00Z"}],"Records":[{"eventSource":7}]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -100,17 +100,29 @@ func ExpandInputs(args []string) ([]Input, error) {
 
 // walkDir lists the regular files below dir, sorted, without dot-files and
 // dot-directories. Symbolic links to files are followed; links to
-// directories are not, so a link cycle cannot loop.
+// directories are not, so a link cycle cannot loop. A directory that
+// cannot be listed is returned among the files: opening it fails, and
+// that is reported as for an unreadable file, without stopping the run.
 func walkDir(dir string) ([]string, error) {
+	return walkFS(os.DirFS(dir), dir)
+}
+
+// walkFS is walkDir on fsys, whose root is named dir.
+func walkFS(fsys fs.FS, dir string) ([]string, error) {
 	var files []string
-	err := filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(rel string, de fs.DirEntry, err error) error {
+		path := filepath.Join(dir, filepath.FromSlash(rel))
 		if err != nil {
-			return fmt.Errorf("input directory: %w", err)
+			if rel == "." && de == nil {
+				return fmt.Errorf("input directory: %w", err)
+			}
+			files = append(files, path)
+			return nil
 		}
 		name := de.Name()
-		if path != dir && strings.HasPrefix(name, ".") {
+		if rel != "." && strings.HasPrefix(name, ".") {
 			if de.IsDir() {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
@@ -118,7 +130,7 @@ func walkDir(dir string) ([]string, error) {
 		case de.Type().IsRegular():
 			files = append(files, path)
 		case de.Type()&fs.ModeSymlink != 0:
-			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			if fi, err := fs.Stat(fsys, rel); err == nil && fi.Mode().IsRegular() {
 				files = append(files, path)
 			}
 		}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -119,5 +120,62 @@ func TestInputOpen(t *testing.T) {
 	rc.Close()
 	if _, err := os.Stdin.Stat(); err != nil {
 		t.Errorf("stdin closed: %v", err)
+	}
+}
+
+// unlistable is a file system where one directory cannot be listed, as
+// an unreadable directory is for a user other than root.
+type unlistable struct {
+	fs.FS
+	dir string
+}
+
+func (u unlistable) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name == u.dir {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	}
+	return fs.ReadDir(u.FS, name)
+}
+
+// TestUnreadableDirectory: a directory that cannot be listed does not stop
+// the run; it becomes an input of its own, whose reading fails with a
+// diagnostic, as an unreadable file's does.
+func TestUnreadableDirectory(t *testing.T) {
+	root := inputTree(t)
+	files, err := walkFS(unlistable{os.DirFS(root), "AWSLogs/123456789012/CloudTrail"}, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+	want := []string{
+		j("AWSLogs/123456789012/CloudTrail"),
+		j("AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2022/01/31/d.json.gz"),
+		j("notes.txt"), j("s3/2019-02-06-00-00-38-ABC"), j("s3/2019-02-06-00-00-39-DEF"),
+	}
+	if !reflect.DeepEqual(files, want) {
+		t.Errorf("files = %q, want %q", files, want)
+	}
+	if _, err := walkFS(unlistable{os.DirFS(root), "."}, root); err != nil {
+		t.Errorf("unlistable root: %v", err)
+	}
+
+	if os.Geteuid() == 0 {
+		return // root lists any directory
+	}
+	// For real, where permissions apply.
+	sub := j("s3")
+	if err := os.Chmod(sub, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(sub, 0o755)
+	ins, err := ExpandInputs([]string{root})
+	if err != nil {
+		t.Fatalf("an unreadable directory stops the run: %v", err)
+	}
+	stats := ReadInputs(t.Context(), ins, ReadOptions{Workers: 1}, func(int, *Event) {})
+	for _, st := range stats {
+		if st.File == sub && st.Err == nil {
+			t.Errorf("%s read without an error", sub)
+		}
 	}
 }

@@ -82,15 +82,25 @@ func parseOp(b []byte, in *interner) Operation {
 
 // parseTimeUTC parses an RFC 3339 time into UTC. The fast path allocates
 // nothing (time.Parse allocates a zone for "+00:00" offsets).
+// year2Unix is 0002-01-01T00:00:00Z as a Unix time.
+const year2Unix = -62104060800
+
 func parseTimeUTC(b []byte) (time.Time, bool) {
-	if t, ok := parseRFC3339UTC(b); ok {
-		return t, true
+	t, ok := parseRFC3339UTC(b)
+	if !ok {
+		p, err := time.Parse(time.RFC3339Nano, string(b))
+		if err != nil {
+			return time.Time{}, false
+		}
+		t = p.UTC()
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
-	if err != nil {
+	// 0001-01-01T00:00:00Z is a zero value written out (Go's, .NET's),
+	// not a time, and downstream it would read as no time at all; so is
+	// anything else in year 1 or before.
+	if t.Unix() < year2Unix {
 		return time.Time{}, false
 	}
-	return t.UTC(), true
+	return t, true
 }
 
 func parseRFC3339UTC(b []byte) (time.Time, bool) {

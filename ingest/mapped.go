@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -36,12 +37,17 @@ func mapInput(path string) []byte {
 }
 
 // guardFault runs fn, which reads mapped memory, and turns a fault on it
-// into errFileChanged. Other panics pass through.
+// into errFileChanged, and a stop (see readMark) into the context's
+// error. Other panics pass through.
 func guardFault(fn func()) (err error) {
 	prev := debug.SetPanicOnFault(true)
 	defer func() {
 		debug.SetPanicOnFault(prev)
 		if p := recover(); p != nil {
+			if s, ok := p.(stopRead); ok {
+				err = s.err
+				return
+			}
 			if _, fault := p.(interface{ Addr() uintptr }); !fault {
 				panic(p)
 			}
@@ -52,13 +58,25 @@ func guardFault(fn func()) (err error) {
 	return nil
 }
 
+// stopRead unwinds a decoder reading a mapping once its context is
+// cancelled: decoders of input in memory never wait on a read, where a
+// stream's would see the cancellation.
+type stopRead struct{ err error }
+
 // hashBytes returns the hex SHA-256 of data, computed on a new goroutine
-// ("" if the mapped file shrank meanwhile).
-func hashBytes(data []byte) <-chan string {
+// ("" if the mapped file shrank meanwhile, or ctx is cancelled first).
+func hashBytes(ctx context.Context, data []byte) <-chan string {
 	out := make(chan string, 1)
 	go func() {
 		h := sha256.New()
-		if err := guardFault(func() { forEachStep(data, func(b []byte) { h.Write(b) }) }); err != nil {
+		if err := guardFault(func() {
+			forEachStep(data, func(b []byte) {
+				if err := ctx.Err(); err != nil {
+					panic(stopRead{err})
+				}
+				h.Write(b)
+			})
+		}); err != nil {
 			out <- ""
 			return
 		}
@@ -71,7 +89,13 @@ func hashBytes(data []byte) <-chan string {
 // file (mapped is false in tests), in place, or nil for a format that is
 // only read as a stream.
 func newMappedReader(data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
-	mark := readMark{progress: progress, mapped: mapped}
+	return newMappedReaderContext(context.Background(), data, mapped, name, format, progress)
+}
+
+// newMappedReaderContext is newMappedReader stopping within a readStep of
+// ctx's cancellation, with ctx's error.
+func newMappedReaderContext(ctx context.Context, data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
+	mark := readMark{ctx: ctx, progress: progress, mapped: mapped}
 	st := &Stats{File: name, Format: format}
 	var dec decoder
 	switch format {
@@ -92,6 +116,7 @@ const readStep = 4 << 20
 
 // readMark follows a reader through input in memory.
 type readMark struct {
+	ctx      context.Context // reading stops when it is cancelled
 	progress *atomic.Int64
 	// mapped is set when the input is a mapping, whose pages read can be
 	// dropped (dropping pages of the Go heap would zero them).
@@ -100,10 +125,16 @@ type readMark struct {
 }
 
 // reach records that data[:off] has been read: every readStep, and at the
-// end, it advances progress and drops the pages read.
+// end, it advances progress and drops the pages read. Once ctx is
+// cancelled, it stops the reader (see stopRead).
 func (m *readMark) reach(data []byte, off int, end bool) {
 	if off-m.done < readStep && !(end && off > m.done) {
 		return
+	}
+	if m.ctx != nil {
+		if err := m.ctx.Err(); err != nil {
+			panic(stopRead{err})
+		}
 	}
 	if m.progress != nil {
 		m.progress.Add(int64(off - m.done))

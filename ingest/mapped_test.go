@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -140,7 +141,37 @@ func TestMappedFileShrinks(t *testing.T) {
 	if r.Scan() {
 		t.Fatal("Scan after a fault returned an event")
 	}
-	if sum := <-hashBytes(data); sum != "" {
+	if sum := <-hashBytes(t.Context(), data); sum != "" {
 		t.Fatalf("checksum of a shrunk file: %q, want none", sum)
+	}
+}
+
+// TestMappedReaderStops: decoding in memory never waits on a read, so it
+// looks at its context every readStep instead: a cancelled one stops a
+// chunk of lines that are all skipped (no event to return between) within
+// a step, where it used to run to the chunk's end.
+func TestMappedReaderStops(t *testing.T) {
+	junk := bytes.Repeat([]byte("not a log line at all\n"), 3*readStep/22)
+	for _, format := range []Format{FormatS3Access, FormatBreachInsider} {
+		t.Run(string(format), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var progress atomic.Int64
+			r := newMappedReaderContext(ctx, junk, false, "in", format, &progress)
+			if r.Scan() {
+				t.Fatal("an event from junk")
+			}
+			if !errors.Is(r.Err(), context.Canceled) || progress.Load() >= readStep {
+				t.Errorf("err %v after %d of %d bytes", r.Err(), progress.Load(), len(junk))
+			}
+
+			progress.Store(0)
+			r = newMappedReaderContext(t.Context(), junk, false, "in", format, &progress)
+			for r.Scan() {
+			}
+			if r.Err() != nil || progress.Load() != int64(len(junk)) {
+				t.Errorf("not cancelled: err %v after %d of %d bytes", r.Err(), progress.Load(), len(junk))
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"os"
@@ -40,8 +41,9 @@ type ReadOptions struct {
 //
 // It returns one Stats per input, in the order of inputs. An input that
 // cannot be opened or is not a supported format has Stats.Err set and no
-// events; reading the others goes on. Cancelling ctx stops reading between
-// events and marks unfinished inputs with ctx's error.
+// events; reading the others goes on. Cancelling ctx stops reading at once,
+// even a read blocked on a pipe, and marks every unfinished input with an
+// error wrapping context.Cause(ctx); what was read before still counts.
 func ReadInputs(ctx context.Context, inputs []Input, opts ReadOptions, handle func(worker int, ev *Event)) []*Stats {
 	type job struct {
 		input int
@@ -122,11 +124,14 @@ func ReadInputs(ctx context.Context, inputs []Input, opts ReadOptions, handle fu
 // the whole file and detects its format for the others (every chunk
 // detects it the same way from the file's head).
 func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
+	if err := ctx.Err(); err != nil {
+		return &Stats{File: in.Name, Err: interruptedErr(ctx, 0)}
+	}
 	var r *Reader
 	var fileSum <-chan string
 	var size int64
 	if c.data != nil {
-		r, fileSum, size = openMappedChunk(in, c, first, opts)
+		r, fileSum, size = openMappedChunk(ctx, in, c, first, opts)
 	}
 	if r == nil {
 		f, err := os.Open(in.Path)
@@ -141,7 +146,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 			format = Detect(head[:k])
 		}
 		if first && !opts.NoChecksum {
-			fileSum = hashFile(in.Path)
+			fileSum = hashFile(ctx, in.Path)
 			if fi, err := f.Stat(); err == nil {
 				size = fi.Size()
 			}
@@ -150,7 +155,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 		if err != nil {
 			return &Stats{File: in.Name, Err: err}
 		}
-		cr := &countingReader{r: io.NewSectionReader(f, c.start, c.end-c.start), progress: opts.BytesRead}
+		cr := &countingReader{ctx: ctx, r: io.NewSectionReader(f, c.start, c.end-c.start), progress: opts.BytesRead}
 		r, err = NewReader(cr, in.Name, format)
 		if err != nil {
 			return &Stats{File: in.Name, Err: err}
@@ -160,8 +165,8 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 	scan(ctx, r, pipeline, handle, opts.EventsRead)
 	r.Close()
 	st := r.Stats()
-	if err := ctx.Err(); err != nil && st.Err == nil {
-		st.Err = err
+	if ctx.Err() != nil {
+		st.Err = interruptedErr(ctx, -1)
 	}
 	if first {
 		st.Bytes = size
@@ -174,7 +179,7 @@ func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOpti
 
 // openMappedChunk is readChunk's set-up for a mapped file; r is nil when
 // the chunk is to be read as a stream after all.
-func openMappedChunk(in Input, c chunk, first bool, opts ReadOptions) (r *Reader, fileSum <-chan string, size int64) {
+func openMappedChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions) (r *Reader, fileSum <-chan string, size int64) {
 	format := opts.Format
 	base := 0
 	if err := guardFault(func() {
@@ -185,13 +190,13 @@ func openMappedChunk(in Input, c chunk, first bool, opts ReadOptions) (r *Reader
 	}); err != nil {
 		return nil, nil, 0
 	}
-	r = newMappedReader(c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
+	r = newMappedReaderContext(ctx, c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
 	if r == nil {
 		return nil, nil, 0
 	}
 	r.stats.lineBase = base
 	if first && !opts.NoChecksum {
-		fileSum = hashBytes(c.data)
+		fileSum = hashBytes(ctx, c.data)
 	}
 	return r, fileSum, int64(len(c.data))
 }
@@ -220,45 +225,120 @@ func scan(ctx context.Context, r *Reader, pipeline bool, handle func(*Event), ev
 }
 
 func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
-	rc, err := in.Open()
+	rc, size, err := openInput(ctx, in)
 	if err != nil {
 		return &Stats{File: in.Name, Err: err}
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, progress: opts.BytesRead}
-	var fileSum <-chan string
-	switch {
-	case opts.NoChecksum:
-	case in.Path != "" && in.Opener == nil:
-		// A file can be read twice: hash it on its own goroutine (from the
-		// page cache, the second read is nearly free), which takes SHA-256
-		// off the decoding goroutine, the one that bounds the run's speed.
-		fileSum = hashFile(in.Path)
-	default:
+	regular := size >= 0
+	src := io.Reader(rc)
+	if !regular {
+		// A pipe, FIFO or terminal can block in read for ever: an
+		// interrupt must not wait for it.
+		src = newStopReader(ctx, rc)
+	}
+	cr := &countingReader{ctx: ctx, r: src, progress: opts.BytesRead}
+	if !opts.NoChecksum && !regular {
 		cr.h = sha256.New()
 	}
 	r, err := NewReader(cr, in.Name, opts.Format)
 	if err != nil {
-		// Hash the rest anyway: the data-quality section lists every
-		// input's checksum, readable or not.
-		io.Copy(io.Discard, cr)
+		// A rejected input is read no further than detection looked:
+		// /dev/zero or an endless pipe has no end to hash to. A
+		// rejected file is still checksummed when that is cheap.
 		st := &Stats{File: in.Name, Err: err}
+		if ctx.Err() != nil {
+			st.Err = interruptedErr(ctx, cr.n)
+		}
+		var fileSum <-chan string
+		if regular && !opts.NoChecksum && size <= maxRejectedHash {
+			fileSum = hashFile(ctx, in.Path)
+		}
 		cr.fill(st, fileSum)
 		return st
+	}
+	var fileSum <-chan string
+	if regular && !opts.NoChecksum {
+		// A file can be read twice: hash it on its own goroutine (from the
+		// page cache, the second read is nearly free), which takes SHA-256
+		// off the decoding goroutine, the one that bounds the run's speed.
+		fileSum = hashFile(ctx, in.Path)
 	}
 	scan(ctx, r, pipeline, handle, opts.EventsRead)
 	r.Close()
 	st := r.Stats()
-	if err := ctx.Err(); err != nil && st.Err == nil {
-		st.Err = err
-	}
 	if st.Err == nil {
 		// A decoder may stop before EOF (trailing footer text); the
-		// checksum covers the whole file all the same.
+		// checksum covers the whole input all the same.
 		io.Copy(io.Discard, cr)
+	}
+	if ctx.Err() != nil {
+		// The decoder's own error, if any, is the interruption seen from
+		// inside ("read: context canceled").
+		st.Err = interruptedErr(ctx, cr.n)
 	}
 	cr.fill(st, fileSum)
 	return st
+}
+
+// maxRejectedHash bounds the size of a file not in a supported format that
+// is still checksummed for the data-quality section.
+const maxRejectedHash = 64 << 20
+
+// openInput opens in and returns its size, or -1 when it is not a regular
+// file (standard input, a pipe, a FIFO, a device, or whatever an Opener
+// returns): such an input is read once, as a stream, and may never end.
+// Opening a FIFO waits for a writer; cancelling ctx stops the wait.
+func openInput(ctx context.Context, in Input) (io.ReadCloser, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, interruptedErr(ctx, 0)
+	}
+	if in.Opener == nil && in.Path != "" {
+		if fi, err := os.Stat(in.Path); err == nil && fi.Mode().IsRegular() {
+			f, err := os.Open(in.Path)
+			if err != nil {
+				return nil, 0, err // *PathError names the file
+			}
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				return f, fi.Size(), nil
+			}
+			return f, -1, nil // replaced meanwhile
+		}
+	}
+	type opened struct {
+		rc  io.ReadCloser
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		rc, err := in.Open()
+		ch <- opened{rc, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.rc, -1, o.err
+	case <-ctx.Done():
+		// The open goes on until a writer comes, if one ever does.
+		go func() {
+			if o := <-ch; o.rc != nil {
+				o.rc.Close()
+			}
+		}()
+		return nil, 0, interruptedErr(ctx, 0)
+	}
+}
+
+// interruptedErr says that reading stopped because ctx was cancelled, and
+// how far it got. It wraps ctx's cause, so errors.Is(err, context.Canceled)
+// holds for a plain cancellation.
+func interruptedErr(ctx context.Context, read int64) error {
+	switch {
+	case read == 0:
+		return fmt.Errorf("not read: %w", context.Cause(ctx))
+	case read < 0: // a part of a file, read in place
+		return fmt.Errorf("reading stopped early, the rest is missing: %w", context.Cause(ctx))
+	}
+	return fmt.Errorf("reading stopped after %d bytes, the rest is missing: %w", read, context.Cause(ctx))
 }
 
 // batchSize is how many events cross between goroutines at once: large
@@ -308,8 +388,8 @@ func scanPipelined(ctx context.Context, r *Reader, handle func(*Event), events *
 }
 
 // hashFile returns the hex SHA-256 of the file at path, computed on a new
-// goroutine ("" if it cannot be read).
-func hashFile(path string) <-chan string {
+// goroutine ("" if it cannot be read, or ctx is cancelled first).
+func hashFile(ctx context.Context, path string) <-chan string {
 	out := make(chan string, 1)
 	go func() {
 		f, err := os.Open(path)
@@ -322,7 +402,7 @@ func hashFile(path string) <-chan string {
 		// A larger buffer than io.Copy's 32 KB (os.File's WriteTo would
 		// use that), recycled: a CloudTrail tree is a thousand small files.
 		buf := windowPool.Get().(*[]byte)
-		_, err = io.CopyBuffer(h, struct{ io.Reader }{f}, *buf)
+		_, err = io.CopyBuffer(h, &countingReader{ctx: ctx, r: f}, *buf)
 		windowPool.Put(buf)
 		if err != nil {
 			out <- ""
@@ -333,15 +413,21 @@ func hashFile(path string) <-chan string {
 	return out
 }
 
-// countingReader counts what passes through it, and hashes it when h is set.
+// countingReader counts what passes through it, and hashes it when h is
+// set. Once ctx is cancelled it reads no more.
 type countingReader struct {
+	ctx      context.Context
 	r        io.Reader
 	h        hash.Hash
 	n        int64
+	eof      bool
 	progress *atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := c.r.Read(p)
 	if c.h != nil {
 		c.h.Write(p[:n])
@@ -350,17 +436,70 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	if c.progress != nil && n > 0 {
 		c.progress.Add(int64(n))
 	}
+	if err == io.EOF {
+		c.eof = true
+	}
 	return n, err
 }
 
+// fill sets st's size and checksum: the file's from fileSum, or the
+// stream's own, which is known only when it was read to its end.
 func (c *countingReader) fill(st *Stats, fileSum <-chan string) {
 	st.Bytes = c.n
 	switch {
 	case fileSum != nil:
 		st.SHA256 = <-fileSum
-	case c.h != nil:
+	case c.h != nil && c.eof:
 		st.SHA256 = hex.EncodeToString(c.h.Sum(nil))
 	}
+}
+
+// stopReader reads a stream that can block (a pipe, a FIFO, a terminal)
+// so that Read returns once ctx is cancelled, even while the underlying
+// read waits: that read goes on in the background, into stopReader's own
+// buffer, and its result is dropped.
+type stopReader struct {
+	ctx     context.Context
+	r       io.Reader
+	buf     []byte
+	data    []byte // read and not yet returned
+	err     error  // to return once data is drained
+	pending bool   // a read is in flight
+	done    chan readResult
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func newStopReader(ctx context.Context, r io.Reader) *stopReader {
+	return &stopReader{ctx: ctx, r: r, buf: make([]byte, sniffSize), done: make(chan readResult, 1)}
+}
+
+func (s *stopReader) Read(p []byte) (int, error) {
+	if len(s.data) == 0 && s.err == nil {
+		if !s.pending {
+			s.pending = true
+			go func() {
+				n, err := s.r.Read(s.buf)
+				s.done <- readResult{n, err}
+			}()
+		}
+		select {
+		case res := <-s.done:
+			s.pending = false
+			s.data, s.err = s.buf[:res.n], res.err
+		case <-s.ctx.Done():
+			return 0, s.ctx.Err()
+		}
+	}
+	n := copy(p, s.data)
+	s.data = s.data[n:]
+	if len(s.data) == 0 && s.err != nil {
+		return n, s.err
+	}
+	return n, nil
 }
 
 // NoEvents reports whether every input failed or held no events, the one

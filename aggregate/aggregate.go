@@ -14,10 +14,16 @@ import (
 // Options.SampleSize is zero.
 const DefaultSampleSize = 500
 
-// maxKeys bounds the distinct object keys counted one by one. Keys are
-// attacker controlled and, unlike IPs, free: a scanner can ask for a million
-// different ones. Past the bound, keys are counted together as OtherKeys.
-const maxKeys = 50000
+// MaxKeys and MaxUserAgents bound the distinct object keys and user
+// agents counted one by one. Both are attacker controlled and, unlike
+// IPs, free: a scanner can send a million different ones from one
+// address. The first ones seen are counted exactly; past the bound, new
+// values are counted together (Summary.OtherKeys, OtherUserAgents), so
+// which values are listed depends on the order they came in.
+const (
+	MaxKeys       = 50000
+	MaxUserAgents = 50000
+)
 
 // Options tunes an Aggregator.
 type Options struct {
@@ -35,7 +41,7 @@ type Aggregator struct {
 	span             Span // first and last event
 
 	ops    tally
-	errors map[string]*Count
+	errors tally
 	months map[int]int64 // year*12 + month-1
 	days   map[dayOp]int64
 	// The month of the last day seen: events come in runs of the same day,
@@ -44,11 +50,9 @@ type Aggregator struct {
 	haveDay            bool
 	hourByDay          [7][24]int64
 	userAgents         tally
-	buckets            map[string]*Count
-	keys               map[string]*Count
-	otherKeys          int64
-	ips                map[netip.Addr]*IPStats
-	nonIP              map[string]*IPStats
+	buckets            tally
+	keys               tally
+	sources            sources
 	principals         map[principalKey]*Principal
 
 	writes, denied, authenticated int64
@@ -73,13 +77,11 @@ func New(opts Options) *Aggregator {
 	}
 	return &Aggregator{
 		sampleSize:   n,
-		errors:       make(map[string]*Count),
 		months:       make(map[int]int64),
 		days:         make(map[dayOp]int64),
-		buckets:      make(map[string]*Count),
-		keys:         make(map[string]*Count),
-		ips:          make(map[netip.Addr]*IPStats),
-		nonIP:        make(map[string]*IPStats),
+		userAgents:   tally{limit: MaxUserAgents},
+		keys:         tally{limit: MaxKeys},
+		sources:      newSources(),
 		principals:   make(map[principalKey]*Principal),
 		recent:       sample{limit: n},
 		writeEvents:  sample{limit: n},
@@ -111,7 +113,7 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 		a.hourByDay[t.Weekday()][t.Hour()]++
 	}
 	if ev.ErrorCode != "" {
-		bump(a.errors, ev.ErrorCode, w)
+		a.errors.add(ev.ErrorCode, w)
 		if isDenied(ev.ErrorCode) {
 			a.denied++
 			a.deniedEvents.add(ev)
@@ -119,14 +121,10 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 	}
 	uaID := a.userAgents.add(ev.UserAgent, w)
 	if ev.Bucket != "" {
-		bump(a.buckets, ev.Bucket, w)
+		a.buckets.add(ev.Bucket, w)
 	}
 	if ev.Key != "" {
-		if _, ok := a.keys[ev.Key]; ok || len(a.keys) < maxKeys {
-			bump(a.keys, ev.Key, w)
-		} else {
-			a.otherKeys += w
-		}
+		a.keys.add(ev.Key, w)
 	}
 	if ev.Op.IsWrite() {
 		a.writes++
@@ -147,22 +145,11 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 		p.seen(t)
 	}
 
-	var s *IPStats
+	var addr netip.Addr
 	if ev.Source.IsValid() {
-		addr := ev.Source.Unmap()
-		s = a.ips[addr]
-		if s == nil {
-			s = &IPStats{Addr: addr}
-			a.ips[addr] = s
-		}
-	} else {
-		s = a.nonIP[ev.SourceText]
-		if s == nil {
-			s = &IPStats{Text: ev.SourceText}
-			a.nonIP[ev.SourceText] = s
-		}
+		addr = ev.Source.Unmap()
 	}
-	s.add(ev, t, w, uaID, opID)
+	a.sources.count(a.sources.find(addr, ev.SourceText), ev, t, w, uaID)
 	a.recent.add(ev)
 }
 
@@ -179,17 +166,23 @@ func isDenied(code string) bool {
 	return code == "AccessDenied" || code == "AllAccessDisabled" || code == "AccountProblem" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch"
 }
 
-// tally counts string keys that are few but seen on every event
-// (operations, user agents), giving each a small id so that per-source
-// counts can use ids instead of hashing the string again.
+// tally counts string values, giving each a small id so that per-source
+// counts can use ids instead of hashing the string again. With a limit,
+// only the first limit distinct values get an id; later new ones are
+// counted together in other, with id -1.
 type tally struct {
 	ids    map[string]int32
 	counts []Count
+	limit  int // 0: none
+	other  Count
 }
 
 func (t *tally) id(key string) int32 {
 	id, ok := t.ids[key]
 	if !ok {
+		if t.limit > 0 && len(t.counts) >= t.limit {
+			return -1
+		}
 		if t.ids == nil {
 			t.ids = make(map[string]int32)
 		}
@@ -202,7 +195,10 @@ func (t *tally) id(key string) int32 {
 
 func (t *tally) add(key string, attempts int64) int32 {
 	id := t.id(key)
-	c := &t.counts[id]
+	c := &t.other
+	if id >= 0 {
+		c = &t.counts[id]
+	}
 	c.Events++
 	c.Attempts += attempts
 	return id
@@ -214,9 +210,15 @@ func (t *tally) merge(o *tally) []int32 {
 	for i, c := range o.counts {
 		id := t.id(c.Key)
 		remap[i] = id
-		t.counts[id].Events += c.Events
-		t.counts[id].Attempts += c.Attempts
+		d := &t.other
+		if id >= 0 {
+			d = &t.counts[id]
+		}
+		d.Events += c.Events
+		d.Attempts += c.Attempts
 	}
+	t.other.Events += o.other.Events
+	t.other.Attempts += o.other.Attempts
 	return remap
 }
 
@@ -226,33 +228,16 @@ func (t *tally) sorted() []Count {
 	return out
 }
 
-func bump(m map[string]*Count, k string, attempts int64) {
-	c := m[k]
-	if c == nil {
-		c = &Count{Key: k}
-		m[k] = c
-	}
-	c.Events++
-	c.Attempts += attempts
-}
-
 // Merge adds the counts of b into a. b must not be used afterwards.
 func (a *Aggregator) Merge(b *Aggregator) {
 	a.events += b.events
 	a.attempts += b.attempts
 	a.span.merge(b.span)
 	opMap := a.ops.merge(&b.ops)
-	mergeCounts(a.errors, b.errors)
+	a.errors.merge(&b.errors)
 	uaMap := a.userAgents.merge(&b.userAgents)
-	mergeCounts(a.buckets, b.buckets)
-	for k, c := range b.keys {
-		if _, ok := a.keys[k]; ok || len(a.keys) < maxKeys {
-			mergeCounts(a.keys, map[string]*Count{k: c})
-		} else {
-			a.otherKeys += c.Attempts
-		}
-	}
-	a.otherKeys += b.otherKeys
+	a.buckets.merge(&b.buckets)
+	a.keys.merge(&b.keys)
 	for k, n := range b.months {
 		a.months[k] += n
 	}
@@ -264,8 +249,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 			a.hourByDay[d][h] += b.hourByDay[d][h]
 		}
 	}
-	mergeSources(a.ips, b.ips, uaMap, opMap)
-	mergeSources(a.nonIP, b.nonIP, uaMap, opMap)
+	a.sources.merge(&b.sources, uaMap)
 	for k, p := range b.principals {
 		if q := a.principals[k]; q != nil {
 			q.Events += p.Events
@@ -282,30 +266,6 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.writeEvents.merge(&b.writeEvents)
 	a.deniedEvents.merge(&b.deniedEvents)
 	a.authEvents.merge(&b.authEvents)
-}
-
-// mergeSources adds src's sources into dst, translating src's tally ids.
-func mergeSources[K comparable](dst, src map[K]*IPStats, uaMap, opMap []int32) {
-	for k, s := range src {
-		t := dst[k]
-		if t == nil {
-			t = &IPStats{Addr: s.Addr, Text: s.Text}
-			dst[k] = t
-		}
-		t.merge(s, uaMap, opMap)
-	}
-}
-
-func mergeCounts(dst, src map[string]*Count) {
-	for k, c := range src {
-		if d := dst[k]; d != nil {
-			d.Events += c.Events
-			d.Attempts += c.Attempts
-		} else {
-			cp := *c
-			dst[k] = &cp
-		}
-	}
 }
 
 // sample keeps the newest limit events, ordered by time then position so

@@ -31,27 +31,14 @@ type IPStats struct {
 	Span
 	Writes int64
 	Errors int64
-	// userAgents and ops count by the Aggregator's tally ids while
-	// counting; Summary resolves them into the fields below.
-	userAgents, ops idCounts
-	topUA           string
-	topUACount      int64
-	uaCount         int
-	opCounts        []Count
-}
-
-func (s *IPStats) add(ev *ingest.Event, t time.Time, w int64, uaID, opID int32) {
-	s.Events++
-	s.Attempts += w
-	s.seen(t)
-	if ev.Op.IsWrite() {
-		s.Writes++
-	}
-	if ev.ErrorCode != "" {
-		s.Errors++
-	}
-	s.userAgents.add(uaID, 1)
-	s.ops.add(opID, 1)
+	// While counting, ua and uaN hold the first two user agents (tally
+	// ids) and their events; further ones are in sources.moreUAs. uaLen
+	// counts them all. Summary names the top one, topUA, and leaves its
+	// events in uaN[0].
+	uaN   [2]int64
+	ua    [2]int32
+	uaLen int32
+	topUA string
 }
 
 // Span is when something was first and last seen; zero times mean never.
@@ -77,78 +64,6 @@ func (s *Span) merge(o Span) {
 	s.seen(o.LastSeen)
 }
 
-func (s *IPStats) merge(o *IPStats, uaMap, opMap []int32) {
-	s.Events += o.Events
-	s.Attempts += o.Attempts
-	s.Writes += o.Writes
-	s.Errors += o.Errors
-	s.Span.merge(o.Span)
-	o.userAgents.each(func(id int32, n int64) { s.userAgents.add(uaMap[id], n) })
-	o.ops.each(func(id int32, n int64) { s.ops.add(opMap[id], n) })
-}
-
-// resolve turns the id counts into names, once, when the summary is made.
-func (s *IPStats) resolve(uas, ops *tally) {
-	s.topUACount = -1
-	s.userAgents.each(func(id int32, n int64) {
-		s.uaCount++
-		name := uas.counts[id].Key
-		if n > s.topUACount || (n == s.topUACount && name < s.topUA) {
-			s.topUA, s.topUACount = name, n
-		}
-	})
-	if s.topUACount < 0 {
-		s.topUACount = 0
-	}
-	s.ops.each(func(id int32, n int64) {
-		s.opCounts = append(s.opCounts, Count{Key: ops.counts[id].Key, Events: n, Attempts: n})
-	})
-	sortCounts(s.opCounts)
-	// The ids mean nothing outside their Aggregator.
-	s.userAgents, s.ops = idCounts{}, idCounts{}
-}
-
-// idCounts counts small ids. Most sources use one or two user agents and
-// operations, so the first few live inline and a map appears only for the
-// rare source that uses many.
-type idCounts struct {
-	inline [3]idCount
-	n      int
-	more   map[int32]int64
-}
-
-type idCount struct {
-	id int32
-	n  int64
-}
-
-func (c *idCounts) add(id int32, n int64) {
-	for i := range c.inline[:c.n] {
-		if c.inline[i].id == id {
-			c.inline[i].n += n
-			return
-		}
-	}
-	if c.n < len(c.inline) {
-		c.inline[c.n] = idCount{id, n}
-		c.n++
-		return
-	}
-	if c.more == nil {
-		c.more = make(map[int32]int64)
-	}
-	c.more[id] += n
-}
-
-func (c *idCounts) each(f func(id int32, n int64)) {
-	for _, e := range c.inline[:c.n] {
-		f(e.id, e.n)
-	}
-	for id, n := range c.more {
-		f(id, n)
-	}
-}
-
 // Source is the source as text: the IP address or the non-IP name.
 func (s *IPStats) Source() string {
 	if s.Addr.IsValid() {
@@ -158,14 +73,16 @@ func (s *IPStats) Source() string {
 }
 
 // TopUserAgent is the source's most frequent user agent (ties broken
-// alphabetically), and how many of its events used it.
-func (s *IPStats) TopUserAgent() (string, int64) { return s.topUA, s.topUACount }
+// alphabetically), and how many of its events used it. User agents past
+// the Aggregator's bound (MaxUserAgents) are not named one by one: a
+// source that used only those has none ("", 0).
+func (s *IPStats) TopUserAgent() (string, int64) {
+	return s.topUA, s.uaN[0]
+}
 
-// UserAgents returns how many distinct user agents the source used.
-func (s *IPStats) UserAgents() int { return s.uaCount }
-
-// Operations returns the source's operations, most frequent first.
-func (s *IPStats) Operations() []Count { return s.opCounts }
+// UserAgents returns how many distinct user agents the source used; those
+// past the Aggregator's bound count as one.
+func (s *IPStats) UserAgents() int { return int(s.uaLen) }
 
 // Principal is a non-anonymous identity seen in the logs.
 type Principal struct {
@@ -208,8 +125,11 @@ type Summary struct {
 	// HourByWeekday counts events by UTC weekday (Sunday = 0) and hour.
 	HourByWeekday [7][24]int64
 	UserAgents    []Count
-	Buckets       []Count
-	Keys          []Count
+	// OtherUserAgents counts the events and attempts of user agents past
+	// the distinct user agent bound (MaxUserAgents).
+	OtherUserAgents Count
+	Buckets         []Count
+	Keys            []Count
 	// OtherKeys counts attempts on keys past the distinct-key bound.
 	OtherKeys int64
 
@@ -248,21 +168,22 @@ func (s *Summary) Addrs() []netip.Addr {
 // afterwards.
 func (a *Aggregator) Summary() *Summary {
 	s := &Summary{
-		Events:        a.events,
-		Attempts:      a.attempts,
-		FirstSeen:     a.span.FirstSeen,
-		LastSeen:      a.span.LastSeen,
-		Operations:    a.ops.sorted(),
-		Errors:        sortedCounts(a.errors),
-		UserAgents:    a.userAgents.sorted(),
-		Buckets:       sortedCounts(a.buckets),
-		Keys:          sortedCounts(a.keys),
-		OtherKeys:     a.otherKeys,
-		HourByWeekday: a.hourByDay,
-		Writes:        a.writes,
-		AccessDenied:  a.denied,
-		Authenticated: a.authenticated,
-		SampleSize:    a.sampleSize,
+		Events:          a.events,
+		Attempts:        a.attempts,
+		FirstSeen:       a.span.FirstSeen,
+		LastSeen:        a.span.LastSeen,
+		Operations:      a.ops.sorted(),
+		Errors:          a.errors.sorted(),
+		UserAgents:      a.userAgents.sorted(),
+		OtherUserAgents: a.userAgents.other,
+		Buckets:         a.buckets.sorted(),
+		Keys:            a.keys.sorted(),
+		OtherKeys:       a.keys.other.Attempts,
+		HourByWeekday:   a.hourByDay,
+		Writes:          a.writes,
+		AccessDenied:    a.denied,
+		Authenticated:   a.authenticated,
+		SampleSize:      a.sampleSize,
 	}
 	s.Recent = a.recent.sorted()
 	s.WriteEvents = a.writeEvents.sorted()
@@ -293,16 +214,8 @@ func (a *Aggregator) Summary() *Summary {
 	// about as long as each other, and run after all reading, when a core
 	// is free: resolve on it. The two touch different fields.
 	var resolved sync.WaitGroup
-	resolved.Go(func() {
-		for _, src := range a.ips {
-			src.resolve(&a.userAgents, &a.ops)
-		}
-		for _, src := range a.nonIP {
-			src.resolve(&a.userAgents, &a.ops)
-		}
-	})
-	s.IPs = sortedSources(a.ips)
-	s.NonIPSources = sortedSources(a.nonIP)
+	resolved.Go(func() { a.sources.resolve(&a.userAgents) })
+	s.IPs, s.NonIPSources = a.sources.sorted()
 	resolved.Wait()
 	for _, p := range a.principals {
 		s.Principals = append(s.Principals, p)
@@ -323,15 +236,6 @@ func (a *Aggregator) Summary() *Summary {
 	return s
 }
 
-func sortedCounts(m map[string]*Count) []Count {
-	out := make([]Count, 0, len(m))
-	for _, c := range m {
-		out = append(out, *c)
-	}
-	sortCounts(out)
-	return out
-}
-
 // sortCounts orders by events, then attempts, descending; ties by key.
 func sortCounts(cs []Count) {
 	sort.Slice(cs, func(i, j int) bool {
@@ -345,12 +249,20 @@ func sortCounts(cs []Count) {
 	})
 }
 
-func sortedSources[K comparable](m map[K]*IPStats) []*IPStats {
-	out := make([]*IPStats, 0, len(m))
-	for _, s := range m {
-		out = append(out, s)
+// sorted returns the IP sources and the others, most events first.
+func (t *sources) sorted() (ips, others []*IPStats) {
+	ips = make([]*IPStats, 0, len(t.ips)+len(t.zoned))
+	others = make([]*IPStats, 0, len(t.names))
+	for _, c := range t.chunks {
+		for j := range c {
+			if c[j].Addr.IsValid() {
+				ips = append(ips, &c[j])
+			} else {
+				others = append(others, &c[j])
+			}
+		}
 	}
-	slices.SortFunc(out, func(a, b *IPStats) int {
+	order := func(a, b *IPStats) int {
 		if c := cmp.Compare(b.Events, a.Events); c != 0 {
 			return c
 		}
@@ -358,6 +270,8 @@ func sortedSources[K comparable](m map[K]*IPStats) []*IPStats {
 			return c
 		}
 		return strings.Compare(a.Text, b.Text)
-	})
-	return out
+	}
+	slices.SortFunc(ips, order)
+	slices.SortFunc(others, order)
+	return ips, others
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"testing"
@@ -280,4 +281,44 @@ func BenchmarkAddManyIPs(b *testing.B) {
 		a.Add(&evs[i&(len(evs)-1)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestBytesPerSource measures the heap one distinct source costs, counted
+// and summarised, with every event from a new address (a scan from a
+// botnet, or forged logs): at most 400 bytes, so that two million sources
+// fit in well under a gigabyte. It logs the figures (go test -v).
+func TestBytesPerSource(t *testing.T) {
+	const n = 200_000
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	e := ev("2024-03-01T00:00:00Z", "192.0.2.1", ingest.OpHeadBucket)
+	before := heap()
+	a := New(Options{})
+	for i := range n {
+		if i%10 == 0 {
+			e.Source = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 12: byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)})
+		} else {
+			e.Source = netip.AddrFrom4([4]byte{byte(10 + i>>24), byte(i >> 16), byte(i >> 8), byte(i)})
+		}
+		e.UserAgent = fmt.Sprintf("ua-%d", i%100)
+		a.Add(&e)
+	}
+	counting := heap()
+	s := a.Summary()
+	a = nil
+	summarised := heap()
+	if len(s.IPs) != n {
+		t.Fatalf("%d sources, want %d", len(s.IPs), n)
+	}
+	perCounting := float64(counting-before) / n
+	perSummary := float64(summarised-before) / n
+	t.Logf("bytes per distinct source: %.0f while counting, %.0f in the summary", perCounting, perSummary)
+	if perCounting > 400 || perSummary > 400 {
+		t.Errorf("a source costs %.0f bytes while counting and %.0f in the summary, want at most 400", perCounting, perSummary)
+	}
+	runtime.KeepAlive(s)
 }

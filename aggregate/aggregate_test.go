@@ -322,3 +322,98 @@ func TestBytesPerSource(t *testing.T) {
 	}
 	runtime.KeepAlive(s)
 }
+
+// TestSourceUserAgents: a source's top user agent and distinct count stay
+// exact past the two it holds inline, zoned addresses stay apart from the
+// same address without a zone, and merging gives the same.
+func TestSourceUserAgents(t *testing.T) {
+	var evs []ingest.Event
+	for i, u := range []string{"a", "b", "c", "d", "c", "c", "b", "c", "c"} {
+		evs = append(evs, ev("2024-01-01T00:00:00Z", "198.51.100.1", ingest.OpHeadBucket, ua(u), line(i)))
+	}
+	evs = append(evs,
+		ev("2024-01-01T00:00:00Z", "fe80::1", ingest.OpHeadBucket, line(20)),
+		ev("2024-01-01T00:00:00Z", "fe80::1%eth0", ingest.OpHeadBucket, line(21)),
+		ev("2024-01-01T00:00:00Z", "fe80::1%eth0", ingest.OpHeadBucket, line(22)))
+	whole := summarize(evs, 10)
+	check := func(name string, s *Summary) {
+		t.Helper()
+		if len(s.IPs) != 3 {
+			t.Fatalf("%s: %d sources, want 3", name, len(s.IPs))
+		}
+		ip := s.IPs[0]
+		if top, n := ip.TopUserAgent(); ip.Addr.String() != "198.51.100.1" || top != "c" || n != 5 || ip.UserAgents() != 4 {
+			t.Errorf("%s: %s top UA %q %d of %d; want c 5 of 4", name, ip.Addr, top, n, ip.UserAgents())
+		}
+		if s.IPs[1].Addr.String() != "fe80::1%eth0" || s.IPs[1].Events != 2 || s.IPs[2].Addr.String() != "fe80::1" || s.IPs[2].Events != 1 {
+			t.Errorf("%s: zoned sources = %s %d, %s %d", name, s.IPs[1].Addr, s.IPs[1].Events, s.IPs[2].Addr, s.IPs[2].Events)
+		}
+	}
+	check("one pass", whole)
+	a, b := New(Options{SampleSize: 10}), New(Options{SampleSize: 10})
+	for i := range evs {
+		if i%2 == 0 {
+			a.Add(&evs[i])
+		} else {
+			b.Add(&evs[i])
+		}
+	}
+	a.Merge(b)
+	merged := a.Summary()
+	check("merged", merged)
+	if !reflect.DeepEqual(merged, whole) {
+		t.Error("merged summary differs from a single pass")
+	}
+}
+
+// TestUserAgentBound: one address sending more distinct user agents and
+// keys than the bounds gets the first ones counted one by one and the
+// rest counted together, in one pass and merged.
+func TestUserAgentBound(t *testing.T) {
+	const extra = 10
+	n := max(MaxUserAgents, MaxKeys) + extra
+	parts := []*Aggregator{New(Options{}), New(Options{}), New(Options{})}
+	e := ev("2024-01-01T00:00:00Z", "198.51.100.1", ingest.OpGetObject, weight(2))
+	for i := range n {
+		e.UserAgent = fmt.Sprintf("ua-%07d", i)
+		e.Key = fmt.Sprintf("k/%07d", i)
+		e.Pos.Line = i
+		// The first part sees every value first; the others repeat some
+		// and bring new ones, which the merge must count as other.
+		parts[0].Add(&e)
+		if i%1000 == 0 {
+			parts[1].Add(&e)
+		}
+	}
+	for i := range extra {
+		e.UserAgent = fmt.Sprintf("late-%d", i)
+		e.Key = e.UserAgent
+		parts[2].Add(&e)
+	}
+	one := parts[0]
+	one.Merge(parts[1])
+	one.Merge(parts[2])
+	s := one.Summary()
+	events := int64(n + (n+999)/1000 + extra)
+	if len(s.UserAgents) != MaxUserAgents || len(s.Keys) != MaxKeys {
+		t.Errorf("%d user agents, %d keys listed; want %d, %d", len(s.UserAgents), len(s.Keys), MaxUserAgents, MaxKeys)
+	}
+	var listed int64
+	for _, c := range s.UserAgents {
+		listed += c.Events
+	}
+	if listed+s.OtherUserAgents.Events != events || s.OtherUserAgents.Attempts != 2*s.OtherUserAgents.Events || s.OtherUserAgents.Events < extra {
+		t.Errorf("user agents: %d listed + %+v other, want %d events in all", listed, s.OtherUserAgents, events)
+	}
+	var keyAttempts int64
+	for _, c := range s.Keys {
+		keyAttempts += c.Attempts
+	}
+	if keyAttempts+s.OtherKeys != 2*events {
+		t.Errorf("keys: %d listed + %d other attempts, want %d", keyAttempts, s.OtherKeys, 2*events)
+	}
+	ip := s.IPs[0]
+	if top, cnt := ip.TopUserAgent(); top != "ua-0000000" || cnt != 2 || ip.UserAgents() != MaxUserAgents+1 {
+		t.Errorf("top UA %q %d of %d; want ua-0000000 2 of %d (the listed ones and other)", top, cnt, ip.UserAgents(), MaxUserAgents+1)
+	}
+}

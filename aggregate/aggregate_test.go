@@ -417,3 +417,44 @@ func TestUserAgentBound(t *testing.T) {
 		t.Errorf("top UA %q %d of %d; want ua-0000000 2 of %d (the listed ones and other)", top, cnt, ip.UserAgents(), MaxUserAgents+1)
 	}
 }
+
+// TestMergeManySources: merging aggregators whose sources are mostly
+// their own (chunks taken over whole) or mostly shared (added record by
+// record), over several chunks, gives what one pass gives.
+func TestMergeManySources(t *testing.T) {
+	var evs []ingest.Event
+	for i := range 12000 {
+		src := i % 5000
+		if i%3 == 0 {
+			src = i % 40 // busy sources every part sees
+		}
+		e := ev("2024-01-01T00:00:00Z", fmt.Sprintf("10.0.%d.%d", src>>8, src&255), ingest.OpHeadBucket, line(i), ua(fmt.Sprintf("ua-%d", i%7)))
+		e.Time = e.Time.Add(time.Duration(i) * time.Minute)
+		if i%500 == 0 {
+			e.Source = netip.Addr{}
+			e.SourceText = fmt.Sprintf("svc-%d.amazonaws.com", i%3)
+		}
+		evs = append(evs, e)
+	}
+	whole := summarize(evs, 10)
+	for _, parts := range []int{2, 3} {
+		var aggs []*Aggregator
+		for range parts {
+			aggs = append(aggs, New(Options{SampleSize: 10}))
+		}
+		// In runs, as files are read: each part has sources of its own.
+		// The first event goes to an aggregator of its own, merged into
+		// first, so that the chunks taken over follow a part-filled one.
+		for i := 1; i < len(evs); i++ {
+			aggs[i*parts/len(evs)].Add(&evs[i])
+		}
+		merged := New(Options{SampleSize: 10})
+		merged.Add(&evs[0])
+		for _, a := range aggs {
+			merged.Merge(a)
+		}
+		if got := merged.Summary(); !reflect.DeepEqual(got, whole) {
+			t.Errorf("%d parts: merged summary differs from a single pass (%d events from %d IPs, want %d from %d)", parts, got.Events, len(got.IPs), whole.Events, len(whole.IPs))
+		}
+	}
+}

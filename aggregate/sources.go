@@ -44,27 +44,40 @@ func (t *sources) at(i int32) *IPStats { return &t.chunks[i/sourceChunk][i%sourc
 // find returns the index of the source addr (when valid) or text, adding
 // an empty record when it is new.
 func (t *sources) find(addr netip.Addr, text string) int32 {
+	if addr.IsValid() {
+		text = ""
+	}
+	if i, ok := t.lookup(addr, text); ok {
+		return i
+	}
+	i := t.add(IPStats{Addr: addr, Text: text})
+	t.index(addr, text, i)
+	return i
+}
+
+func (t *sources) lookup(addr netip.Addr, text string) (int32, bool) {
 	var i int32
 	var ok bool
 	switch {
 	case !addr.IsValid():
-		if i, ok = t.names[text]; !ok {
-			i = t.add(IPStats{Text: text})
-			t.names[text] = i
-		}
+		i, ok = t.names[text]
 	case addr.Zone() != "":
-		if i, ok = t.zoned[addr]; !ok {
-			i = t.add(IPStats{Addr: addr})
-			t.zoned[addr] = i
-		}
+		i, ok = t.zoned[addr]
 	default:
-		k := addr.As16()
-		if i, ok = t.ips[k]; !ok {
-			i = t.add(IPStats{Addr: addr})
-			t.ips[k] = i
-		}
+		i, ok = t.ips[addr.As16()]
 	}
-	return i
+	return i, ok
+}
+
+func (t *sources) index(addr netip.Addr, text string, i int32) {
+	switch {
+	case !addr.IsValid():
+		t.names[text] = i
+	case addr.Zone() != "":
+		t.zoned[addr] = i
+	default:
+		t.ips[addr.As16()] = i
+	}
 }
 
 func (t *sources) add(s IPStats) int32 {
@@ -119,27 +132,83 @@ func (t *sources) addUA(i int32, s *IPStats, ua int32, n int64) {
 	t.moreUAs[k] += n
 }
 
-// merge adds o's sources, translating o's user agent ids by uaMap.
+// merge adds o's sources, translating o's user agent ids by uaMap. o is
+// used up. A chunk of o's whose sources are mostly new to t becomes t's
+// own, in place: merging the halves of two million distinct sources then
+// copies none of them. Other chunks are added record by record and let go
+// once read.
 func (t *sources) merge(o *sources, uaMap []int32) {
-	at := make([]int32, o.n) // o's index -> t's
-	for oi := range o.n {
-		s := o.at(oi)
-		i := t.find(s.Addr, s.Text)
-		at[oi] = i
-		d := t.at(i)
-		d.Events += s.Events
-		d.Attempts += s.Attempts
-		d.Writes += s.Writes
-		d.Errors += s.Errors
-		d.Span.merge(s.Span)
-		for j := range min(int(s.uaLen), len(s.ua)) {
-			t.addUA(i, d, remap(uaMap, s.ua[j]), s.uaN[j])
+	o.ips, o.zoned, o.names = nil, nil, nil
+	at := make([]int32, 0, o.n) // o's index -> t's
+	found := make([]int32, sourceChunk)
+	for c, chunk := range o.chunks {
+		fresh := 0
+		for j := range chunk {
+			s := &chunk[j]
+			i, ok := t.lookup(s.Addr, s.Text)
+			if !ok {
+				i = -1
+				fresh++
+			}
+			found[j] = i
+		}
+		o.chunks[c] = nil
+		var base int32 = -1
+		if 4*fresh >= 3*len(chunk) {
+			base = t.adopt(chunk)
+		}
+		for j := range chunk {
+			s := &chunk[j]
+			i := found[j]
+			if i < 0 && base >= 0 {
+				// Adopted: index it, and translate its user agents.
+				i = base + int32(j)
+				t.index(s.Addr, s.Text, i)
+				ids, ns, n := s.ua, s.uaN, min(int(s.uaLen), len(s.ua))
+				s.ua, s.uaN, s.uaLen = [2]int32{}, [2]int64{}, 0
+				for k := range n {
+					t.addUA(i, s, remap(uaMap, ids[k]), ns[k])
+				}
+				at = append(at, i)
+				continue
+			}
+			if i < 0 {
+				i = t.add(IPStats{Addr: s.Addr, Text: s.Text})
+				t.index(s.Addr, s.Text, i)
+			}
+			at = append(at, i)
+			d := t.at(i)
+			d.Events += s.Events
+			d.Attempts += s.Attempts
+			d.Writes += s.Writes
+			d.Errors += s.Errors
+			d.Span.merge(s.Span)
+			for k := range min(int(s.uaLen), len(s.ua)) {
+				t.addUA(i, d, remap(uaMap, s.ua[k]), s.uaN[k])
+			}
+			if base >= 0 {
+				*s = IPStats{} // counted in t: a dead slot of the adopted chunk
+			}
 		}
 	}
 	for k, n := range o.moreUAs {
 		i := at[int32(k>>32)]
 		t.addUA(i, t.at(i), remap(uaMap, int32(uint32(k))), n)
 	}
+	o.moreUAs = nil
+}
+
+// adopt makes chunk t's next chunk and returns the index of its first
+// slot. t's last chunk is filled up with dead (zero) records first, so
+// that every chunk but the last still holds sourceChunk records.
+func (t *sources) adopt(chunk []IPStats) int32 {
+	if k := len(t.chunks); k > 0 {
+		t.chunks[k-1] = append(t.chunks[k-1], make([]IPStats, sourceChunk-len(t.chunks[k-1]))...)
+	}
+	base := int32(len(t.chunks) * sourceChunk)
+	t.chunks = append(t.chunks, chunk)
+	t.n = base + int32(len(chunk))
+	return base
 }
 
 // remap translates a tally id through m; the id of values past a tally's

@@ -255,6 +255,9 @@ func (t *sources) sorted() (ips, others []*IPStats) {
 	others = make([]*IPStats, 0, len(t.names))
 	for _, c := range t.chunks {
 		for j := range c {
+			if c[j].Events == 0 {
+				continue // a dead slot left by a merge
+			}
 			if c[j].Addr.IsValid() {
 				ips = append(ips, &c[j])
 			} else {

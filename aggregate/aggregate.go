@@ -25,6 +25,17 @@ const (
 	MaxUserAgents = 50000
 )
 
+// MaxOperations bounds the distinct operations counted one by one; S3 has
+// about a hundred, but a log may name any. Past it, operations are counted
+// together (Summary.OtherOperations). Each listed operation has a daily
+// series, so the bound also bounds those.
+const MaxOperations = 1000
+
+// MaxDays bounds Summary.Days, about ten years: two forged times, years 2
+// and 9999, would otherwise mean 3.6 million days, each a point in every
+// daily series and the report's chart.
+const MaxDays = 3660
+
 // Options tunes an Aggregator.
 type Options struct {
 	// SampleSize bounds each kept event sample (newest events, write
@@ -62,7 +73,7 @@ type Aggregator struct {
 
 type dayOp struct {
 	day int32 // days since the Unix epoch, UTC
-	op  int32 // the ops tally id
+	op  int32 // the ops tally id, -1 past its bound
 }
 
 type principalKey struct {
@@ -79,6 +90,7 @@ func New(opts Options) *Aggregator {
 		sampleSize:   n,
 		months:       make(map[int]int64),
 		days:         make(map[dayOp]int64),
+		ops:          tally{limit: MaxOperations},
 		userAgents:   tally{limit: MaxUserAgents},
 		keys:         tally{limit: MaxKeys},
 		sources:      newSources(),
@@ -242,7 +254,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		a.months[k] += n
 	}
 	for k, n := range b.days {
-		a.days[dayOp{k.day, opMap[k.op]}] += n
+		a.days[dayOp{k.day, remap(opMap, k.op)}] += n
 	}
 	for d := range a.hourByDay {
 		for h := range a.hourByDay[d] {

@@ -458,3 +458,50 @@ func TestMergeManySources(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeAndOperationBounds: forged times far apart do not make millions
+// of days (the window kept is the busiest), and forged operation names do
+// not make thousands of daily series.
+func TestTimeAndOperationBounds(t *testing.T) {
+	var evs []ingest.Event
+	for i := range 300 {
+		evs = append(evs, ev("2024-03-01T00:00:00Z", "198.51.100.1", ingest.OpHeadBucket, line(i)))
+		evs[i].Time = evs[i].Time.Add(time.Duration(i) * 24 * time.Hour)
+	}
+	for _, ts := range []string{"0002-01-01T00:00:00Z", "9999-12-31T00:00:00Z"} {
+		evs = append(evs, ev(ts, "198.51.100.2", ingest.OpGetObject, line(len(evs))))
+	}
+	for i := range MaxOperations + 5 {
+		evs = append(evs, ev("2024-06-01T00:00:00Z", "198.51.100.3", ingest.Operation(fmt.Sprintf("Op%05d", i)), line(len(evs))))
+	}
+	for _, parts := range []int{1, 2} {
+		aggs := []*Aggregator{New(Options{}), New(Options{})}
+		for i := range evs {
+			aggs[i%parts].Add(&evs[i])
+		}
+		aggs[0].Merge(aggs[1])
+		s := aggs[0].Summary()
+		if len(s.Days) != MaxDays || s.OutsideDays != 2 {
+			t.Errorf("%d parts: %d days, %d events outside; want %d, 2", parts, len(s.Days), s.OutsideDays, MaxDays)
+		}
+		if last := s.Days[len(s.Days)-1].Format(time.DateOnly); last != "2024-12-25" {
+			t.Errorf("%d parts: days end %s, want the last busy day 2024-12-25", parts, last)
+		}
+		if len(s.Monthly) > MaxDays/28+1 || s.Monthly[len(s.Monthly)-1].Month != "2024-12" {
+			t.Errorf("%d parts: %d months, the last %v", parts, len(s.Monthly), s.Monthly[len(s.Monthly)-1])
+		}
+		if len(s.Operations) != MaxOperations || len(s.Daily) != MaxOperations || s.OtherOperations.Events != 7 {
+			// 1,005 forged names and GetObject, HeadBucket: 7 past the bound
+			t.Errorf("%d parts: %d operations, %d series, %d other events; want %d, %d, 7", parts, len(s.Operations), len(s.Daily), s.OtherOperations.Events, MaxOperations, MaxOperations)
+		}
+		var daily int64
+		for _, ser := range s.Daily {
+			for _, n := range ser.Counts {
+				daily += n
+			}
+		}
+		if daily+s.OutsideDays+s.OtherOperations.Events != s.Events {
+			t.Errorf("%d parts: %d in daily series + %d outside + %d other ops, want %d events", parts, daily, s.OutsideDays, s.OtherOperations.Events, s.Events)
+		}
+	}
+}

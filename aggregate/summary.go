@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"cmp"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -115,13 +116,20 @@ type Summary struct {
 
 	Operations []Count
 	Errors     []Count
+	// OtherOperations counts the operations past the distinct operation
+	// bound (MaxOperations); they have no daily series.
+	OtherOperations Count
 	// Monthly covers every month from the first to the last event,
 	// including months without events, so gaps are visible.
 	Monthly []Month
 	// Days lists every UTC day from the first to the last event; Daily has
-	// one series per operation aligned with it.
-	Days  []time.Time
-	Daily []Series
+	// one series per operation aligned with it. When the events span more
+	// than MaxDays days, Days covers the MaxDays days that hold the most
+	// events (the latest such), Monthly the months of those days, and
+	// OutsideDays counts the events outside those days.
+	Days        []time.Time
+	Daily       []Series
+	OutsideDays int64
 	// HourByWeekday counts events by UTC weekday (Sunday = 0) and hour.
 	HourByWeekday [7][24]int64
 	UserAgents    []Count
@@ -173,6 +181,7 @@ func (a *Aggregator) Summary() *Summary {
 		FirstSeen:       a.span.FirstSeen,
 		LastSeen:        a.span.LastSeen,
 		Operations:      a.ops.sorted(),
+		OtherOperations: a.ops.other,
 		Errors:          a.errors.sorted(),
 		UserAgents:      a.userAgents.sorted(),
 		OtherUserAgents: a.userAgents.other,
@@ -191,13 +200,17 @@ func (a *Aggregator) Summary() *Summary {
 	s.AuthenticatedEvents = a.authEvents.sorted()
 
 	if first, last := a.span.FirstSeen, a.span.LastSeen; !first.IsZero() {
+		d0, d1 := epochDay(first), epochDay(last)
+		if int64(d1)-int64(d0) >= MaxDays {
+			d0, d1, s.OutsideDays = a.busiestDays()
+			first, last = dayTime(d0), dayTime(d1)
+		}
 		for m := first.Year()*12 + int(first.Month()) - 1; m <= last.Year()*12+int(last.Month())-1; m++ {
 			t := time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, time.UTC)
 			s.Monthly = append(s.Monthly, Month{Month: t.Format("2006-01"), Events: a.months[m]})
 		}
-		d0, d1 := epochDay(first), epochDay(last)
 		for d := d0; d <= d1; d++ {
-			s.Days = append(s.Days, time.Unix(int64(d)*86400, 0).UTC())
+			s.Days = append(s.Days, dayTime(d))
 		}
 		for _, op := range s.Operations {
 			ser := Series{Op: ingest.Operation(op.Key), Counts: make([]int64, len(s.Days))}
@@ -234,6 +247,37 @@ func (a *Aggregator) Summary() *Summary {
 		return p.Identity.PrincipalID+p.Identity.UserName+p.Identity.Type < q.Identity.PrincipalID+q.Identity.UserName+q.Identity.Type
 	})
 	return s
+}
+
+func dayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// busiestDays returns the first and last of the MaxDays days that hold
+// the most events (the latest of equals), and how many events fall
+// outside them.
+func (a *Aggregator) busiestDays() (d0, d1 int32, outside int64) {
+	perDay := make(map[int32]int64)
+	var total int64
+	for k, n := range a.days {
+		perDay[k.day] += n
+		total += n
+	}
+	days := slices.Sorted(maps.Keys(perDay))
+	var best, sum int64
+	lo := 0
+	for _, d := range days {
+		sum += perDay[d]
+		for int64(d)-int64(days[lo]) >= MaxDays {
+			sum -= perDay[days[lo]]
+			lo++
+		}
+		if sum >= best {
+			best, d0, d1 = sum, days[lo], d
+		}
+	}
+	// Widen to MaxDays days ending at the last busy one, so the chart's
+	// length does not depend on where the events fall.
+	d0 = d1 - MaxDays + 1
+	return d0, d1, total - best
 }
 
 // sortCounts orders by events, then attempts, descending; ties by key.

@@ -53,6 +53,14 @@ if [ ! -s "$work/uas-$n.log" ]; then
 	}' >"$work/uas-$n.log"
 fi
 
+if [ ! -s "$work/span.log" ]; then
+	# 20 lines: ten operations, each at the years 2 and 9999.
+	awk 'BEGIN {
+		for (i = 0; i < 20; i++)
+			printf "0f0e0d0c0b0a09080706050403020100 honeybucket [%s +0000] 198.51.100.7 - %016X REST.GET.X%d k \"GET /k HTTP/1.1\" 404 NoSuchKey 260 - 25 - \"-\" \"ua\" - hostid SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader honeybucket.s3.amazonaws.com TLSv1.2 - -\n", (i % 2 ? "31/Dec/9999:00:00:00" : "01/Jan/0002:00:00:00"), i, i / 2
+	}' >"$work/span.log"
+fi
+
 printf '| case | exit | seconds | peak RSS MB | HTML KB | JSON KB |\n|---|---:|---:|---:|---:|---:|\n'
 
 # run NAME SIGNAL STDIN_CMD ARGS...: runs honeyreport ARGS under GNU time,
@@ -109,6 +117,7 @@ run "gzip bomb (4 GiB of zeros)" - - "$work/bomb.gz"
 run "/dev/zero, SIGINT after 1 s" INT - /dev/zero
 run "endless stdin (/dev/urandom), SIGTERM after 1 s" TERM "cat /dev/urandom" -
 run "endless stdin (text lines), SIGTERM after 1 s" TERM "yes 'not a log line'" -
+run "20 events, forged times years 2 and 9999" - - "$work/span.log"
 limit=$((limit * 10))
 run "$n distinct IPs" - - "$work/ips-$n/s3access.log"
 run "$n distinct user agents and keys, one IP" - - "$work/uas-$n.log"

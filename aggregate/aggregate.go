@@ -25,6 +25,16 @@ const (
 	MaxUserAgents = 50000
 )
 
+// MaxErrors, MaxBuckets and MaxPrincipals bound the other lists a log can
+// fill with made-up values: error codes (S3 has about a hundred), bucket
+// names and identities. Past them, new values are counted together
+// (Summary.OtherErrors, OtherBuckets, OtherPrincipals).
+const (
+	MaxErrors     = 1000
+	MaxBuckets    = 50000
+	MaxPrincipals = 10000
+)
+
 // MaxOperations bounds the distinct operations counted one by one; S3 has
 // about a hundred, but a log may name any. Past it, operations are counted
 // together (Summary.OtherOperations). Each listed operation has a daily
@@ -65,6 +75,7 @@ type Aggregator struct {
 	keys               tally
 	sources            sources
 	principals         map[principalKey]*Principal
+	otherPrincipals    Count
 
 	writes, denied, authenticated int64
 
@@ -91,6 +102,8 @@ func New(opts Options) *Aggregator {
 		months:       make(map[int]int64),
 		days:         make(map[dayOp]int64),
 		ops:          tally{limit: MaxOperations},
+		errors:       tally{limit: MaxErrors},
+		buckets:      tally{limit: MaxBuckets},
 		userAgents:   tally{limit: MaxUserAgents},
 		keys:         tally{limit: MaxKeys},
 		sources:      newSources(),
@@ -148,13 +161,18 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 		id := ev.Identity
 		k := principalKey{id.AccountID, id.ARN, id.PrincipalID, id.UserName, id.Type}
 		p := a.principals[k]
-		if p == nil {
+		if p == nil && len(a.principals) < MaxPrincipals {
 			p = &Principal{Identity: id}
 			a.principals[k] = p
 		}
-		p.Events++
-		p.Attempts += w
-		p.seen(t)
+		if p != nil {
+			p.Events++
+			p.Attempts += w
+			p.seen(t)
+		} else {
+			a.otherPrincipals.Events++
+			a.otherPrincipals.Attempts += w
+		}
 	}
 
 	var addr netip.Addr
@@ -267,10 +285,15 @@ func (a *Aggregator) Merge(b *Aggregator) {
 			q.Events += p.Events
 			q.Attempts += p.Attempts
 			q.Span.merge(p.Span)
-		} else {
+		} else if len(a.principals) < MaxPrincipals {
 			a.principals[k] = p
+		} else {
+			a.otherPrincipals.Events += p.Events
+			a.otherPrincipals.Attempts += p.Attempts
 		}
 	}
+	a.otherPrincipals.Events += b.otherPrincipals.Events
+	a.otherPrincipals.Attempts += b.otherPrincipals.Attempts
 	a.writes += b.writes
 	a.denied += b.denied
 	a.authenticated += b.authenticated

@@ -505,3 +505,46 @@ func TestTimeAndOperationBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestListBounds: made-up error codes, bucket names and identities are
+// counted one by one up to their bounds and together past them, in one
+// pass and merged.
+func TestListBounds(t *testing.T) {
+	n := max(MaxErrors, MaxBuckets, MaxPrincipals) + 3
+	var evs []ingest.Event
+	for i := range n {
+		e := ev("2024-01-01T00:00:00Z", "198.51.100.1", ingest.OpGetObject, line(i),
+			errCode(fmt.Sprintf("E%06d", i%(MaxErrors+3))), account(fmt.Sprintf("%012d", i%(MaxPrincipals+3))))
+		e.Bucket = fmt.Sprintf("b-%06d", i)
+		evs = append(evs, e)
+	}
+	for _, parts := range []int{1, 2} {
+		aggs := []*Aggregator{New(Options{}), New(Options{})}
+		for i := range evs {
+			aggs[i*parts/len(evs)].Add(&evs[i])
+		}
+		aggs[0].Merge(aggs[1])
+		s := aggs[0].Summary()
+		for _, c := range []struct {
+			name   string
+			listed int
+			other  Count
+			max    int
+		}{
+			{"errors", len(s.Errors), s.OtherErrors, MaxErrors},
+			{"buckets", len(s.Buckets), s.OtherBuckets, MaxBuckets},
+			{"principals", len(s.Principals), s.OtherPrincipals, MaxPrincipals},
+		} {
+			if c.listed != c.max || c.other.Events == 0 {
+				t.Errorf("%d parts: %s: %d listed, %d events other; want %d and some", parts, c.name, c.listed, c.other.Events, c.max)
+			}
+		}
+		var principalEvents int64
+		for _, p := range s.Principals {
+			principalEvents += p.Events
+		}
+		if principalEvents+s.OtherPrincipals.Events != int64(n) {
+			t.Errorf("%d parts: principals %d + other %d, want %d", parts, principalEvents, s.OtherPrincipals.Events, n)
+		}
+	}
+}

@@ -116,6 +116,9 @@ type Summary struct {
 
 	Operations []Count
 	Errors     []Count
+	// OtherErrors, OtherBuckets and OtherPrincipals count the values past
+	// their bounds (MaxErrors, MaxBuckets, MaxPrincipals).
+	OtherErrors, OtherBuckets, OtherPrincipals Count
 	// OtherOperations counts the operations past the distinct operation
 	// bound (MaxOperations); they have no daily series.
 	OtherOperations Count
@@ -183,9 +186,11 @@ func (a *Aggregator) Summary() *Summary {
 		Operations:      a.ops.sorted(),
 		OtherOperations: a.ops.other,
 		Errors:          a.errors.sorted(),
+		OtherErrors:     a.errors.other,
 		UserAgents:      a.userAgents.sorted(),
 		OtherUserAgents: a.userAgents.other,
 		Buckets:         a.buckets.sorted(),
+		OtherBuckets:    a.buckets.other,
 		Keys:            a.keys.sorted(),
 		OtherKeys:       a.keys.other.Attempts,
 		HourByWeekday:   a.hourByDay,
@@ -193,6 +198,7 @@ func (a *Aggregator) Summary() *Summary {
 		AccessDenied:    a.denied,
 		Authenticated:   a.authenticated,
 		SampleSize:      a.sampleSize,
+		OtherPrincipals: a.otherPrincipals,
 	}
 	s.Recent = a.recent.sorted()
 	s.WriteEvents = a.writeEvents.sorted()

@@ -13,8 +13,8 @@ import (
 // and the pointers Summary hands out into the chunks stay valid.
 const sourceChunk = 1024
 
-// sources holds one record per distinct source. An attacker spends one
-// forged packet per source, so the record is kept small: the addresses
+// sources holds one record per distinct source. Two million sources are
+// one scan of a botnet, or a forged log, so the record is kept small: the addresses
 // index it without pointers (the collector need not scan the index), user
 // agents are counted by tally id, the first two inline, and the rare
 // source with more shares one map with all the others.

@@ -37,7 +37,7 @@ type reportFlags struct {
 	feeds                                      stringList
 	configPath, cacheDir                       string
 	refresh                                    bool
-	maxRows, workers                           int
+	maxRows, workers, jsonMaxIPs               int
 	quiet                                      bool
 	cpuProfile                                 string
 
@@ -49,6 +49,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.output, "o", defaultOutput, "write the HTML report to `FILE` (- for standard output)")
 	fs.StringVar(&f.output, "output", defaultOutput, "same as -o `FILE`")
 	fs.StringVar(&f.jsonOut, "json", "", "also write the JSON summary (schema honeyreport.summary/v1) to `FILE`")
+	fs.IntVar(&f.jsonMaxIPs, "json-max-ips", report.DefaultJSONMaxIPs, "list at most the `N` busiest IPs in the JSON summary (ips_omitted counts the rest; totals cover all)")
 	fs.StringVar(&f.mdOut, "md", "", "also write a Markdown summary (email body, README) to `FILE`")
 	fs.StringVar(&f.exportOut, "export", "", "also write every event, enriched, to `FILE` (.csv or .ndjson)")
 	fs.StringVar(&f.siteDir, "site", "", "also write a GitHub Pages folder to `DIR` (index.html, summary.json, events.csv, .nojekyll)")
@@ -82,6 +83,9 @@ func (f *reportFlags) registerEnrichment(fs *flag.FlagSet) {
 func (f *reportFlags) check() error {
 	if f.maxRows < 1 {
 		return usagef("--max-rows must be at least 1")
+	}
+	if f.jsonMaxIPs < 0 {
+		return usagef("--json-max-ips must not be negative")
 	}
 	if f.workers < 0 {
 		return usagef("--workers must not be negative")

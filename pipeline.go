@@ -106,7 +106,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	var g errgroup.Group
 	if f.jsonOut != "" || f.siteDir != "" {
 		g.Go(func() error {
-			summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion())
+			summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion(), f.jsonMaxIPs)
 			return out(f.jsonOut, summaryJSON.WriteJSON)
 		})
 	}

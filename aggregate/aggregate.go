@@ -14,10 +14,37 @@ import (
 // Options.SampleSize is zero.
 const DefaultSampleSize = 500
 
-// maxKeys bounds the distinct object keys counted one by one. Keys are
-// attacker controlled and, unlike IPs, free: a scanner can ask for a million
-// different ones. Past the bound, keys are counted together as OtherKeys.
-const maxKeys = 50000
+// MaxKeys and MaxUserAgents bound the distinct object keys and user
+// agents counted one by one. Both are attacker controlled and, unlike
+// IPs, free: a scanner can send a million different ones from one
+// address. The first ones seen are counted exactly; past the bound, new
+// values are counted together (Summary.OtherKeys, OtherUserAgents), so
+// which values are listed depends on the order they came in.
+const (
+	MaxKeys       = 50000
+	MaxUserAgents = 50000
+)
+
+// MaxErrors, MaxBuckets and MaxPrincipals bound the other lists a log can
+// fill with made-up values: error codes (S3 has about a hundred), bucket
+// names and identities. Past them, new values are counted together
+// (Summary.OtherErrors, OtherBuckets, OtherPrincipals).
+const (
+	MaxErrors     = 1000
+	MaxBuckets    = 50000
+	MaxPrincipals = 10000
+)
+
+// MaxOperations bounds the distinct operations counted one by one; S3 has
+// about a hundred, but a log may name any. Past it, operations are counted
+// together (Summary.OtherOperations). Each listed operation has a daily
+// series, so the bound also bounds those.
+const MaxOperations = 1000
+
+// MaxDays bounds Summary.Days, about ten years: two forged times, years 2
+// and 9999, would otherwise mean 3.6 million days, each a point in every
+// daily series and the report's chart.
+const MaxDays = 3660
 
 // Options tunes an Aggregator.
 type Options struct {
@@ -35,7 +62,7 @@ type Aggregator struct {
 	span             Span // first and last event
 
 	ops    tally
-	errors map[string]*Count
+	errors tally
 	months map[int]int64 // year*12 + month-1
 	days   map[dayOp]int64
 	// The month of the last day seen: events come in runs of the same day,
@@ -44,12 +71,11 @@ type Aggregator struct {
 	haveDay            bool
 	hourByDay          [7][24]int64
 	userAgents         tally
-	buckets            map[string]*Count
-	keys               map[string]*Count
-	otherKeys          int64
-	ips                map[netip.Addr]*IPStats
-	nonIP              map[string]*IPStats
+	buckets            tally
+	keys               tally
+	sources            sources
 	principals         map[principalKey]*Principal
+	otherPrincipals    Count
 
 	writes, denied, authenticated int64
 
@@ -62,7 +88,7 @@ type Aggregator struct {
 
 type dayOp struct {
 	day int32 // days since the Unix epoch, UTC
-	op  int32 // the ops tally id
+	op  int32 // the ops tally id, -1 past its bound
 }
 
 type principalKey struct {
@@ -77,13 +103,14 @@ func New(opts Options) *Aggregator {
 	}
 	return &Aggregator{
 		sampleSize:   n,
-		errors:       make(map[string]*Count),
 		months:       make(map[int]int64),
 		days:         make(map[dayOp]int64),
-		buckets:      make(map[string]*Count),
-		keys:         make(map[string]*Count),
-		ips:          make(map[netip.Addr]*IPStats),
-		nonIP:        make(map[string]*IPStats),
+		ops:          tally{limit: MaxOperations},
+		errors:       tally{limit: MaxErrors},
+		buckets:      tally{limit: MaxBuckets},
+		userAgents:   tally{limit: MaxUserAgents},
+		keys:         tally{limit: MaxKeys},
+		sources:      newSources(),
 		principals:   make(map[principalKey]*Principal),
 		recent:       sample{limit: n},
 		writeEvents:  sample{limit: n},
@@ -121,7 +148,7 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 		a.hourByDay[t.Weekday()][t.Hour()]++
 	}
 	if ev.ErrorCode != "" {
-		bump(a.errors, ev.ErrorCode, w)
+		a.errors.add(ev.ErrorCode, w)
 		if isDenied(ev.ErrorCode) {
 			a.denied++
 			a.deniedEvents.add(ev)
@@ -129,14 +156,10 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 	}
 	uaID := a.userAgents.add(ev.UserAgent, w)
 	if ev.Bucket != "" {
-		bump(a.buckets, ev.Bucket, w)
+		a.buckets.add(ev.Bucket, w)
 	}
 	if ev.Key != "" {
-		if _, ok := a.keys[ev.Key]; ok || len(a.keys) < maxKeys {
-			bump(a.keys, ev.Key, w)
-		} else {
-			a.otherKeys += w
-		}
+		a.keys.add(ev.Key, w)
 	}
 	if ev.Op.IsWrite() {
 		a.writes++
@@ -148,31 +171,25 @@ func (a *Aggregator) Add(ev *ingest.Event) {
 		id := ev.Identity
 		k := principalKey{id.AccountID, id.ARN, id.PrincipalID, id.UserName, id.Type}
 		p := a.principals[k]
-		if p == nil {
+		if p == nil && len(a.principals) < MaxPrincipals {
 			p = &Principal{Identity: id}
 			a.principals[k] = p
 		}
-		p.Events++
-		p.Attempts += w
-		p.seen(t)
+		if p != nil {
+			p.Events++
+			p.Attempts += w
+			p.seen(t)
+		} else {
+			a.otherPrincipals.Events++
+			a.otherPrincipals.Attempts += w
+		}
 	}
 
-	var s *IPStats
+	var addr netip.Addr
 	if ev.Source.IsValid() {
-		addr := ev.Source.Unmap()
-		s = a.ips[addr]
-		if s == nil {
-			s = &IPStats{Addr: addr}
-			a.ips[addr] = s
-		}
-	} else {
-		s = a.nonIP[ev.SourceText]
-		if s == nil {
-			s = &IPStats{Text: ev.SourceText}
-			a.nonIP[ev.SourceText] = s
-		}
+		addr = ev.Source.Unmap()
 	}
-	s.add(ev, t, w, uaID, opID)
+	a.sources.count(a.sources.find(addr, ev.SourceText), ev, t, w, uaID)
 	a.recent.add(ev)
 }
 
@@ -189,17 +206,23 @@ func isDenied(code string) bool {
 	return code == "AccessDenied" || code == "AllAccessDisabled" || code == "AccountProblem" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch"
 }
 
-// tally counts string keys that are few but seen on every event
-// (operations, user agents), giving each a small id so that per-source
-// counts can use ids instead of hashing the string again.
+// tally counts string values, giving each a small id so that per-source
+// counts can use ids instead of hashing the string again. With a limit,
+// only the first limit distinct values get an id; later new ones are
+// counted together in other, with id -1.
 type tally struct {
 	ids    map[string]int32
 	counts []Count
+	limit  int // 0: none
+	other  Count
 }
 
 func (t *tally) id(key string) int32 {
 	id, ok := t.ids[key]
 	if !ok {
+		if t.limit > 0 && len(t.counts) >= t.limit {
+			return -1
+		}
 		if t.ids == nil {
 			t.ids = make(map[string]int32)
 		}
@@ -212,7 +235,10 @@ func (t *tally) id(key string) int32 {
 
 func (t *tally) add(key string, attempts int64) int32 {
 	id := t.id(key)
-	c := &t.counts[id]
+	c := &t.other
+	if id >= 0 {
+		c = &t.counts[id]
+	}
 	c.Events++
 	c.Attempts += attempts
 	return id
@@ -224,9 +250,15 @@ func (t *tally) merge(o *tally) []int32 {
 	for i, c := range o.counts {
 		id := t.id(c.Key)
 		remap[i] = id
-		t.counts[id].Events += c.Events
-		t.counts[id].Attempts += c.Attempts
+		d := &t.other
+		if id >= 0 {
+			d = &t.counts[id]
+		}
+		d.Events += c.Events
+		d.Attempts += c.Attempts
 	}
+	t.other.Events += o.other.Events
+	t.other.Attempts += o.other.Attempts
 	return remap
 }
 
@@ -236,56 +268,43 @@ func (t *tally) sorted() []Count {
 	return out
 }
 
-func bump(m map[string]*Count, k string, attempts int64) {
-	c := m[k]
-	if c == nil {
-		c = &Count{Key: k}
-		m[k] = c
-	}
-	c.Events++
-	c.Attempts += attempts
-}
-
 // Merge adds the counts of b into a. b must not be used afterwards.
 func (a *Aggregator) Merge(b *Aggregator) {
 	a.events += b.events
 	a.attempts += b.attempts
 	a.span.merge(b.span)
 	opMap := a.ops.merge(&b.ops)
-	mergeCounts(a.errors, b.errors)
+	a.errors.merge(&b.errors)
 	uaMap := a.userAgents.merge(&b.userAgents)
-	mergeCounts(a.buckets, b.buckets)
-	for k, c := range b.keys {
-		if _, ok := a.keys[k]; ok || len(a.keys) < maxKeys {
-			mergeCounts(a.keys, map[string]*Count{k: c})
-		} else {
-			a.otherKeys += c.Attempts
-		}
-	}
-	a.otherKeys += b.otherKeys
+	a.buckets.merge(&b.buckets)
+	a.keys.merge(&b.keys)
 	for k, n := range b.months {
 		a.months[k] += n
 	}
 	for k, n := range b.days {
-		a.days[dayOp{k.day, opMap[k.op]}] += n
+		a.days[dayOp{k.day, remap(opMap, k.op)}] += n
 	}
 	for d := range a.hourByDay {
 		for h := range a.hourByDay[d] {
 			a.hourByDay[d][h] += b.hourByDay[d][h]
 		}
 	}
-	mergeSources(a.ips, b.ips, uaMap, opMap)
-	mergeSources(a.nonIP, b.nonIP, uaMap, opMap)
+	a.sources.merge(&b.sources, uaMap)
 	for k, p := range b.principals {
 		if q := a.principals[k]; q != nil {
 			q.Events += p.Events
 			q.Attempts += p.Attempts
 			q.Span.merge(p.Span)
-		} else {
+		} else if len(a.principals) < MaxPrincipals {
 			a.principals[k] = p
+		} else {
+			a.otherPrincipals.Events += p.Events
+			a.otherPrincipals.Attempts += p.Attempts
 		}
 	}
 	a.awsOps.merge(&b.awsOps)
+	a.otherPrincipals.Events += b.otherPrincipals.Events
+	a.otherPrincipals.Attempts += b.otherPrincipals.Attempts
 	a.writes += b.writes
 	a.denied += b.denied
 	a.authenticated += b.authenticated
@@ -293,30 +312,6 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.writeEvents.merge(&b.writeEvents)
 	a.deniedEvents.merge(&b.deniedEvents)
 	a.authEvents.merge(&b.authEvents)
-}
-
-// mergeSources adds src's sources into dst, translating src's tally ids.
-func mergeSources[K comparable](dst, src map[K]*IPStats, uaMap, opMap []int32) {
-	for k, s := range src {
-		t := dst[k]
-		if t == nil {
-			t = &IPStats{Addr: s.Addr, Text: s.Text}
-			dst[k] = t
-		}
-		t.merge(s, uaMap, opMap)
-	}
-}
-
-func mergeCounts(dst, src map[string]*Count) {
-	for k, c := range src {
-		if d := dst[k]; d != nil {
-			d.Events += c.Events
-			d.Attempts += c.Attempts
-		} else {
-			cp := *c
-			dst[k] = &cp
-		}
-	}
 }
 
 // sample keeps the newest limit events, ordered by time then position so

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"testing"
@@ -280,4 +281,270 @@ func BenchmarkAddManyIPs(b *testing.B) {
 		a.Add(&evs[i&(len(evs)-1)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestBytesPerSource measures the heap one distinct source costs, counted
+// and summarised, with every event from a new address (a scan from a
+// botnet, or forged logs): at most 400 bytes, so that two million sources
+// fit in well under a gigabyte. It logs the figures (go test -v).
+func TestBytesPerSource(t *testing.T) {
+	const n = 200_000
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	e := ev("2024-03-01T00:00:00Z", "192.0.2.1", ingest.OpHeadBucket)
+	before := heap()
+	a := New(Options{})
+	for i := range n {
+		if i%10 == 0 {
+			e.Source = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 12: byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)})
+		} else {
+			e.Source = netip.AddrFrom4([4]byte{byte(10 + i>>24), byte(i >> 16), byte(i >> 8), byte(i)})
+		}
+		e.UserAgent = fmt.Sprintf("ua-%d", i%100)
+		a.Add(&e)
+	}
+	counting := heap()
+	s := a.Summary()
+	a = nil
+	summarised := heap()
+	if len(s.IPs) != n {
+		t.Fatalf("%d sources, want %d", len(s.IPs), n)
+	}
+	perCounting := float64(counting-before) / n
+	perSummary := float64(summarised-before) / n
+	t.Logf("bytes per distinct source: %.0f while counting, %.0f in the summary", perCounting, perSummary)
+	if perCounting > 400 || perSummary > 400 {
+		t.Errorf("a source costs %.0f bytes while counting and %.0f in the summary, want at most 400", perCounting, perSummary)
+	}
+	runtime.KeepAlive(s)
+}
+
+// TestSourceUserAgents: a source's top user agent and distinct count stay
+// exact past the two it holds inline, zoned addresses stay apart from the
+// same address without a zone, and merging gives the same.
+func TestSourceUserAgents(t *testing.T) {
+	var evs []ingest.Event
+	for i, u := range []string{"a", "b", "c", "d", "c", "c", "b", "c", "c"} {
+		evs = append(evs, ev("2024-01-01T00:00:00Z", "198.51.100.1", ingest.OpHeadBucket, ua(u), line(i)))
+	}
+	evs = append(evs,
+		ev("2024-01-01T00:00:00Z", "fe80::1", ingest.OpHeadBucket, line(20)),
+		ev("2024-01-01T00:00:00Z", "fe80::1%eth0", ingest.OpHeadBucket, line(21)),
+		ev("2024-01-01T00:00:00Z", "fe80::1%eth0", ingest.OpHeadBucket, line(22)))
+	whole := summarize(evs, 10)
+	check := func(name string, s *Summary) {
+		t.Helper()
+		if len(s.IPs) != 3 {
+			t.Fatalf("%s: %d sources, want 3", name, len(s.IPs))
+		}
+		ip := s.IPs[0]
+		if top, n := ip.TopUserAgent(); ip.Addr.String() != "198.51.100.1" || top != "c" || n != 5 || ip.UserAgents() != 4 {
+			t.Errorf("%s: %s top UA %q %d of %d; want c 5 of 4", name, ip.Addr, top, n, ip.UserAgents())
+		}
+		if s.IPs[1].Addr.String() != "fe80::1%eth0" || s.IPs[1].Events != 2 || s.IPs[2].Addr.String() != "fe80::1" || s.IPs[2].Events != 1 {
+			t.Errorf("%s: zoned sources = %s %d, %s %d", name, s.IPs[1].Addr, s.IPs[1].Events, s.IPs[2].Addr, s.IPs[2].Events)
+		}
+	}
+	check("one pass", whole)
+	a, b := New(Options{SampleSize: 10}), New(Options{SampleSize: 10})
+	for i := range evs {
+		if i%2 == 0 {
+			a.Add(&evs[i])
+		} else {
+			b.Add(&evs[i])
+		}
+	}
+	a.Merge(b)
+	merged := a.Summary()
+	check("merged", merged)
+	if !reflect.DeepEqual(merged, whole) {
+		t.Error("merged summary differs from a single pass")
+	}
+}
+
+// TestUserAgentBound: one address sending more distinct user agents and
+// keys than the bounds gets the first ones counted one by one and the
+// rest counted together, in one pass and merged.
+func TestUserAgentBound(t *testing.T) {
+	const extra = 10
+	n := max(MaxUserAgents, MaxKeys) + extra
+	parts := []*Aggregator{New(Options{}), New(Options{}), New(Options{})}
+	e := ev("2024-01-01T00:00:00Z", "198.51.100.1", ingest.OpGetObject, weight(2))
+	for i := range n {
+		e.UserAgent = fmt.Sprintf("ua-%07d", i)
+		e.Key = fmt.Sprintf("k/%07d", i)
+		e.Pos.Line = i
+		// The first part sees every value first; the others repeat some
+		// and bring new ones, which the merge must count as other.
+		parts[0].Add(&e)
+		if i%1000 == 0 {
+			parts[1].Add(&e)
+		}
+	}
+	for i := range extra {
+		e.UserAgent = fmt.Sprintf("late-%d", i)
+		e.Key = e.UserAgent
+		parts[2].Add(&e)
+	}
+	one := parts[0]
+	one.Merge(parts[1])
+	one.Merge(parts[2])
+	s := one.Summary()
+	events := int64(n + (n+999)/1000 + extra)
+	if len(s.UserAgents) != MaxUserAgents || len(s.Keys) != MaxKeys {
+		t.Errorf("%d user agents, %d keys listed; want %d, %d", len(s.UserAgents), len(s.Keys), MaxUserAgents, MaxKeys)
+	}
+	var listed int64
+	for _, c := range s.UserAgents {
+		listed += c.Events
+	}
+	if listed+s.OtherUserAgents.Events != events || s.OtherUserAgents.Attempts != 2*s.OtherUserAgents.Events || s.OtherUserAgents.Events < extra {
+		t.Errorf("user agents: %d listed + %+v other, want %d events in all", listed, s.OtherUserAgents, events)
+	}
+	var keyAttempts int64
+	for _, c := range s.Keys {
+		keyAttempts += c.Attempts
+	}
+	if keyAttempts+s.OtherKeys != 2*events {
+		t.Errorf("keys: %d listed + %d other attempts, want %d", keyAttempts, s.OtherKeys, 2*events)
+	}
+	ip := s.IPs[0]
+	if top, cnt := ip.TopUserAgent(); top != "ua-0000000" || cnt != 2 || ip.UserAgents() != MaxUserAgents+1 {
+		t.Errorf("top UA %q %d of %d; want ua-0000000 2 of %d (the listed ones and other)", top, cnt, ip.UserAgents(), MaxUserAgents+1)
+	}
+}
+
+// TestMergeManySources: merging aggregators whose sources are mostly
+// their own (chunks taken over whole) or mostly shared (added record by
+// record), over several chunks, gives what one pass gives.
+func TestMergeManySources(t *testing.T) {
+	var evs []ingest.Event
+	for i := range 12000 {
+		src := i % 5000
+		if i%3 == 0 {
+			src = i % 40 // busy sources every part sees
+		}
+		e := ev("2024-01-01T00:00:00Z", fmt.Sprintf("10.0.%d.%d", src>>8, src&255), ingest.OpHeadBucket, line(i), ua(fmt.Sprintf("ua-%d", i%7)))
+		e.Time = e.Time.Add(time.Duration(i) * time.Minute)
+		if i%500 == 0 {
+			e.Source = netip.Addr{}
+			e.SourceText = fmt.Sprintf("svc-%d.amazonaws.com", i%3)
+		}
+		evs = append(evs, e)
+	}
+	whole := summarize(evs, 10)
+	for _, parts := range []int{2, 3} {
+		var aggs []*Aggregator
+		for range parts {
+			aggs = append(aggs, New(Options{SampleSize: 10}))
+		}
+		// In runs, as files are read: each part has sources of its own.
+		// The first event goes to an aggregator of its own, merged into
+		// first, so that the chunks taken over follow a part-filled one.
+		for i := 1; i < len(evs); i++ {
+			aggs[i*parts/len(evs)].Add(&evs[i])
+		}
+		merged := New(Options{SampleSize: 10})
+		merged.Add(&evs[0])
+		for _, a := range aggs {
+			merged.Merge(a)
+		}
+		if got := merged.Summary(); !reflect.DeepEqual(got, whole) {
+			t.Errorf("%d parts: merged summary differs from a single pass (%d events from %d IPs, want %d from %d)", parts, got.Events, len(got.IPs), whole.Events, len(whole.IPs))
+		}
+	}
+}
+
+// TestTimeAndOperationBounds: forged times far apart do not make millions
+// of days (the window kept is the busiest), and forged operation names do
+// not make thousands of daily series.
+func TestTimeAndOperationBounds(t *testing.T) {
+	var evs []ingest.Event
+	for i := range 300 {
+		evs = append(evs, ev("2024-03-01T00:00:00Z", "198.51.100.1", ingest.OpHeadBucket, line(i)))
+		evs[i].Time = evs[i].Time.Add(time.Duration(i) * 24 * time.Hour)
+	}
+	for _, ts := range []string{"0002-01-01T00:00:00Z", "9999-12-31T00:00:00Z"} {
+		evs = append(evs, ev(ts, "198.51.100.2", ingest.OpGetObject, line(len(evs))))
+	}
+	for i := range MaxOperations + 5 {
+		evs = append(evs, ev("2024-06-01T00:00:00Z", "198.51.100.3", ingest.Operation(fmt.Sprintf("Op%05d", i)), line(len(evs))))
+	}
+	for _, parts := range []int{1, 2} {
+		aggs := []*Aggregator{New(Options{}), New(Options{})}
+		for i := range evs {
+			aggs[i%parts].Add(&evs[i])
+		}
+		aggs[0].Merge(aggs[1])
+		s := aggs[0].Summary()
+		if len(s.Days) != MaxDays || s.OutsideDays != 2 {
+			t.Errorf("%d parts: %d days, %d events outside; want %d, 2", parts, len(s.Days), s.OutsideDays, MaxDays)
+		}
+		if last := s.Days[len(s.Days)-1].Format(time.DateOnly); last != "2024-12-25" {
+			t.Errorf("%d parts: days end %s, want the last busy day 2024-12-25", parts, last)
+		}
+		if len(s.Monthly) > MaxDays/28+1 || s.Monthly[len(s.Monthly)-1].Month != "2024-12" {
+			t.Errorf("%d parts: %d months, the last %v", parts, len(s.Monthly), s.Monthly[len(s.Monthly)-1])
+		}
+		if len(s.Operations) != MaxOperations || len(s.Daily) != MaxOperations || s.OtherOperations.Events != 7 {
+			// 1,005 forged names and GetObject, HeadBucket: 7 past the bound
+			t.Errorf("%d parts: %d operations, %d series, %d other events; want %d, %d, 7", parts, len(s.Operations), len(s.Daily), s.OtherOperations.Events, MaxOperations, MaxOperations)
+		}
+		var daily int64
+		for _, ser := range s.Daily {
+			for _, n := range ser.Counts {
+				daily += n
+			}
+		}
+		if daily+s.OutsideDays+s.OtherOperations.Events != s.Events {
+			t.Errorf("%d parts: %d in daily series + %d outside + %d other ops, want %d events", parts, daily, s.OutsideDays, s.OtherOperations.Events, s.Events)
+		}
+	}
+}
+
+// TestListBounds: made-up error codes, bucket names and identities are
+// counted one by one up to their bounds and together past them, in one
+// pass and merged.
+func TestListBounds(t *testing.T) {
+	n := max(MaxErrors, MaxBuckets, MaxPrincipals) + 3
+	var evs []ingest.Event
+	for i := range n {
+		e := ev("2024-01-01T00:00:00Z", "198.51.100.1", ingest.OpGetObject, line(i),
+			errCode(fmt.Sprintf("E%06d", i%(MaxErrors+3))), account(fmt.Sprintf("%012d", i%(MaxPrincipals+3))))
+		e.Bucket = fmt.Sprintf("b-%06d", i)
+		evs = append(evs, e)
+	}
+	for _, parts := range []int{1, 2} {
+		aggs := []*Aggregator{New(Options{}), New(Options{})}
+		for i := range evs {
+			aggs[i*parts/len(evs)].Add(&evs[i])
+		}
+		aggs[0].Merge(aggs[1])
+		s := aggs[0].Summary()
+		for _, c := range []struct {
+			name   string
+			listed int
+			other  Count
+			max    int
+		}{
+			{"errors", len(s.Errors), s.OtherErrors, MaxErrors},
+			{"buckets", len(s.Buckets), s.OtherBuckets, MaxBuckets},
+			{"principals", len(s.Principals), s.OtherPrincipals, MaxPrincipals},
+		} {
+			if c.listed != c.max || c.other.Events == 0 {
+				t.Errorf("%d parts: %s: %d listed, %d events other; want %d and some", parts, c.name, c.listed, c.other.Events, c.max)
+			}
+		}
+		var principalEvents int64
+		for _, p := range s.Principals {
+			principalEvents += p.Events
+		}
+		if principalEvents+s.OtherPrincipals.Events != int64(n) {
+			t.Errorf("%d parts: principals %d + other %d, want %d", parts, principalEvents, s.OtherPrincipals.Events, n)
+		}
+	}
 }

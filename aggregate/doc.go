@@ -7,4 +7,12 @@
 // (the newest events for the report's event table, and notable ones such as
 // write attempts). Aggregators for parts of the input can be merged, so files
 // can be counted in parallel.
+//
+// Every distinct source costs a fixed small record (about 200 bytes), as
+// a source of a real request is an address that completed a TCP
+// handshake. User agents, object keys, operation names, error codes,
+// bucket names, identities and times are free text in a request or a
+// forged log, so the lists made of them are bounded: past MaxUserAgents,
+// MaxKeys and the like, new values are counted together rather than one
+// by one, and the days listed are at most MaxDays.
 package aggregate

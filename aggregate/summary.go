@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"cmp"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -31,27 +32,14 @@ type IPStats struct {
 	Span
 	Writes int64
 	Errors int64
-	// userAgents and ops count by the Aggregator's tally ids while
-	// counting; Summary resolves them into the fields below.
-	userAgents, ops idCounts
-	topUA           string
-	topUACount      int64
-	uaCount         int
-	opCounts        []Count
-}
-
-func (s *IPStats) add(ev *ingest.Event, t time.Time, w int64, uaID, opID int32) {
-	s.Events++
-	s.Attempts += w
-	s.seen(t)
-	if ev.Op.IsWrite() {
-		s.Writes++
-	}
-	if ev.ErrorCode != "" {
-		s.Errors++
-	}
-	s.userAgents.add(uaID, 1)
-	s.ops.add(opID, 1)
+	// While counting, ua and uaN hold the first two user agents (tally
+	// ids) and their events; further ones are in sources.moreUAs. uaLen
+	// counts them all. Summary names the top one, topUA, and leaves its
+	// events in uaN[0].
+	uaN   [2]int64
+	ua    [2]int32
+	uaLen int32
+	topUA string
 }
 
 // Span is when something was first and last seen; zero times mean never.
@@ -77,78 +65,6 @@ func (s *Span) merge(o Span) {
 	s.seen(o.LastSeen)
 }
 
-func (s *IPStats) merge(o *IPStats, uaMap, opMap []int32) {
-	s.Events += o.Events
-	s.Attempts += o.Attempts
-	s.Writes += o.Writes
-	s.Errors += o.Errors
-	s.Span.merge(o.Span)
-	o.userAgents.each(func(id int32, n int64) { s.userAgents.add(uaMap[id], n) })
-	o.ops.each(func(id int32, n int64) { s.ops.add(opMap[id], n) })
-}
-
-// resolve turns the id counts into names, once, when the summary is made.
-func (s *IPStats) resolve(uas, ops *tally) {
-	s.topUACount = -1
-	s.userAgents.each(func(id int32, n int64) {
-		s.uaCount++
-		name := uas.counts[id].Key
-		if n > s.topUACount || (n == s.topUACount && name < s.topUA) {
-			s.topUA, s.topUACount = name, n
-		}
-	})
-	if s.topUACount < 0 {
-		s.topUACount = 0
-	}
-	s.ops.each(func(id int32, n int64) {
-		s.opCounts = append(s.opCounts, Count{Key: ops.counts[id].Key, Events: n, Attempts: n})
-	})
-	sortCounts(s.opCounts)
-	// The ids mean nothing outside their Aggregator.
-	s.userAgents, s.ops = idCounts{}, idCounts{}
-}
-
-// idCounts counts small ids. Most sources use one or two user agents and
-// operations, so the first few live inline and a map appears only for the
-// rare source that uses many.
-type idCounts struct {
-	inline [3]idCount
-	n      int
-	more   map[int32]int64
-}
-
-type idCount struct {
-	id int32
-	n  int64
-}
-
-func (c *idCounts) add(id int32, n int64) {
-	for i := range c.inline[:c.n] {
-		if c.inline[i].id == id {
-			c.inline[i].n += n
-			return
-		}
-	}
-	if c.n < len(c.inline) {
-		c.inline[c.n] = idCount{id, n}
-		c.n++
-		return
-	}
-	if c.more == nil {
-		c.more = make(map[int32]int64)
-	}
-	c.more[id] += n
-}
-
-func (c *idCounts) each(f func(id int32, n int64)) {
-	for _, e := range c.inline[:c.n] {
-		f(e.id, e.n)
-	}
-	for id, n := range c.more {
-		f(id, n)
-	}
-}
-
 // Source is the source as text: the IP address or the non-IP name.
 func (s *IPStats) Source() string {
 	if s.Addr.IsValid() {
@@ -158,14 +74,16 @@ func (s *IPStats) Source() string {
 }
 
 // TopUserAgent is the source's most frequent user agent (ties broken
-// alphabetically), and how many of its events used it.
-func (s *IPStats) TopUserAgent() (string, int64) { return s.topUA, s.topUACount }
+// alphabetically), and how many of its events used it. User agents past
+// the Aggregator's bound (MaxUserAgents) are not named one by one: a
+// source that used only those has none ("", 0).
+func (s *IPStats) TopUserAgent() (string, int64) {
+	return s.topUA, s.uaN[0]
+}
 
-// UserAgents returns how many distinct user agents the source used.
-func (s *IPStats) UserAgents() int { return s.uaCount }
-
-// Operations returns the source's operations, most frequent first.
-func (s *IPStats) Operations() []Count { return s.opCounts }
+// UserAgents returns how many distinct user agents the source used; those
+// past the Aggregator's bound count as one.
+func (s *IPStats) UserAgents() int { return int(s.uaLen) }
 
 // Principal is a non-anonymous identity seen in the logs.
 type Principal struct {
@@ -198,18 +116,31 @@ type Summary struct {
 
 	Operations []Count
 	Errors     []Count
+	// OtherErrors, OtherBuckets and OtherPrincipals count the values past
+	// their bounds (MaxErrors, MaxBuckets, MaxPrincipals).
+	OtherErrors, OtherBuckets, OtherPrincipals Count
+	// OtherOperations counts the operations past the distinct operation
+	// bound (MaxOperations); they have no daily series.
+	OtherOperations Count
 	// Monthly covers every month from the first to the last event,
 	// including months without events, so gaps are visible.
 	Monthly []Month
 	// Days lists every UTC day from the first to the last event; Daily has
-	// one series per operation aligned with it.
-	Days  []time.Time
-	Daily []Series
+	// one series per operation aligned with it. When the events span more
+	// than MaxDays days, Days covers the MaxDays days that hold the most
+	// events (the latest such), Monthly the months of those days, and
+	// OutsideDays counts the events outside those days.
+	Days        []time.Time
+	Daily       []Series
+	OutsideDays int64
 	// HourByWeekday counts events by UTC weekday (Sunday = 0) and hour.
 	HourByWeekday [7][24]int64
 	UserAgents    []Count
-	Buckets       []Count
-	Keys          []Count
+	// OtherUserAgents counts the events and attempts of user agents past
+	// the distinct user agent bound (MaxUserAgents).
+	OtherUserAgents Count
+	Buckets         []Count
+	Keys            []Count
 	// OtherKeys counts attempts on keys past the distinct-key bound.
 	OtherKeys int64
 
@@ -266,22 +197,27 @@ func (s *Summary) Addrs() []netip.Addr {
 // afterwards.
 func (a *Aggregator) Summary() *Summary {
 	s := &Summary{
-		Events:        a.events,
-		Attempts:      a.attempts,
-		FirstSeen:     a.span.FirstSeen,
-		LastSeen:      a.span.LastSeen,
-		Operations:    a.ops.sorted(),
-		Errors:        sortedCounts(a.errors),
-		UserAgents:    a.userAgents.sorted(),
-		Buckets:       sortedCounts(a.buckets),
-		Keys:          sortedCounts(a.keys),
-		OtherKeys:     a.otherKeys,
-		HourByWeekday: a.hourByDay,
-		Writes:        a.writes,
-		AccessDenied:  a.denied,
-		Authenticated: a.authenticated,
-		AWSOperations: a.awsOps.sorted(),
-		SampleSize:    a.sampleSize,
+		Events:          a.events,
+		Attempts:        a.attempts,
+		FirstSeen:       a.span.FirstSeen,
+		LastSeen:        a.span.LastSeen,
+		Operations:      a.ops.sorted(),
+		OtherOperations: a.ops.other,
+		Errors:          a.errors.sorted(),
+		OtherErrors:     a.errors.other,
+		UserAgents:      a.userAgents.sorted(),
+		OtherUserAgents: a.userAgents.other,
+		Buckets:         a.buckets.sorted(),
+		OtherBuckets:    a.buckets.other,
+		Keys:            a.keys.sorted(),
+		OtherKeys:       a.keys.other.Attempts,
+		HourByWeekday:   a.hourByDay,
+		Writes:          a.writes,
+		AccessDenied:    a.denied,
+		Authenticated:   a.authenticated,
+		AWSOperations:   a.awsOps.sorted(),
+		SampleSize:      a.sampleSize,
+		OtherPrincipals: a.otherPrincipals,
 	}
 	s.Recent = a.recent.sorted()
 	s.WriteEvents = a.writeEvents.sorted()
@@ -289,13 +225,17 @@ func (a *Aggregator) Summary() *Summary {
 	s.AuthenticatedEvents = a.authEvents.sorted()
 
 	if first, last := a.span.FirstSeen, a.span.LastSeen; !first.IsZero() {
+		d0, d1 := epochDay(first), epochDay(last)
+		if int64(d1)-int64(d0) >= MaxDays {
+			d0, d1, s.OutsideDays = a.busiestDays()
+			first, last = dayTime(d0), dayTime(d1)
+		}
 		for m := first.Year()*12 + int(first.Month()) - 1; m <= last.Year()*12+int(last.Month())-1; m++ {
 			t := time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, time.UTC)
 			s.Monthly = append(s.Monthly, Month{Month: t.Format("2006-01"), Events: a.months[m]})
 		}
-		d0, d1 := epochDay(first), epochDay(last)
 		for d := d0; d <= d1; d++ {
-			s.Days = append(s.Days, time.Unix(int64(d)*86400, 0).UTC())
+			s.Days = append(s.Days, dayTime(d))
 		}
 		for _, op := range s.Operations {
 			ser := Series{Op: ingest.Operation(op.Key), Counts: make([]int64, len(s.Days))}
@@ -312,16 +252,8 @@ func (a *Aggregator) Summary() *Summary {
 	// about as long as each other, and run after all reading, when a core
 	// is free: resolve on it. The two touch different fields.
 	var resolved sync.WaitGroup
-	resolved.Go(func() {
-		for _, src := range a.ips {
-			src.resolve(&a.userAgents, &a.ops)
-		}
-		for _, src := range a.nonIP {
-			src.resolve(&a.userAgents, &a.ops)
-		}
-	})
-	s.IPs = sortedSources(a.ips)
-	s.NonIPSources = sortedSources(a.nonIP)
+	resolved.Go(func() { a.sources.resolve(&a.userAgents) })
+	s.IPs, s.NonIPSources = a.sources.sorted()
 	resolved.Wait()
 	for _, p := range a.principals {
 		s.Principals = append(s.Principals, p)
@@ -342,13 +274,35 @@ func (a *Aggregator) Summary() *Summary {
 	return s
 }
 
-func sortedCounts(m map[string]*Count) []Count {
-	out := make([]Count, 0, len(m))
-	for _, c := range m {
-		out = append(out, *c)
+func dayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// busiestDays returns the first and last of the MaxDays days that hold
+// the most events (the latest of equals), and how many events fall
+// outside them.
+func (a *Aggregator) busiestDays() (d0, d1 int32, outside int64) {
+	perDay := make(map[int32]int64)
+	var total int64
+	for k, n := range a.days {
+		perDay[k.day] += n
+		total += n
 	}
-	sortCounts(out)
-	return out
+	days := slices.Sorted(maps.Keys(perDay))
+	var best, sum int64
+	lo := 0
+	for _, d := range days {
+		sum += perDay[d]
+		for int64(d)-int64(days[lo]) >= MaxDays {
+			sum -= perDay[days[lo]]
+			lo++
+		}
+		if sum >= best {
+			best, d0, d1 = sum, days[lo], d
+		}
+	}
+	// Widen to MaxDays days ending at the last busy one, so the chart's
+	// length does not depend on where the events fall.
+	d0 = d1 - MaxDays + 1
+	return d0, d1, total - best
 }
 
 // sortCounts orders by events, then attempts, descending; ties by key.
@@ -364,12 +318,23 @@ func sortCounts(cs []Count) {
 	})
 }
 
-func sortedSources[K comparable](m map[K]*IPStats) []*IPStats {
-	out := make([]*IPStats, 0, len(m))
-	for _, s := range m {
-		out = append(out, s)
+// sorted returns the IP sources and the others, most events first.
+func (t *sources) sorted() (ips, others []*IPStats) {
+	ips = make([]*IPStats, 0, len(t.ips)+len(t.zoned))
+	others = make([]*IPStats, 0, len(t.names))
+	for _, c := range t.chunks {
+		for j := range c {
+			if c[j].Events == 0 {
+				continue // a dead slot left by a merge
+			}
+			if c[j].Addr.IsValid() {
+				ips = append(ips, &c[j])
+			} else {
+				others = append(others, &c[j])
+			}
+		}
 	}
-	slices.SortFunc(out, func(a, b *IPStats) int {
+	order := func(a, b *IPStats) int {
 		if c := cmp.Compare(b.Events, a.Events); c != 0 {
 			return c
 		}
@@ -377,6 +342,8 @@ func sortedSources[K comparable](m map[K]*IPStats) []*IPStats {
 			return c
 		}
 		return strings.Compare(a.Text, b.Text)
-	})
-	return out
+	}
+	slices.SortFunc(ips, order)
+	slices.SortFunc(others, order)
+	return ips, others
 }

@@ -65,7 +65,7 @@ func BenchmarkSummaryJSON1M(b *testing.B) {
 	var size int64
 	for i := 0; i < b.N; i++ {
 		cw := &countWriter{}
-		s := NewSummaryJSON(in.Summary, in.Profiles, in.Statuses, in.Sources, in.UAFamily, fixedTime, "bench")
+		s := NewSummaryJSON(in.Summary, in.Profiles, in.Statuses, in.Sources, in.UAFamily, fixedTime, "bench", DefaultJSONMaxIPs)
 		if err := s.WriteJSON(cw); err != nil {
 			b.Fatal(err)
 		}

@@ -40,14 +40,17 @@ type SummaryJSON struct {
 	UserAgents        []UserAgentJSON `json:"user_agents"`
 	UserAgentFamilies []FamilyJSON    `json:"user_agent_families"`
 	IPs               []IPJSON        `json:"ips"`
-	NonIPSources      []NonIPJSON     `json:"non_ip_sources"`
-	Countries         []CountryJSON   `json:"countries"`
-	ASNs              []ASNJSON       `json:"asns"`
-	Buckets           []KeyCountJSON  `json:"buckets"`
-	Keys              []KeyCountJSON  `json:"keys"`
-	Principals        []PrincipalJSON `json:"principals"`
-	Sources           []SourceJSON    `json:"sources"`
-	ThreatIntel       ThreatIntelJSON `json:"threat_intel"`
+	// IPsOmitted counts the IP sources left out of IPs by its bound
+	// (the quietest ones); present only when some were.
+	IPsOmitted   int             `json:"ips_omitted,omitempty"`
+	NonIPSources []NonIPJSON     `json:"non_ip_sources"`
+	Countries    []CountryJSON   `json:"countries"`
+	ASNs         []ASNJSON       `json:"asns"`
+	Buckets      []KeyCountJSON  `json:"buckets"`
+	Keys         []KeyCountJSON  `json:"keys"`
+	Principals   []PrincipalJSON `json:"principals"`
+	Sources      []SourceJSON    `json:"sources"`
+	ThreatIntel  ThreatIntelJSON `json:"threat_intel"`
 }
 
 type ToolJSON struct {
@@ -225,9 +228,16 @@ func (ps Profiles) profile(addr netip.Addr) *enrich.Profile {
 	return &enrich.Profile{Addr: addr}
 }
 
+// DefaultJSONMaxIPs is how many IP sources the JSON summary lists by
+// default (--json-max-ips). Each costs about 400 bytes of JSON; two
+// million forged sources would make a summary of most of a gigabyte.
+const DefaultJSONMaxIPs = 100000
+
 // NewSummaryJSON builds the JSON summary. uaFamily names a user agent's
 // family (nil leaves families empty); sources describes the databases used.
-func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status, sources []enrich.SourceInfo, uaFamily func(string) string, generatedAt time.Time, toolVersion string) *SummaryJSON {
+// It lists the maxIPs busiest IP sources and counts the others in
+// IPsOmitted; totals, countries, ASNs and findings still cover them all.
+func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status, sources []enrich.SourceInfo, uaFamily func(string) string, generatedAt time.Time, toolVersion string, maxIPs int) *SummaryJSON {
 	out := &SummaryJSON{
 		Schema:      SummarySchema,
 		GeneratedAt: generatedAt.UTC().Format(time.RFC3339),
@@ -292,8 +302,10 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 	})
 
 	profs := profilesOf(sum.IPs, profiles)
-	out.IPs = make([]IPJSON, 0, len(sum.IPs))
-	for i, ip := range sum.IPs {
+	listed := sum.IPs[:min(len(sum.IPs), max(maxIPs, 0))]
+	out.IPsOmitted = len(sum.IPs) - len(listed)
+	out.IPs = make([]IPJSON, 0, len(listed))
+	for i, ip := range listed {
 		p := profs[i]
 		ua, _ := ip.TopUserAgent()
 		j := IPJSON{IP: ip.Addr.String(), Count: ip.Events, Attempts: ip.Attempts, FirstSeen: jsonTime(ip.FirstSeen), LastSeen: jsonTime(ip.LastSeen),
@@ -413,11 +425,16 @@ func (s *SummaryJSON) WriteJSON(w io.Writer) error {
 	}
 	v := reflect.ValueOf(s).Elem()
 	t := v.Type()
-	bw.WriteString("{\n")
+	bw.WriteString("{")
+	sep := "\n"
 	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		fmt.Fprintf(bw, "  %q: ", name)
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		f := v.Field(i)
+		if opts == "omitempty" && f.IsZero() {
+			continue
+		}
+		fmt.Fprintf(bw, "%s  %q: ", sep, name)
+		sep = ",\n"
 		if f.Kind() == reflect.Slice && f.Len() > 0 {
 			bw.WriteString("[\n")
 			for j := 0; j < f.Len(); j++ {
@@ -436,12 +453,8 @@ func (s *SummaryJSON) WriteJSON(w io.Writer) error {
 		} else if err := put(f.Interface()); err != nil {
 			return err
 		}
-		if i < t.NumField()-1 {
-			bw.WriteByte(',')
-		}
-		bw.WriteByte('\n')
 	}
-	bw.WriteString("}\n")
+	bw.WriteString("\n}\n")
 	return bw.Flush()
 }
 

@@ -32,7 +32,7 @@ func cmdDemo(ctx context.Context, args []string, e *env) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	if err := f.plan(nil, e); err != nil {
+	if _, err := f.plan(nil, e); err != nil {
 		return err
 	}
 	if f.title == "" {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,13 +114,18 @@ var siteFiles = []string{"index.html", "summary.json", "events.csv", ".nojekyll"
 // plan loads the config and builds the online sources, checks that the
 // files named by flags exist, and checks every output path against the
 // files the run reads and the other outputs (see package output). ins are
-// the expanded inputs; standard input counts when it is a file.
-func (f *reportFlags) plan(ins []ingest.Input, e *env) error {
+// the expanded inputs; standard input counts when it is a file. A file
+// found in an input folder that is one of this run's outputs (last week's
+// report.html beside the logs) is left out of the returned inputs, with a
+// note: it was not named as a log, and it is about to be replaced.
+func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 	online, err := planOnline(f, e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f.online = online
+	outs := f.outputs()
+	ins = dropFoundOutputs(ins, outs, e.stderr)
 	var p output.Plan
 	for _, in := range ins {
 		switch {
@@ -142,7 +148,7 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) error {
 			continue
 		}
 		if _, err := os.Stat(r[1]); err != nil {
-			return usagef("%s: %v", r[0], err)
+			return nil, usagef("%s: %v", r[0], err)
 		}
 		p.AddInput(r[1])
 	}
@@ -154,21 +160,73 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) error {
 	for _, fc := range online.feeds {
 		p.AddInput(fc.Path)
 	}
-	outs := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}}
-	for _, name := range siteFiles {
-		if f.siteDir != "" {
-			outs = append(outs, [2]string{"--site", filepath.Join(f.siteDir, name)})
-		}
-	}
 	for _, o := range outs {
-		if o[1] == "" {
-			continue // not asked for
-		}
 		if err := p.AddOutput(o[0], o[1]); err != nil {
-			return &usageError{err.Error()}
+			return nil, &usageError{err.Error()}
 		}
 	}
-	return nil
+	return ins, nil
+}
+
+// outputs lists the output files asked for, as {flag, path}.
+func (f *reportFlags) outputs() [][2]string {
+	all := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}}
+	if f.siteDir != "" {
+		for _, name := range siteFiles {
+			all = append(all, [2]string{"--site", filepath.Join(f.siteDir, name)})
+		}
+	}
+	var outs [][2]string
+	for _, o := range all {
+		if o[1] != "" {
+			outs = append(outs, o)
+		}
+	}
+	return outs
+}
+
+// isAny reports whether path is one of files.
+func isAny(path string, files []os.FileInfo) bool {
+	fi, err := os.Stat(path)
+	return err == nil && slices.ContainsFunc(files, func(f os.FileInfo) bool { return os.SameFile(fi, f) })
+}
+
+// holdsLog reports whether the file at path may be a log: compressed, in
+// a supported format, or unreadable (then reading it will say why).
+func holdsLog(path string) bool {
+	file, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer file.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(file, head)
+	head = head[:n]
+	return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || ingest.Detect(head) != ""
+}
+
+// dropFoundOutputs leaves out of ins the files found in an input folder
+// that are also outputs and hold no log, saying so on stderr. A file named
+// as an input, or one that holds a log, is kept, for the plan to refuse.
+func dropFoundOutputs(ins []ingest.Input, outs [][2]string, stderr io.Writer) []ingest.Input {
+	var outInfo []os.FileInfo
+	for _, o := range outs {
+		if fi, err := os.Stat(o[1]); err == nil {
+			outInfo = append(outInfo, fi)
+		}
+	}
+	if len(outInfo) == 0 {
+		return ins
+	}
+	kept := ins[:0:0]
+	for _, in := range ins {
+		if in.Found && isAny(in.Path, outInfo) && !holdsLog(in.Path) {
+			fmt.Fprintf(stderr, "honeyreport: %s: not read: it is an output of this run\n", in.Name)
+			continue
+		}
+		kept = append(kept, in)
+	}
+	return kept
 }
 
 // stdinFile returns what standard input reads when the shell connected it
@@ -234,7 +292,7 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := f.plan(ins, e); err != nil {
+	if ins, err = f.plan(ins, e); err != nil {
 		return err
 	}
 	// A stream can be read once; when the export needs a second pass, keep

@@ -126,6 +126,37 @@ func TestOutputsNeverClobber(t *testing.T) {
 	}
 }
 
+// TestOutputsInTheLogFolder: a weekly run that writes its outputs into the
+// folder it reads (report logs/ -o logs/report.html) works the second time
+// too: last week's outputs are no logs, so they are left out of the inputs,
+// said on stderr, and replaced. A log in that folder named as an output is
+// still refused.
+func TestOutputsInTheLogFolder(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	log := copyFixture(t, "testdata/dump.txt", p("dump.txt"))
+	args := []string{"report", dir, "--no-system-geoip", "-q", "-o", p("report.html"), "--json", p("summary.json"), "--export", p("events.csv")}
+	for run := 1; run <= 2; run++ {
+		stderr, code := runOutputs(t, &tripwireStdin{}, nil, args...)
+		if code != 0 {
+			t.Fatalf("run %d: exit %d: %s", run, code, stderr)
+		}
+		for _, out := range []string{"report.html", "summary.json", "events.csv"} {
+			if said := strings.Contains(stderr, p(out)+": not read: it is an output of this run"); said != (run == 2) {
+				t.Errorf("run %d: stderr %q: note about %s is %v", run, stderr, out, said)
+			}
+		}
+		s := readSummaryJSON(t, p("summary.json"))
+		if len(s.Inputs) != 1 || s.Inputs[0].Path != log {
+			t.Errorf("run %d: inputs %+v, want only %s", run, s.Inputs, log)
+		}
+	}
+	stderr, code := runOutputs(t, &tripwireStdin{}, nil, "report", dir, "--no-system-geoip", "-q", "-o", log)
+	if code != 2 || !strings.Contains(stderr, "is an input") {
+		t.Errorf("a log in the folder as -o: exit %d, %q; want a refusal", code, stderr)
+	}
+}
+
 // treeSnapshot describes every entry below dir: name, type, mode, and a
 // regular file's size and digest, enough to see a file appear, change or
 // be replaced.

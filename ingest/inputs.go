@@ -17,6 +17,9 @@ type Input struct {
 	// Opener, when set, opens the input instead of Path: embedded samples,
 	// or a standard input other than the process's (tests).
 	Opener func() (io.ReadCloser, error)
+	// Found is true for a file found in a directory the user named, rather
+	// than named itself (or matched by a pattern).
+	Found bool
 }
 
 // Open opens the input. Closing standard input's ReadCloser leaves the real
@@ -45,13 +48,13 @@ func (in Input) Open() (io.ReadCloser, error) {
 func ExpandInputs(args []string) ([]Input, error) {
 	var out []Input
 	seen := make(map[string]bool)
-	add := func(path string) {
+	add := func(path string, found bool) {
 		clean := filepath.Clean(path)
 		if seen[clean] {
 			return
 		}
 		seen[clean] = true
-		out = append(out, Input{Name: path, Path: path})
+		out = append(out, Input{Name: path, Path: path, Found: found})
 	}
 	stdin := false
 	for _, arg := range args {
@@ -80,7 +83,7 @@ func ExpandInputs(args []string) ([]Input, error) {
 				return nil, fmt.Errorf("input %w", err)
 			}
 			if !fi.IsDir() {
-				add(p)
+				add(p, false)
 				continue
 			}
 			files, err := walkDir(p)
@@ -91,7 +94,7 @@ func ExpandInputs(args []string) ([]Input, error) {
 				return nil, fmt.Errorf("input directory %s holds no file", p)
 			}
 			for _, f := range files {
-				add(f)
+				add(f, true)
 			}
 		}
 	}

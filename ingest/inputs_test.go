@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -177,5 +178,31 @@ func TestUnreadableDirectory(t *testing.T) {
 		if st.File == sub && st.Err == nil {
 			t.Errorf("%s read without an error", sub)
 		}
+	}
+}
+
+// TestExpandInputsFound: only files found by walking a directory are
+// marked Found; a file named, or matched by a pattern, is not.
+func TestExpandInputsFound(t *testing.T) {
+	root := inputTree(t)
+	j := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+	ins, err := ExpandInputs([]string{j("notes.txt"), j("s3/2019-*-ABC"), j("AWSLogs"), "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, in := range ins {
+		got = append(got, fmt.Sprintf("%s %v", strings.TrimPrefix(in.Name, root), in.Found))
+	}
+	want := []string{
+		"/notes.txt false", "/s3/2019-02-06-00-00-38-ABC false",
+		"/AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2022/01/31/d.json.gz true",
+		"/AWSLogs/123456789012/CloudTrail/eu-west-1/2022/02/01/c.json.gz true",
+		"/AWSLogs/123456789012/CloudTrail/us-east-1/2022/01/31/a.json.gz true",
+		"/AWSLogs/123456789012/CloudTrail/us-east-1/2022/01/31/b.json.gz true",
+		"- false",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -169,8 +169,9 @@ func openCache(f *reportFlags, cfg enrich.Config, e *env) *enrich.Cache {
 	}
 	c, err := enrich.OpenCache(dir, 5*time.Second)
 	if err != nil {
-		if errors.Is(err, enrich.ErrCacheLocked) {
-			fmt.Fprintf(e.stderr, "honeyreport: %v; running without the cache\n", err)
+		var damaged *enrich.CacheDamagedError
+		if errors.Is(err, enrich.ErrCacheLocked) || errors.As(err, &damaged) {
+			fmt.Fprintf(e.stderr, "honeyreport: %v; running without the cache\n", printable(err.Error()))
 		} else {
 			fmt.Fprintf(e.stderr, "honeyreport: open cache: %v; running without it\n", err)
 		}

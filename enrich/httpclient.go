@@ -338,28 +338,42 @@ type RetryPolicy struct {
 	MaxRetryAfter time.Duration
 }
 
+// MaxRetries and MaxRetryDelay bound any RetryPolicy, whatever the
+// configuration says: one address must not be asked for minutes.
+const (
+	MaxRetries    = 10
+	MaxRetryDelay = 30 * time.Second
+	// maxRetryAfter is the longest server-requested wait ever honoured.
+	maxRetryAfter = 2 * time.Minute
+)
+
 // retryDelay reports whether err is worth another attempt and how long to
 // wait first: the server's Retry-After when given, else exponential backoff
 // with full jitter.
 func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
-	if attempt >= p.Retries || !retryable(err) {
+	if attempt >= min(p.Retries, MaxRetries) || !retryable(err) {
 		return 0, false
 	}
 	var he *HTTPError
 	if errors.As(err, &he) && he.RetryAfter > 0 {
-		if p.MaxRetryAfter > 0 && he.RetryAfter > p.MaxRetryAfter {
+		limit := maxRetryAfter
+		if p.MaxRetryAfter > 0 {
+			limit = min(p.MaxRetryAfter, maxRetryAfter)
+		}
+		if he.RetryAfter > limit {
 			return 0, false
 		}
 		return he.RetryAfter, true
 	}
-	base := p.BaseDelay
+	base := min(p.BaseDelay, MaxRetryDelay)
 	if base <= 0 {
 		base = 200 * time.Millisecond
 	}
-	d := base << attempt
-	if p.MaxDelay > 0 && d > p.MaxDelay {
-		d = p.MaxDelay
+	maxDelay := MaxRetryDelay
+	if p.MaxDelay > 0 {
+		maxDelay = min(p.MaxDelay, MaxRetryDelay)
 	}
+	d := min(base<<attempt, maxDelay)
 	// Full jitter (half fixed, half random) spreads concurrent workers that
 	// all saw the same 429 so they do not come back in lockstep.
 	return d/2 + rand.N(d/2+1), true
@@ -385,10 +399,35 @@ func retryable(err error) bool {
 		return true
 	}
 	var ne net.Error
-	if errors.As(err, &ne) {
-		return !ne.Timeout()
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
 	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+	return transportFailure(err)
+}
+
+// unanswered reports whether err means the provider gave no answer at all:
+// nothing listened, the connection broke, the time ran out, or the server
+// failed (5xx). A refusal, a 4xx or a malformed answer is an answer.
+func unanswered(err error) bool {
+	if errors.Is(err, errTimeout) {
+		return true
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode >= 500
+	}
+	var bad *badAnswerError
+	if errors.As(err, &bad) {
+		return false
+	}
+	return transportFailure(err)
+}
+
+// transportFailure reports whether err is the network's: a refused, reset
+// or broken connection.
+func transportFailure(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "connection refused")
 }
 

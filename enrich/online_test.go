@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -619,5 +620,45 @@ func TestCacheKeepsNoSecrets(t *testing.T) {
 	}
 	if !bytes.Contains(file, []byte("***")) {
 		t.Error("no redaction marker in the cache: did the fakes echo anything?")
+	}
+}
+
+// TestRunOnlineDeadProviderSkipsRate: a VirusTotal that refuses
+// connections or answers 500, at its real 4-a-minute rate, gives up after
+// its breaker without waiting for rate tokens (it took 2 minutes for 20
+// addresses), and asks no more than the breaker allows.
+func TestRunOnlineDeadProviderSkipsRate(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+	failing := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 500, []byte(`{"error":{"code":"InternalError","message":"oops"}}`))
+	})
+	addrs := make([]netip.Addr, 20)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)})
+	}
+	for _, tt := range []struct{ name, url, wantErr string }{
+		{"connection refused", refused, "connection refused"},
+		{"HTTP 500", failing.URL, "HTTP 500"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := DefaultLimits("virustotal")
+			l.Retry.BaseDelay, l.Retry.MaxDelay = 10*time.Millisecond, 20*time.Millisecond
+			start := time.Now()
+			_, st := RunOnline(context.Background(), addrs, []Online{{Source: &VirusTotalSource{BaseURL: tt.url, Key: onSecret}, Limits: l}}, nil, OnlineOptions{})
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("dead provider took %v", d)
+			}
+			if st[0].Failed != len(addrs) || !strings.Contains(st[0].Err, tt.wantErr) {
+				t.Errorf("status %+v", st[0])
+			}
+		})
+	}
+	if h := failing.hits.Load(); h > int64(3*(DefaultLimits("virustotal").Retry.Retries+1)) {
+		t.Errorf("%d requests to the failing provider, more than its breaker allows", h)
 	}
 }

@@ -155,7 +155,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		}
 		fmt.Fprintln(e.stderr)
 	}
-	return nil
+	return threatOutcome(rep, e)
 }
 
 func copyFile(w io.Writer, path string) error {

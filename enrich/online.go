@@ -513,6 +513,7 @@ func (r *sourceRun) finish(ctx context.Context) {
 		}
 	}
 	if ctx.Err() != nil && r.st.Queried < r.total {
+		r.st.Interrupted = true
 		note := fmt.Sprintf("interrupted after %d of %d", r.st.Queried, r.total)
 		if r.st.Err == "" {
 			r.st.Err = note

@@ -452,6 +452,9 @@ func TestRunOnlineCancel(t *testing.T) {
 	if !strings.Contains(st[0].Err, "interrupted") {
 		t.Errorf("Err = %q, want an interruption note", st[0].Err)
 	}
+	if !st[0].Interrupted || st[0].State() != StateInterrupted {
+		t.Errorf("state %q, want %q: an interrupted source is never ok", st[0].State(), StateInterrupted)
+	}
 	if _, ok := c.Get("abuseipdb", addrs[0], time.Hour); !ok {
 		t.Error("answer before the cancel not cached")
 	}

@@ -19,9 +19,11 @@ import (
 // CacheFile is the cache's file name inside the cache directory.
 const CacheFile = "online.bbolt"
 
-// cacheVersion changes when the stored entry's layout changes; entries of
-// another version are treated as missing.
-const cacheVersion = 1
+// cacheVersion changes when the stored entry's layout changes, or what may
+// be stored in it; entries of another version are treated as missing and
+// pruned. Version 1 entries may hold a malformed answer kept as "not found"
+// or a key a provider echoed.
+const cacheVersion = 2
 
 // ErrCacheLocked is returned by OpenCache when another honeyreport run holds
 // the cache for longer than the lock timeout.

@@ -155,6 +155,9 @@ type boltWalker struct {
 	ps   int64
 	pgid uint64 // high-water mark: pages [0, pgid) are inside the file
 	seen []bool
+	// spare holds page buffers done with, for reuse: a walk reads every
+	// page in use once.
+	spare [][]byte
 }
 
 // page reads page id with its overflow pages and marks them seen.
@@ -162,14 +165,20 @@ func (w *boltWalker) page(id uint64) ([]byte, error) {
 	if id < 2 || id >= w.pgid {
 		return nil, fmt.Errorf("page %d outside the %d pages in use", id, w.pgid)
 	}
-	hdr := make([]byte, boltPageHeader)
-	if _, err := w.f.ReadAt(hdr, int64(id)*w.ps); err != nil {
+	// Page id < pgid lies inside the file (checked against its size).
+	var b []byte
+	if n := len(w.spare); n > 0 {
+		b, w.spare = w.spare[n-1], w.spare[:n-1]
+	} else {
+		b = make([]byte, w.ps)
+	}
+	if _, err := w.f.ReadAt(b, int64(id)*w.ps); err != nil {
 		return nil, fmt.Errorf("read page %d: %w", id, err)
 	}
-	if got := boltEndian.Uint64(hdr[0:]); got != id {
+	if got := boltEndian.Uint64(b[0:]); got != id {
 		return nil, fmt.Errorf("page %d says it is page %d", id, got)
 	}
-	overflow := uint64(boltEndian.Uint32(hdr[12:]))
+	overflow := uint64(boltEndian.Uint32(b[12:]))
 	if overflow >= w.pgid-id {
 		return nil, fmt.Errorf("page %d: %d overflow pages run past the %d pages in use", id, overflow, w.pgid)
 	}
@@ -179,9 +188,11 @@ func (w *boltWalker) page(id uint64) ([]byte, error) {
 		}
 		w.seen[p] = true
 	}
-	b := make([]byte, int64(overflow+1)*w.ps)
-	if _, err := w.f.ReadAt(b, int64(id)*w.ps); err != nil {
-		return nil, fmt.Errorf("read page %d: %w", id, err)
+	if overflow > 0 {
+		b = append(b, make([]byte, int64(overflow)*w.ps)...)
+		if _, err := w.f.ReadAt(b[w.ps:], int64(id+1)*w.ps); err != nil {
+			return nil, fmt.Errorf("read page %d: %w", id, err)
+		}
 	}
 	return b, nil
 }
@@ -217,7 +228,11 @@ func (w *boltWalker) walk(id uint64, depth int) error {
 	if err != nil {
 		return err
 	}
-	return w.elements(b, id, false, depth)
+	err = w.elements(b, id, false, depth)
+	if len(b) == int(w.ps) {
+		w.spare = append(w.spare, b)
+	}
+	return err
 }
 
 // elements checks the elements of page p (a page read from the file, or a

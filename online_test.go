@@ -143,7 +143,7 @@ func tiArgs(dir string) []string {
 
 // TestReportEveryProviderFailed: when every provider asked for fails, the
 // outputs are still written and say so, standard error says so, and the
-// exit status is 3 (it was "flagged 0 IPs" and 0).
+// exit status is 3, not "flagged 0 IPs" and 0.
 func TestReportEveryProviderFailed(t *testing.T) {
 	vars, _ := tiFakes(t, func(w http.ResponseWriter, _ *http.Request, _ string) { serverError(w) })
 	dir := t.TempDir()
@@ -195,8 +195,8 @@ func TestReportSomeProvidersFailed(t *testing.T) {
 }
 
 // TestReportInterruptedLookups: SIGINT during the lookups writes every
-// output with what was answered, marks the providers interrupted (they
-// were "ok") and exits 130 (it was 0).
+// output with what was answered, marks the providers interrupted (never
+// "ok") and exits 130.
 func TestReportInterruptedLookups(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -247,7 +247,7 @@ func TestReportDamagedCache(t *testing.T) {
 		t.Fatalf("first run: exit %d: %s", code, stderr)
 	}
 	// truncate -s 8192 online.bbolt: the meta pages stay, the pages they
-	// point to are gone (bbolt faulted on them: SIGBUS).
+	// point to are gone (where bbolt would fault: SIGBUS).
 	if err := os.Truncate(filepath.Join(cache, "online.bbolt"), 8192); err != nil {
 		t.Fatal(err)
 	}

@@ -35,12 +35,13 @@ var ErrCacheLocked = errors.New("cache is in use by another honeyreport run")
 type CacheDamagedError struct {
 	Path    string
 	MovedTo string
-	Err     error
+	Err     error // what is wrong with the file
+	MoveErr error // why the rename failed
 }
 
 func (e *CacheDamagedError) Error() string {
 	if e.MovedTo == "" {
-		return fmt.Sprintf("cache %s is damaged (%v) and could not be moved aside", e.Path, e.Err)
+		return fmt.Sprintf("cache %s is damaged (%v) and could not be moved aside: %v", e.Path, e.Err, e.MoveErr)
 	}
 	return fmt.Sprintf("cache %s is damaged (%v); moved it to %s", e.Path, e.Err, e.MovedTo)
 }
@@ -87,10 +88,7 @@ func OpenCache(dir string, lockTimeout time.Duration) (*Cache, error) {
 	switch {
 	case errors.As(err, &damage):
 		moved, merr := moveAside(path, time.Now())
-		if merr != nil {
-			moved = ""
-		}
-		return nil, &CacheDamagedError{Path: path, MovedTo: moved, Err: damage.err}
+		return nil, &CacheDamagedError{Path: path, MovedTo: moved, Err: damage.err, MoveErr: merr}
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("open cache %s: %w", path, ErrCacheLocked)
 	case err != nil:

@@ -346,9 +346,9 @@ func (r *sourceRun) isTripped() bool {
 //
 // While the source gives no answer at all (connection refused, reset,
 // timeout, HTTP 5xx), attempts skip the rate limit: such a request costs
-// the provider no quota, and waiting for tokens only delays the breaker (a
-// dead VirusTotal at 4 requests a minute took two minutes to give up on 20
-// addresses). The breaker bounds what goes out unthrottled: TripAfter
+// the provider no quota, and waiting for tokens only delays the breaker (at
+// VirusTotal's 4 requests a minute, retrying 20 addresses of a dead one
+// would take minutes). The breaker bounds what goes out unthrottled: TripAfter
 // addresses of at most Retries+1 attempts each. The first answer of any
 // kind puts the limit back.
 func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {

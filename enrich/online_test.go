@@ -649,8 +649,8 @@ func TestCacheKeepsNoSecrets(t *testing.T) {
 
 // TestRunOnlineDeadProviderSkipsRate: a VirusTotal that refuses
 // connections or answers 500, at its real 4-a-minute rate, gives up after
-// its breaker without waiting for rate tokens (it took 2 minutes for 20
-// addresses), and asks no more than the breaker allows.
+// its breaker without waiting for rate tokens (which would cost 2 minutes
+// for 20 addresses), and asks no more than the breaker allows.
 func TestRunOnlineDeadProviderSkipsRate(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -216,7 +216,7 @@ func TestWhoisSourceFailures(t *testing.T) {
 
 // TestWhoisRandomAnswerNotCached: a server streaming 100 MB of random bytes
 // costs one bounded read, fails the lookup and leaves nothing in the cache
-// (it used to be stored as "not found" for 30 days).
+// (not stored as "not found" for 30 days).
 func TestWhoisRandomAnswerNotCached(t *testing.T) {
 	chunk := make([]byte, 64<<10)
 	rand.NewChaCha8([32]byte{1}).Read(chunk)

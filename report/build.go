@@ -1055,7 +1055,11 @@ func (b *builder) headline() {
 	case t.AllFailed:
 		r.Headline = append(r.Headline, Stat{Label: "Flagged by TI", Value: "unknown", Note: "every provider failed", Tone: "bad"})
 	case t.Incomplete != "":
-		r.Headline = append(r.Headline, Stat{Label: "Flagged by TI", Value: num(int64(t.Flagged)) + " (incomplete)", Note: "IPs; some providers failed", Tone: "warn"})
+		st := Stat{Label: "Flagged by TI", Value: num(int64(t.Flagged)) + " (incomplete)", Note: "IPs; not every provider answered", Tone: "warn"}
+		if t.Flagged > 0 {
+			st.Tone = "bad"
+		}
+		r.Headline = append(r.Headline, st)
 	case t.Ran:
 		r.Headline = append(r.Headline, Stat{Label: "Flagged by TI", Value: num(int64(t.Flagged)), Note: "IPs", Tone: tone(int64(t.Flagged), "bad")})
 	}

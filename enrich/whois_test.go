@@ -313,6 +313,14 @@ func TestCymruBulk(t *testing.T) {
 	if f, ok := m[addrs[2]]; !ok || f.Found {
 		t.Errorf("NA line: %+v, want a not-found answer", f)
 	}
+	// A garbled AS field is no answer: that address fails, the others stay.
+	garbled := newOnTCPFake(t, true, 0, func(string) string {
+		return strings.Replace(onWhoisFile(t, "cymru-bulk.txt"), "3333    |", "33x3    |", 1)
+	})
+	m, err = (&CymruSource{Server: garbled.addr()}).LookupBatch(context.Background(), addrs)
+	if _, ok := m[addrs[1]]; ok || err == nil || !m[addrs[0]].Found {
+		t.Errorf("garbled AS: %v, %v; want 193.0.6.139 missing and an error", m, err)
+	}
 	if srv.queries.Load() != 1 {
 		t.Errorf("%d connections, want 1", srv.queries.Load())
 	}

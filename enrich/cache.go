@@ -87,8 +87,11 @@ func OpenCache(dir string, lockTimeout time.Duration) (*Cache, error) {
 	var damage *cacheDamage
 	switch {
 	case errors.As(err, &damage):
-		moved, merr := moveAside(path, time.Now())
-		return nil, &CacheDamagedError{Path: path, MovedTo: moved, Err: damage.err, MoveErr: merr}
+		if damage.moveErr != nil {
+			// Where an open file cannot be renamed: again, now closed.
+			damage.movedTo, damage.moveErr = moveAside(path, time.Now())
+		}
+		return nil, &CacheDamagedError{Path: path, MovedTo: damage.movedTo, Err: damage.err, MoveErr: damage.moveErr}
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("open cache %s: %w", path, ErrCacheLocked)
 	case err != nil:
@@ -97,14 +100,25 @@ func OpenCache(dir string, lockTimeout time.Duration) (*Cache, error) {
 	return &Cache{db: db, now: time.Now}, nil
 }
 
-// cacheDamage marks a failed verification inside openVerified.
-type cacheDamage struct{ err error }
+// cacheDamage is a failed verification inside openVerified, and where the
+// file was moved.
+type cacheDamage struct {
+	err     error
+	movedTo string
+	moveErr error
+}
 
 func (e *cacheDamage) Error() string { return e.err.Error() }
 
 // openVerified locks the file, verifies its structure with plain reads,
-// then lets bbolt open it and run its own consistency check.
+// then lets bbolt open it and run its own consistency check. A damaged
+// file is moved aside while the lock is still held, so that no other run
+// opens it meanwhile.
 func openVerified(path string, lockTimeout time.Duration) (db *bolt.DB, err error) {
+	aside := func(err error) *cacheDamage {
+		moved, merr := moveAside(path, time.Now())
+		return &cacheDamage{err: err, movedTo: moved, moveErr: merr}
+	}
 	var file *os.File
 	opts := &bolt.Options{
 		Timeout: lockTimeout,
@@ -123,12 +137,14 @@ func openVerified(path string, lockTimeout time.Duration) (db *bolt.DB, err erro
 				return nil, err
 			}
 			if !fi.Mode().IsRegular() {
-				f.Close()
-				return nil, &cacheDamage{fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
+				err = fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+			} else {
+				err = verifyBolt(f, fi.Size())
 			}
-			if err := verifyBolt(f, fi.Size()); err != nil {
+			if err != nil {
+				d := aside(err)
 				f.Close()
-				return nil, &cacheDamage{err}
+				return nil, d
 			}
 			file = f
 			return f, nil
@@ -140,23 +156,25 @@ func openVerified(path string, lockTimeout time.Duration) (db *bolt.DB, err erro
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
+			d := aside(fmt.Errorf("bbolt: %v", r))
 			if file != nil {
 				file.Close() // releases the lock; bbolt's mapping is lost
 			}
-			db, err = nil, &cacheDamage{fmt.Errorf("bbolt: %v", r)}
+			db, err = nil, d
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, opts)
 	if err != nil {
 		var damage *cacheDamage
 		if !errors.As(err, &damage) && (errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch)) {
-			err = &cacheDamage{err}
+			err = aside(err)
 		}
 		return nil, err
 	}
 	if err := checkBolt(db); err != nil {
+		d := aside(err)
 		db.Close()
-		return nil, &cacheDamage{err}
+		return nil, d
 	}
 	return db, nil
 }

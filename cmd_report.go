@@ -107,8 +107,7 @@ BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 Exit status: 0 on success (even when some lines were skipped; the report's
 data-quality section lists them), 1 when no event could be read or an output
 could not be written, 2 on a usage error, 3 when every threat-intelligence
-provider asked for failed (the outputs are written and say so), 130 or 143
-when stopped by SIGINT or SIGTERM (after writing what could be written).
+provider asked for failed (the outputs are written and say so).
 
 Flags:
 `

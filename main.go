@@ -36,16 +36,10 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// Exit statuses other than 0, 1 and 2.
-const (
-	// exitTIFailed: every threat-intelligence provider asked for failed;
-	// the outputs were written and say so.
-	exitTIFailed = 3
-	// exitInterrupted and exitTerminated: SIGINT or SIGTERM (128 + signal
-	// number, as a shell reports a signalled process).
-	exitInterrupted = 130
-	exitTerminated  = 143
-)
+// exitTIFailed is the exit status of a report for which every
+// threat-intelligence provider asked for failed; the outputs were written
+// and say so.
+const exitTIFailed = 3
 
 // exitError ends the run with status code after printing err.
 type exitError struct {
@@ -55,21 +49,6 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
-
-// interrupted turns the outcome of a run stopped by a signal into exit
-// status 130 (SIGINT) or 143 (SIGTERM), whatever else it returned: the
-// outputs hold what was done before the signal.
-func interrupted(ctx context.Context, err error) error {
-	code := exitInterrupted
-	// signal.NotifyContext's cause names the signal.
-	if cause := context.Cause(ctx); cause != nil && strings.Contains(cause.Error(), syscall.SIGTERM.String()) {
-		code = exitTerminated
-	}
-	if err == nil || errors.Is(err, context.Canceled) {
-		err = errors.New("interrupted; the outputs written hold what was done before")
-	}
-	return &exitError{code: code, err: err}
-}
 
 // env is what a command may read from the process, passed in so that tests
 // run commands without touching the real environment.
@@ -101,19 +80,9 @@ Run 'honeyreport COMMAND --help' for the flags of a command.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stderrTTY: isTerminal(os.Stderr)}
-	code := runMain(ctx, os.Args[1:], e)
+	err := run(ctx, os.Args[1:], e)
 	stop()
-	os.Exit(code)
-}
-
-// runMain runs a command and returns its exit status, having printed its
-// error, if any.
-func runMain(ctx context.Context, args []string, e *env) int {
-	err := run(ctx, args, e)
-	if ctx.Err() != nil {
-		err = interrupted(ctx, err)
-	}
-	return exitCode(err, e.stderr)
+	os.Exit(exitCode(err, e.stderr))
 }
 
 func exitCode(err error, stderr io.Writer) int {

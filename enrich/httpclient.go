@@ -338,11 +338,12 @@ type RetryPolicy struct {
 	MaxRetryAfter time.Duration
 }
 
-// MaxRetries and MaxRetryDelay bound any RetryPolicy, whatever the
-// configuration says: one address must not be asked for minutes.
+// retryBound and retryDelayBound bound any RetryPolicy, however it was
+// made (the config file's own maximum for retries is checked when it is
+// loaded): one address must not be asked for minutes.
 const (
-	MaxRetries    = 10
-	MaxRetryDelay = 30 * time.Second
+	retryBound      = 5
+	retryDelayBound = 30 * time.Second
 	// maxRetryAfter is the longest server-requested wait ever honoured.
 	maxRetryAfter = 2 * time.Minute
 )
@@ -351,7 +352,7 @@ const (
 // wait first: the server's Retry-After when given, else exponential backoff
 // with full jitter.
 func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
-	if attempt >= min(p.Retries, MaxRetries) || !retryable(err) {
+	if attempt >= min(p.Retries, retryBound) || !retryable(err) {
 		return 0, false
 	}
 	var he *HTTPError
@@ -365,13 +366,13 @@ func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
 		}
 		return he.RetryAfter, true
 	}
-	base := min(p.BaseDelay, MaxRetryDelay)
+	base := min(p.BaseDelay, retryDelayBound)
 	if base <= 0 {
 		base = 200 * time.Millisecond
 	}
-	maxDelay := MaxRetryDelay
+	maxDelay := retryDelayBound
 	if p.MaxDelay > 0 {
-		maxDelay = min(p.MaxDelay, MaxRetryDelay)
+		maxDelay = min(p.MaxDelay, retryDelayBound)
 	}
 	d := min(base<<attempt, maxDelay)
 	// Full jitter (half fixed, half random) spreads concurrent workers that

@@ -67,7 +67,7 @@ func TestTransportErrorHidesQuery(t *testing.T) {
 }
 
 // TestRetryDelayBounded: whatever the configuration says, an address is
-// retried at most MaxRetries times, at most MaxRetryDelay apart.
+// retried at most retryBound times, at most retryDelayBound apart.
 func TestRetryDelayBounded(t *testing.T) {
 	p := RetryPolicy{Retries: 100000, BaseDelay: time.Hour, MaxDelay: 24 * time.Hour}
 	n := 0
@@ -76,15 +76,15 @@ func TestRetryDelayBounded(t *testing.T) {
 		if !again {
 			break
 		}
-		if d > MaxRetryDelay {
-			t.Errorf("attempt %d waits %v, more than %v", attempt, d, MaxRetryDelay)
+		if d > retryDelayBound {
+			t.Errorf("attempt %d waits %v, more than %v", attempt, d, retryDelayBound)
 		}
-		if n++; n > MaxRetries {
-			t.Fatalf("more than %d retries", MaxRetries)
+		if n++; n > retryBound {
+			t.Fatalf("more than %d retries", retryBound)
 		}
 	}
-	if n != MaxRetries {
-		t.Errorf("%d retries, want %d", n, MaxRetries)
+	if n != retryBound {
+		t.Errorf("%d retries, want %d", n, retryBound)
 	}
 	if _, again := (RetryPolicy{Retries: 3}).retryDelay(&HTTPError{StatusCode: 429, RetryAfter: time.Hour}, 0); again {
 		t.Error("an hour's Retry-After honoured without a configured maximum")

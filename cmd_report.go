@@ -263,8 +263,10 @@ Exit status: 0 on success (even when some lines were skipped; the report's
 data-quality section lists them), 1 when no event could be read or an output
 could not be written, 2 on a usage error: a bad flag or config file, or an
 output path that is an input, a device, a FIFO, a directory or another
-output, all found before any input is read; 130 or 143 when interrupted by
-SIGINT or SIGTERM.
+output, all found before any input is read; 3 when every threat-intelligence
+provider asked for failed (the outputs are written and say so); 130 or 143
+when interrupted by SIGINT or SIGTERM (the outputs are written from what was
+read).
 
 Each output file is written beside its path and renamed into place: a
 failed run keeps the previous file, a symbolic link at the path is

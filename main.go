@@ -36,6 +36,20 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
+// exitTIFailed is the exit status of a report for which every
+// threat-intelligence provider asked for failed; the outputs were written
+// and say so.
+const exitTIFailed = 3
+
+// exitError ends the run with status code after printing err.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
 // env is what a command may read from the process, passed in so that tests
 // run commands without touching the real environment.
 type env struct {
@@ -136,6 +150,10 @@ func exitCode(err error, stderr io.Writer) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return 2
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	return 1
 }

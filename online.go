@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/report"
 )
 
 // loadConfig reads the config file named by --config (an error if it is
@@ -149,6 +150,23 @@ func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, 
 	return statuses, tiNames, nil
 }
 
+// threatOutcome says on stderr when threat intelligence is incomplete (a
+// provider failed or was interrupted), since "flagged 0 IPs" would
+// otherwise pass for an all clear. When every requested provider failed,
+// it is the run's error instead: exit status 3, the outputs written.
+func threatOutcome(rep *report.Report, e *env) error {
+	t := rep.Threat
+	if t.Incomplete == "" {
+		return nil
+	}
+	msg := "threat intelligence: " + printable(t.Incomplete)
+	if t.AllFailed {
+		return &exitError{code: exitTIFailed, err: errors.New(msg)}
+	}
+	fmt.Fprintln(e.stderr, "honeyreport: "+msg)
+	return nil
+}
+
 // onlineAddrs keeps the addresses worth asking the internet about: public
 // ones. Private, reserved and documentation addresses have no WHOIS or
 // reputation, and asking would leak them.
@@ -191,8 +209,9 @@ func openCache(f *reportFlags, cfg enrich.Config, e *env) *enrich.Cache {
 	}
 	c, err := enrich.OpenCache(dir, 5*time.Second)
 	if err != nil {
-		if errors.Is(err, enrich.ErrCacheLocked) {
-			fmt.Fprintf(e.stderr, "honeyreport: %v; running without the cache\n", err)
+		var damaged *enrich.CacheDamagedError
+		if errors.Is(err, enrich.ErrCacheLocked) || errors.As(err, &damaged) {
+			fmt.Fprintf(e.stderr, "honeyreport: %v; running without the cache\n", printable(err.Error()))
 		} else {
 			fmt.Fprintf(e.stderr, "honeyreport: open cache: %v; running without it\n", err)
 		}

@@ -172,14 +172,20 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		}
 		fmt.Fprintln(e.stderr)
 	}
+	// A run stopped by a signal still says that threat intelligence is
+	// incomplete; the signal decides the exit status.
+	tiErr := threatOutcome(rep, e)
 	if err := context.Cause(ctx); err != nil {
+		if tiErr != nil {
+			fmt.Fprintln(e.stderr, "honeyreport: "+tiErr.Error())
+		}
 		msg := "outputs written from what was done before"
 		if !exported && (f.exportOut != "" || f.siteDir != "") {
 			msg += "; events export not written"
 		}
 		return fmt.Errorf("%w: %s", err, msg)
 	}
-	return nil
+	return tiErr
 }
 
 func copyFile(w io.Writer, path string) error {

@@ -165,9 +165,14 @@ func parseCymruBulk(r io.Reader) (map[netip.Addr]Finding, error) {
 		if prev, ok := out[addr]; ok && prev.Found {
 			continue // multi-origin prefixes list one line per AS; keep the first
 		}
+		if f[0] == "NA" || f[0] == "0" {
+			out[addr] = Finding{Raw: []byte(line)} // the documented "no AS"
+			continue
+		}
 		asn, err := strconv.ParseUint(f[0], 10, 32)
-		if err != nil || asn == 0 {
-			out[addr] = Finding{Raw: []byte(line)}
+		if err != nil {
+			// Not an answer: the address stays missing and fails, rather
+			// than being cached as "no AS".
 			continue
 		}
 		a := &ASN{Number: uint32(asn), Source: "team-cymru"}

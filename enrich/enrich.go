@@ -148,8 +148,34 @@ type Status struct {
 	FromCache int
 	Succeeded int
 	Failed    int
+	// Interrupted is set when the run was cancelled before every address
+	// was asked: Queried is then short of the addresses wanted.
+	Interrupted bool
 	// Err summarises why lookups failed ("timeout", "HTTP 401: check the
 	// API key", ...); it never contains an API key.
 	Err      string
 	Duration time.Duration
+}
+
+// The states of a Status, as State reports them.
+const (
+	StateOK          = "ok"          // every address asked was answered
+	StatePartial     = "partial"     // some lookups failed
+	StateFailed      = "failed"      // every lookup failed
+	StateInterrupted = "interrupted" // the run stopped before every address was asked
+)
+
+// State sums s up in one word: an interrupted source is never "ok", and a
+// source whose every lookup failed is "failed", not a source that found
+// nothing.
+func (s Status) State() string {
+	switch {
+	case s.Interrupted:
+		return StateInterrupted
+	case s.Failed > 0 && s.Succeeded == 0:
+		return StateFailed
+	case s.Failed > 0:
+		return StatePartial
+	}
+	return StateOK
 }

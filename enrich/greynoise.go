@@ -59,6 +59,9 @@ func (s *GreyNoiseSource) Lookup(ctx context.Context, addr netip.Addr) (Finding,
 	if err != nil || !found {
 		return Finding{Raw: raw}, err
 	}
+	if a.IP == "" {
+		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("ip")}
+	}
 	class := strings.ToLower(a.Classification)
 	v := &Verdict{
 		Provider:  s.Name(),

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -144,19 +146,136 @@ func sanitiseMessage(msg string, secrets []string) string {
 
 // getJSON fetches req and decodes a JSON answer into v. found is false when
 // the status is one of notFound (the provider's documented "no such
-// indicator" answer); raw is the body either way.
+// indicator" answer, which must still be a JSON object: a proxy's HTML
+// error page is a failure, not "not found"); raw is the body either way.
+//
+// Every answer is redacted before anything reads it: the source's secrets
+// and the values of the request's own headers (see redactAnswer) never
+// reach raw, v or the cache, even from a provider that echoes its request.
 func getJSON(ctx context.Context, client *http.Client, req *http.Request, provider string, secrets []string, v any, notFound ...int) (raw []byte, found bool, err error) {
+	secrets = append(requestSecrets(req), secrets...)
 	body, status, err := httpFetch(ctx, client, req, secrets, notFound...)
 	if err != nil {
 		return nil, false, err
 	}
+	body = redactAnswer(body, secrets)
 	if status/100 != 2 {
+		if !isJSONObject(body) {
+			return nil, false, &badAnswerError{provider: provider, err: fmt.Errorf("HTTP %d answer is not a JSON object", status)}
+		}
 		return body, false, nil
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, false, &badAnswerError{provider: provider, err: err}
 	}
 	return body, true, nil
+}
+
+func isJSONObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}
+
+// requestSecrets lists what a request carries that a provider could echo
+// back: the value of every header we set other than Accept and User-Agent
+// (API keys, the X-Force "Basic base64(key:password)" string), and an
+// Authorization header's credentials on their own.
+func requestSecrets(req *http.Request) []string {
+	var out []string
+	for name, vals := range req.Header {
+		if name == "Accept" || name == "User-Agent" {
+			continue
+		}
+		for _, v := range vals {
+			out = append(out, v)
+			if _, cred, ok := strings.Cut(v, " "); ok && name == "Authorization" {
+				out = append(out, cred)
+			}
+		}
+	}
+	if user, pass, ok := req.BasicAuth(); ok {
+		out = append(out, user, pass, user+":"+pass)
+	}
+	return out
+}
+
+// redactAnswer replaces every secret in an answer with "***". A JSON
+// answer is decoded and each string (keys too) is checked as decoded, so
+// that an echo written with \u escapes is caught; only an answer that held
+// a secret is re-encoded, the others are kept byte for byte. Anything else
+// is redacted as bytes.
+func redactAnswer(body []byte, secrets []string) []byte {
+	var needles []string
+	for _, s := range secrets {
+		if s != "" {
+			needles = append(needles, s)
+		}
+	}
+	if len(needles) == 0 {
+		return body
+	}
+	// Longest first, so that "Basic xyz" goes before its "xyz".
+	sort.Slice(needles, func(i, j int) bool { return len(needles[i]) > len(needles[j]) })
+	redact := func(s string) (string, bool) {
+		changed := false
+		for _, n := range needles {
+			if strings.Contains(s, n) {
+				s, changed = strings.ReplaceAll(s, n, "***"), true
+			}
+		}
+		return s, changed
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree any
+	if dec.Decode(&tree) != nil || dec.InputOffset() != int64(len(bytes.TrimRight(body, " \t\r\n"))) {
+		s, _ := redact(string(body))
+		return []byte(s)
+	}
+	var walk func(any) (any, bool)
+	walk = func(v any) (any, bool) {
+		switch x := v.(type) {
+		case string:
+			return redact(x)
+		case json.Number:
+			// A key of digits echoed as a number.
+			if s, c := redact(string(x)); c {
+				return s, true
+			}
+			return x, false
+		case []any:
+			changed := false
+			for i := range x {
+				var c bool
+				x[i], c = walk(x[i])
+				changed = changed || c
+			}
+			return x, changed
+		case map[string]any:
+			changed := false
+			for k, val := range x {
+				nv, c := walk(val)
+				nk, ck := redact(k)
+				if ck {
+					delete(x, k)
+				}
+				x[nk] = nv
+				changed = changed || c || ck
+			}
+			return x, changed
+		}
+		return v, false
+	}
+	tree, changed := walk(tree)
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(tree)
+	if err != nil {
+		s, _ := redact(string(body))
+		return []byte(s)
+	}
+	return out
 }
 
 // sanitiseTransportError turns a client error into one naming only the host
@@ -219,28 +338,42 @@ type RetryPolicy struct {
 	MaxRetryAfter time.Duration
 }
 
+// MaxRetries and retryDelayBound bound any RetryPolicy, however it was
+// made (the config file is checked against MaxRetries when it is loaded):
+// one address must not be asked for minutes.
+const (
+	retryDelayBound = 30 * time.Second
+	// maxRetryAfter is the longest server-requested wait ever honoured.
+	maxRetryAfter = 2 * time.Minute
+)
+
 // retryDelay reports whether err is worth another attempt and how long to
 // wait first: the server's Retry-After when given, else exponential backoff
 // with full jitter.
 func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
-	if attempt >= p.Retries || !retryable(err) {
+	if attempt >= min(p.Retries, MaxRetries) || !retryable(err) {
 		return 0, false
 	}
 	var he *HTTPError
 	if errors.As(err, &he) && he.RetryAfter > 0 {
-		if p.MaxRetryAfter > 0 && he.RetryAfter > p.MaxRetryAfter {
+		limit := maxRetryAfter
+		if p.MaxRetryAfter > 0 {
+			limit = min(p.MaxRetryAfter, maxRetryAfter)
+		}
+		if he.RetryAfter > limit {
 			return 0, false
 		}
 		return he.RetryAfter, true
 	}
-	base := p.BaseDelay
+	base := min(p.BaseDelay, retryDelayBound)
 	if base <= 0 {
 		base = 200 * time.Millisecond
 	}
-	d := base << attempt
-	if p.MaxDelay > 0 && d > p.MaxDelay {
-		d = p.MaxDelay
+	maxDelay := retryDelayBound
+	if p.MaxDelay > 0 {
+		maxDelay = min(p.MaxDelay, retryDelayBound)
 	}
+	d := min(base<<attempt, maxDelay)
 	// Full jitter (half fixed, half random) spreads concurrent workers that
 	// all saw the same 429 so they do not come back in lockstep.
 	return d/2 + rand.N(d/2+1), true
@@ -266,10 +399,35 @@ func retryable(err error) bool {
 		return true
 	}
 	var ne net.Error
-	if errors.As(err, &ne) {
-		return !ne.Timeout()
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
 	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+	return transportFailure(err)
+}
+
+// unanswered reports whether err means the provider gave no answer at all:
+// nothing listened, the connection broke, the time ran out, or the server
+// failed (5xx). A refusal, a 4xx or a malformed answer is an answer.
+func unanswered(err error) bool {
+	if errors.Is(err, errTimeout) {
+		return true
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode >= 500
+	}
+	var bad *badAnswerError
+	if errors.As(err, &bad) {
+		return false
+	}
+	return transportFailure(err)
+}
+
+// transportFailure reports whether err is the network's: a refused, reset
+// or broken connection.
+func transportFailure(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "connection refused")
 }
 

@@ -65,3 +65,28 @@ func TestTransportErrorHidesQuery(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestRetryDelayBounded: whatever the configuration says, an address is
+// retried at most MaxRetries times, at most retryDelayBound apart.
+func TestRetryDelayBounded(t *testing.T) {
+	p := RetryPolicy{Retries: 100000, BaseDelay: time.Hour, MaxDelay: 24 * time.Hour}
+	n := 0
+	for attempt := 0; ; attempt++ {
+		d, again := p.retryDelay(&HTTPError{StatusCode: 503}, attempt)
+		if !again {
+			break
+		}
+		if d > retryDelayBound {
+			t.Errorf("attempt %d waits %v, more than %v", attempt, d, retryDelayBound)
+		}
+		if n++; n > MaxRetries {
+			t.Fatalf("more than %d retries", MaxRetries)
+		}
+	}
+	if n != MaxRetries {
+		t.Errorf("%d retries, want %d", n, MaxRetries)
+	}
+	if _, again := (RetryPolicy{Retries: 3}).retryDelay(&HTTPError{StatusCode: 429, RetryAfter: time.Hour}, 0); again {
+		t.Error("an hour's Retry-After honoured without a configured maximum")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -239,6 +240,13 @@ type sourceRun struct {
 	record   func(netip.Addr, Finding)
 	start    time.Time
 
+	// trippedCh is closed when the breaker trips, releasing lookups that
+	// wait for a rate token.
+	trippedCh chan struct{}
+	// unanswered is set while the source's last attempt got no answer
+	// (refused, reset, timed out, 5xx): see attempt.
+	unanswered atomic.Bool
+
 	mu          sync.Mutex
 	st          Status
 	done        int
@@ -253,7 +261,7 @@ func newSourceRun(o Online, cache *Cache, refresh bool, total int, progress func
 	r := &sourceRun{
 		src: o.Source, name: o.Source.Name(), lim: lim, cache: cache, refresh: refresh,
 		total: total, progress: progress, record: record, start: time.Now(),
-		reasons: make(map[string]int),
+		reasons: make(map[string]int), trippedCh: make(chan struct{}),
 	}
 	r.st.Source = r.name
 	if lim.Rate > 0 {
@@ -313,6 +321,7 @@ func (r *sourceRun) fail(err error) {
 	r.consecutive++
 	if r.tripped == nil && (fatalForSource(err) || r.consecutive >= r.lim.TripAfter) {
 		r.tripped = err
+		close(r.trippedCh)
 	}
 	r.mu.Unlock()
 	r.step()
@@ -334,11 +343,19 @@ func (r *sourceRun) isTripped() bool {
 
 // attempt runs fn under the rate limit, the per-request timeout and the
 // retry policy.
+//
+// While the source gives no answer at all (connection refused, reset,
+// timeout, HTTP 5xx), attempts skip the rate limit: such a request costs
+// the provider no quota, and waiting for tokens only delays the breaker (at
+// VirusTotal's 4 requests a minute, retrying 20 addresses of a dead one
+// would take minutes). The breaker bounds what goes out unthrottled: TripAfter
+// addresses of at most Retries+1 attempts each. The first answer of any
+// kind puts the limit back.
 func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
 	for n := 0; ; n++ {
-		if r.limiter != nil {
-			if err := r.limiter.Wait(ctx); err != nil {
-				return ctx.Err()
+		if !r.unanswered.Load() {
+			if err := r.wait(ctx); err != nil {
+				return err
 			}
 		}
 		actx, cancel := context.WithTimeout(ctx, timeout)
@@ -346,6 +363,7 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 		timedOut := actx.Err() != nil && ctx.Err() == nil
 		cancel()
 		if err == nil {
+			r.unanswered.Store(false)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -354,6 +372,7 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 		if timedOut || errors.Is(err, context.DeadlineExceeded) {
 			err = errTimeout
 		}
+		r.unanswered.Store(unanswered(err))
 		d, again := r.lim.Retry.retryDelay(err, n)
 		if !again || r.isTripped() {
 			return err
@@ -361,6 +380,33 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 		if sleepCtx(ctx, d) != nil {
 			return ctx.Err()
 		}
+	}
+}
+
+// wait takes a rate token. It gives up when ctx ends, or when the breaker
+// trips meanwhile, returning the breaker's reason.
+func (r *sourceRun) wait(ctx context.Context) error {
+	if r.limiter == nil {
+		return nil
+	}
+	res := r.limiter.Reserve()
+	d := res.Delay()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		res.Cancel()
+		return ctx.Err()
+	case <-r.trippedCh:
+		res.Cancel()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.tripped
 	}
 }
 
@@ -467,6 +513,7 @@ func (r *sourceRun) finish(ctx context.Context) {
 		}
 	}
 	if ctx.Err() != nil && r.st.Queried < r.total {
+		r.st.Interrupted = true
 		note := fmt.Sprintf("interrupted after %d of %d", r.st.Queried, r.total)
 		if r.st.Err == "" {
 			r.st.Err = note

@@ -1,17 +1,26 @@
 package enrich
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 const onSecret = "s3cr3t-KEY-0123456789abcdef"
@@ -445,6 +454,9 @@ func TestRunOnlineCancel(t *testing.T) {
 	if !strings.Contains(st[0].Err, "interrupted") {
 		t.Errorf("Err = %q, want an interruption note", st[0].Err)
 	}
+	if !st[0].Interrupted || st[0].State() != StateInterrupted {
+		t.Errorf("state %q, want %q: an interrupted source is never ok", st[0].State(), StateInterrupted)
+	}
 	if _, ok := c.Get("abuseipdb", addrs[0], time.Hour); !ok {
 		t.Error("answer before the cancel not cached")
 	}
@@ -481,5 +493,196 @@ func TestResultsApply(t *testing.T) {
 	}
 	if p.Severity() != SeverityHigh {
 		t.Errorf("Severity = %q", p.Severity())
+	}
+}
+
+// TestProvidersBadAnswers: an answer that is not the provider's documented
+// shape is a failure, never a "not found" that the cache would keep.
+func TestProvidersBadAnswers(t *testing.T) {
+	otx := func(b string) Source { return &OTXSource{BaseURL: b, Key: onSecret} }
+	vt := func(b string) Source { return &VirusTotalSource{BaseURL: b, Key: onSecret} }
+	gn := func(b string) Source { return &GreyNoiseSource{BaseURL: b} }
+	xf := func(b string) Source { return &XForceSource{BaseURL: b, Key: "k", Password: onSecret} }
+	ab := func(b string) Source { return &AbuseIPDBSource{BaseURL: b, Key: onSecret} }
+	tests := []struct {
+		name   string
+		src    func(string) Source
+		status int
+		body   string
+	}{
+		{"otx empty object", otx, 200, `{}`},
+		{"otx 404 html", otx, 404, `<html><body>Not Found</body></html>`},
+		{"virustotal 404 html", vt, 404, `<html>nginx</html>`},
+		{"virustotal 404 other error", vt, 404, `{"error":{"code":"WrongPathError","message":"no such route"}}`},
+		{"virustotal empty object", vt, 200, `{}`},
+		{"greynoise no ip", gn, 200, `{"message":"Success"}`},
+		{"greynoise 404 text", gn, 404, `not found`},
+		{"xforce empty object", xf, 200, `{}`},
+		{"xforce 404 empty", xf, 404, ``},
+		{"abuseipdb array", ab, 200, `[]`},
+		{"truncated json", ab, 200, `{"data":{"ipAddress":"203.0.113.7"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) { onJSON(w, tt.status, []byte(tt.body)) })
+			f, err := tt.src(srv.URL).Lookup(context.Background(), onBad)
+			if err == nil {
+				t.Fatalf("Lookup = %+v, nil; want an error", f)
+			}
+			var bad *badAnswerError
+			if !errors.As(err, &bad) {
+				t.Errorf("err = %v (%T), want a bad answer", err, err)
+			}
+		})
+	}
+}
+
+// TestCacheKeepsNoSecrets: providers that echo their request (headers in
+// the answer, some \u-escaped, a digits-only key as a number, the
+// Authorization header in an error message) leave no API key, password or
+// X-Force basic-auth string in the cache file or the results.
+func TestCacheKeepsNoSecrets(t *testing.T) {
+	const numericKey = "31415926535897932"
+	basic := base64.StdEncoding.EncodeToString([]byte("xf-user-0042:" + onSecret))
+	echo := func(r *http.Request) string {
+		h, _ := json.Marshal(r.Header)
+		// The first character of each header value \u-escaped: what a
+		// byte search for the key would miss.
+		var esc strings.Builder
+		for _, vs := range r.Header {
+			for _, v := range vs {
+				fmt.Fprintf(&esc, `\u%04x%s `, v[0], v[1:])
+			}
+		}
+		return fmt.Sprintf(`"headers":%s,"escaped":"%s","auth":%q`, h, esc.String(), r.Header.Get("Authorization"))
+	}
+	var n atomic.Int64
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		e := echo(r)
+		path := r.URL.Path
+		switch {
+		case strings.HasPrefix(path, "/api/v1/indicators/"):
+			onJSON(w, 200, []byte(`{"pulse_info":{"count":1,"pulses":[{"name":"p","tags":[`+strconv.Quote(r.Header.Get("X-Otx-Api-Key"))+`]}]},`+e+`}`))
+		case path == "/api/v2/check":
+			onJSON(w, 200, []byte(`{"data":{"ipAddress":"203.0.113.7","abuseConfidenceScore":90,"usageType":`+strconv.Quote(r.Header.Get("Key"))+`,"echo":`+r.Header.Get("Key")+`},`+e+`}`))
+		case strings.HasPrefix(path, "/v3/community/"):
+			onJSON(w, 404, []byte(`{"ip":"203.0.113.7","noise":false,"riot":false,"message":"not seen",`+e+`}`))
+		case strings.HasPrefix(path, "/api/v3/ip_addresses/"):
+			onJSON(w, 200, []byte(`{"data":{"attributes":{"last_analysis_stats":{"malicious":3},"last_analysis_results":{"x":{"category":"malicious","result":`+strconv.Quote(r.Header.Get("X-Apikey"))+`}}}},`+e+`}`))
+		case strings.HasPrefix(path, "/ipr/"):
+			if n.Add(1) == 1 {
+				// An error message quoting the Authorization header.
+				onJSON(w, 400, []byte(`{"error":"bad header `+r.Header.Get("Authorization")+`"}`))
+				return
+			}
+			onJSON(w, 200, []byte(`{"ip":"203.0.113.7","score":7,"cats":{`+strconv.Quote(r.Header.Get("Authorization"))+`:90},`+e+`}`))
+		}
+	})
+	sources := []Online{
+		{Source: &OTXSource{BaseURL: srv.URL, Key: onSecret + "-otx"}, Limits: onFastLimits()},
+		{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: numericKey}, Limits: onFastLimits()},
+		{Source: &GreyNoiseSource{BaseURL: srv.URL, Key: onSecret + "-gn"}, Limits: onFastLimits()},
+		{Source: &VirusTotalSource{BaseURL: srv.URL, Key: onSecret + "-vt"}, Limits: onFastLimits()},
+		{Source: &XForceSource{BaseURL: srv.URL, Key: "xf-user-0042", Password: onSecret}, Limits: onFastLimits()},
+	}
+	dir := t.TempDir()
+	c, err := OpenCache(dir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := []netip.Addr{onBad, onClean}
+	res, st := RunOnline(context.Background(), addrs, sources, c, OnlineOptions{})
+	c.Close()
+	for _, s := range st {
+		if s.Source != "xforce" && s.Failed > 0 {
+			t.Errorf("%s failed: %s", s.Source, s.Err)
+		}
+		if strings.Contains(s.Err, onSecret) || strings.Contains(s.Err, basic) {
+			t.Errorf("%s status shows a secret: %s", s.Source, s.Err)
+		}
+	}
+	var verdicts []Verdict
+	for _, r := range res {
+		verdicts = append(verdicts, r.Threat...)
+	}
+	if len(verdicts) != 7 {
+		t.Fatalf("%d verdicts, want 7: the echoing providers' answers kept, one X-Force error", len(verdicts))
+	}
+	file, err := os.ReadFile(filepath.Join(dir, CacheFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Entries keep the raw answer base64-encoded: search them decoded too.
+	var decoded []byte
+	c, err = OpenCache(dir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(_, v []byte) error {
+				var e cacheEntry
+				if err := json.Unmarshal(v, &e); err != nil {
+					t.Errorf("entry %s: %v", v, err)
+				}
+				decoded = append(append(decoded, v...), e.Raw...)
+				return nil
+			})
+		})
+	})
+	c.Close()
+	secrets := []string{onSecret, onSecret[1:], numericKey, basic, basic[1:], "xf-user-0042"}
+	for _, s := range secrets {
+		if bytes.Contains(file, []byte(s)) || bytes.Contains(decoded, []byte(s)) {
+			t.Errorf("the cache file holds %q", s)
+		}
+		for _, v := range verdicts {
+			if bytes.Contains(v.Raw, []byte(s)) || strings.Contains(strings.Join(v.Categories, " "), s) {
+				t.Errorf("%s verdict holds %q", v.Provider, s)
+			}
+		}
+	}
+	if !bytes.Contains(decoded, []byte("***")) {
+		t.Error("no redaction marker in the cache: did the fakes echo anything?")
+	}
+}
+
+// TestRunOnlineDeadProviderSkipsRate: a VirusTotal that refuses
+// connections or answers 500, at its real 4-a-minute rate, gives up after
+// its breaker without waiting for rate tokens (which would cost 2 minutes
+// for 20 addresses), and asks no more than the breaker allows.
+func TestRunOnlineDeadProviderSkipsRate(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+	failing := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 500, []byte(`{"error":{"code":"InternalError","message":"oops"}}`))
+	})
+	addrs := make([]netip.Addr, 20)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)})
+	}
+	for _, tt := range []struct{ name, url, wantErr string }{
+		{"connection refused", refused, "connection refused"},
+		{"HTTP 500", failing.URL, "HTTP 500"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := DefaultLimits("virustotal")
+			l.Retry.BaseDelay, l.Retry.MaxDelay = 10*time.Millisecond, 20*time.Millisecond
+			start := time.Now()
+			_, st := RunOnline(context.Background(), addrs, []Online{{Source: &VirusTotalSource{BaseURL: tt.url, Key: onSecret}, Limits: l}}, nil, OnlineOptions{})
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("dead provider took %v", d)
+			}
+			if st[0].Failed != len(addrs) || !strings.Contains(st[0].Err, tt.wantErr) {
+				t.Errorf("status %+v", st[0])
+			}
+		})
+	}
+	if h := failing.hits.Load(); h > int64(3*(DefaultLimits("virustotal").Retry.Retries+1)) {
+		t.Errorf("%d requests to the failing provider, more than its breaker allows", h)
 	}
 }

@@ -31,7 +31,7 @@ type OTXSource struct {
 func (s *OTXSource) Name() string { return "otx" }
 
 type otxGeneral struct {
-	PulseInfo struct {
+	PulseInfo *struct {
 		Count  int `json:"count"`
 		Pulses []struct {
 			Name string   `json:"name"`
@@ -61,6 +61,10 @@ func (s *OTXSource) Lookup(ctx context.Context, addr netip.Addr) (Finding, error
 	raw, found, err := getJSON(ctx, s.Client, req, s.Name(), []string{s.Key}, &a, http.StatusNotFound)
 	if err != nil || !found {
 		return Finding{Raw: raw}, err
+	}
+	if a.PulseInfo == nil {
+		// Without it, "no pulses" would be a guess, cached as clean.
+		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("pulse_info")}
 	}
 	n := a.PulseInfo.Count
 	if n < len(a.PulseInfo.Pulses) {

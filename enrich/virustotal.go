@@ -2,6 +2,8 @@ package enrich
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -62,8 +64,19 @@ func (s *VirusTotalSource) Lookup(ctx context.Context, addr netip.Addr) (Finding
 	req.Header.Set("x-apikey", s.Key)
 	var a vtIPAddress
 	raw, found, err := getJSON(ctx, s.Client, req, s.Name(), []string{s.Key}, &a, http.StatusNotFound)
-	if err != nil || !found {
-		return Finding{Raw: raw}, err
+	if err != nil {
+		return Finding{}, err
+	}
+	if !found {
+		// Only VirusTotal's own NotFoundError means the address is unknown;
+		// another 404 (a wrong path behind a proxy) is a failure.
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		if json.Unmarshal(raw, &e) != nil || e.Error.Code != "NotFoundError" {
+			return Finding{}, &badAnswerError{provider: s.Name(), err: errors.New("HTTP 404 without NotFoundError")}
+		}
+		return Finding{Raw: raw}, nil
 	}
 	if a.Data == nil {
 		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("data")}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"strconv"
@@ -94,6 +93,9 @@ func (w *WhoisSource) Lookup(ctx context.Context, addr netip.Addr) (Finding, err
 func whoisFinding(addr netip.Addr, ans, server string) (Finding, error) {
 	if msg := whoisRefusal(ans); msg != "" {
 		return Finding{}, fmt.Errorf("whois %s: %s", hostOnly(server), msg)
+	}
+	if err := checkWhoisText(ans); err != nil {
+		return Finding{}, &badAnswerError{provider: "whois " + hostOnly(server), err: err}
 	}
 	rec, ok := ParseWhois(addr, ans)
 	if !ok {
@@ -193,9 +195,20 @@ type cappedConn struct {
 	stop func() bool
 }
 
+// errWhoisTooLarge ends an answer longer than maxWhoisAnswer: cut short, it
+// could lack the record it was asked for and read as "not found".
+var errWhoisTooLarge = fmt.Errorf("answer larger than %d KiB", maxWhoisAnswer>>10)
+
 func (c *cappedConn) Read(p []byte) (int, error) {
 	if c.left <= 0 {
-		return 0, io.EOF
+		// At the cap: an answer of exactly the cap ends here, a longer one
+		// fails.
+		var one [1]byte
+		n, err := c.Conn.Read(one[:])
+		if n > 0 {
+			return 0, errWhoisTooLarge
+		}
+		return 0, err
 	}
 	if int64(len(p)) > c.left {
 		p = p[:c.left]
@@ -258,6 +271,36 @@ func whoisRefusal(ans string) string {
 		}
 	}
 	return ""
+}
+
+// checkWhoisText rejects what cannot be a WHOIS answer, so that it is a
+// failure rather than a "not found" cached for a month: an empty answer (a
+// server dropping the connection), binary bytes, or text without a single
+// "key: value" or remark line.
+func checkWhoisText(ans string) error {
+	if strings.TrimSpace(ans) == "" {
+		return errors.New("empty answer")
+	}
+	for i := 0; i < len(ans); i++ {
+		if c := ans[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7f {
+			return fmt.Errorf("answer has control byte %#02x at offset %d: not WHOIS text", c, i)
+		}
+	}
+	for line := range strings.Lines(ans) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		// Comments, RPSL/ARIN "key: value", KRNIC "key   : value", and
+		// JPNIC's "[key]" lines.
+		if line[0] == '%' || line[0] == '#' || line[0] == '[' {
+			return nil
+		}
+		if i := strings.IndexByte(line, ':'); i > 0 && i <= 40 {
+			return nil
+		}
+	}
+	return errors.New("answer has no WHOIS fields or remarks")
 }
 
 type whoisKV struct{ key, val string }

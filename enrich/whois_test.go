@@ -3,7 +3,7 @@ package enrich
 import (
 	"bufio"
 	"context"
-
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -32,6 +32,29 @@ type onTCPFake struct {
 
 func newOnTCPFake(t testing.TB, bulk bool, delay time.Duration, answer func(query string) string) *onTCPFake {
 	t.Helper()
+	var f *onTCPFake
+	f = newOnTCPServer(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(c)
+		var q strings.Builder
+		for {
+			line, err := r.ReadString('\n')
+			q.WriteString(line)
+			if err != nil || !bulk || strings.TrimSpace(line) == "end" {
+				break
+			}
+		}
+		f.queries.Add(1)
+		time.Sleep(delay)
+		c.Write([]byte(answer(strings.TrimSpace(q.String()))))
+	})
+	return f
+}
+
+// newOnTCPServer accepts connections until the test ends, each served by
+// serve and then closed.
+func newOnTCPServer(t testing.TB, serve func(net.Conn)) *onTCPFake {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,19 +69,7 @@ func newOnTCPFake(t testing.TB, bulk bool, delay time.Duration, answer func(quer
 			}
 			go func() {
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				r := bufio.NewReader(c)
-				var q strings.Builder
-				for {
-					line, err := r.ReadString('\n')
-					q.WriteString(line)
-					if err != nil || !bulk || strings.TrimSpace(line) == "end" {
-						break
-					}
-				}
-				f.queries.Add(1)
-				time.Sleep(delay)
-				c.Write([]byte(answer(strings.TrimSpace(q.String()))))
+				serve(c)
 			}()
 		}
 	}()
@@ -180,14 +191,67 @@ func TestWhoisSourceFailures(t *testing.T) {
 			t.Errorf("err = %v after %v, want timeout quickly", err, time.Since(start))
 		}
 	})
-	t.Run("endless answer is capped", func(t *testing.T) {
+	t.Run("an answer over the cap fails", func(t *testing.T) {
 		big := "inetnum: 193.0.0.0 - 193.0.7.255\nnetname: BIG\n" + strings.Repeat("remarks: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 20000)
 		srv := newOnTCPFake(t, false, 0, func(string) string { return big })
 		f, err := (&WhoisSource{Server: srv.addr()}).Lookup(context.Background(), netip.MustParseAddr("193.0.6.139"))
-		if err != nil || !f.Found || len(f.Raw) > maxWhoisAnswer {
-			t.Errorf("found=%v err=%v raw=%d bytes, want a record from at most %d bytes", f.Found, err, len(f.Raw), maxWhoisAnswer)
+		if err == nil || !strings.Contains(err.Error(), "larger than 256 KiB") || f.Found {
+			t.Errorf("found=%v err=%v, want a failure: a cut answer may lack the record", f.Found, err)
 		}
 	})
+	for _, tt := range []struct{ name, answer, wantErr string }{
+		{"empty", "", "empty answer"},
+		{"binary", "\x00\x01\x02garbage\xff\xfe", "not WHOIS text"},
+		{"prose", "this is not\nwhat we asked for\n", "no WHOIS fields"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newOnTCPFake(t, false, 0, func(string) string { return tt.answer })
+			f, err := (&WhoisSource{Server: srv.addr()}).Lookup(context.Background(), netip.MustParseAddr("193.0.6.139"))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || f.Found {
+				t.Errorf("found=%v err=%v, want a failure containing %q", f.Found, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestWhoisRandomAnswerNotCached: a server streaming 100 MB of random bytes
+// costs one bounded read, fails the lookup and leaves nothing in the cache
+// (not stored as "not found" for 30 days).
+func TestWhoisRandomAnswerNotCached(t *testing.T) {
+	chunk := make([]byte, 64<<10)
+	rand.NewChaCha8([32]byte{1}).Read(chunk)
+	var sent atomic.Int64
+	srv := newOnTCPServer(t, func(c net.Conn) {
+		for range (100 << 20) / len(chunk) {
+			n, err := c.Write(chunk)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	cache, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	a := netip.MustParseAddr("193.0.6.139")
+	l := onFastLimits()
+	l.Retry.Retries = 0
+	start := time.Now()
+	_, st := RunOnline(context.Background(), []netip.Addr{a}, []Online{{Source: &WhoisSource{Server: srv.addr()}, Limits: l}}, cache, OnlineOptions{})
+	if st[0].Failed != 1 || st[0].Succeeded != 0 {
+		t.Errorf("status %+v, want the lookup failed", st[0])
+	}
+	if _, ok := cache.Get("whois", a, 0); ok {
+		t.Error("a random answer was cached")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if n := sent.Load(); n > 16<<20 {
+		t.Errorf("read on after the cap: the server sent %d MiB", n>>20)
+	}
 }
 
 // BenchmarkWhois250 looks up 250 distinct addresses against a fake IANA +
@@ -248,6 +312,14 @@ func TestCymruBulk(t *testing.T) {
 	}
 	if f, ok := m[addrs[2]]; !ok || f.Found {
 		t.Errorf("NA line: %+v, want a not-found answer", f)
+	}
+	// A garbled AS field is no answer: that address fails, the others stay.
+	garbled := newOnTCPFake(t, true, 0, func(string) string {
+		return strings.Replace(onWhoisFile(t, "cymru-bulk.txt"), "3333    |", "33x3    |", 1)
+	})
+	m, err = (&CymruSource{Server: garbled.addr()}).LookupBatch(context.Background(), addrs)
+	if _, ok := m[addrs[1]]; ok || err == nil || !m[addrs[0]].Found {
+		t.Errorf("garbled AS: %v, %v; want 193.0.6.139 missing and an error", m, err)
 	}
 	if srv.queries.Load() != 1 {
 		t.Errorf("%d connections, want 1", srv.queries.Load())

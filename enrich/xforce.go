@@ -51,6 +51,9 @@ func (s *XForceSource) Lookup(ctx context.Context, addr netip.Addr) (Finding, er
 	if err != nil || !found {
 		return Finding{Raw: raw}, err
 	}
+	if a.IP == "" {
+		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("ip")}
+	}
 	var score float64
 	if a.Score != nil {
 		score = *a.Score

@@ -232,6 +232,46 @@ type ThreatSection struct {
 	BySeverity []CountRow
 	ByProvider []ProviderRow
 	Findings   []ThreatRow
+	// Problems lists the requested providers that did not answer for
+	// every address, by provider name; Incomplete says so in one sentence
+	// ("3 of 5 providers failed: otx (timeout), ...; results
+	// incomplete"), empty when every provider answered. AllFailed is set
+	// when every requested provider failed every lookup: then Flagged
+	// says nothing about the addresses.
+	Problems   []ProviderProblem
+	Incomplete string
+	AllFailed  bool
+}
+
+// ProviderProblem is a threat-intelligence provider that did not answer
+// for every address.
+type ProviderProblem struct {
+	Provider string
+	State    string // "failed", "partial" or "interrupted" (enrich.Status.State)
+	Detail   string // why, or how many lookups failed
+}
+
+// summary words t.Problems as one sentence, each value from the data
+// passed through esc (plain text or Markdown).
+func (t *ThreatSection) summary(esc func(string, int) string) string {
+	groups := map[string][]string{}
+	for _, p := range t.Problems {
+		groups[p.State] = append(groups[p.State], fmt.Sprintf("%s (%s)", esc(p.Provider, 60), esc(p.Detail, 160)))
+	}
+	var parts []string
+	for _, g := range []struct{ state, verb string }{
+		{enrich.StateFailed, "failed"},
+		{enrich.StatePartial, "failed some lookups"},
+		{enrich.StateInterrupted, "were interrupted"},
+	} {
+		if list := groups[g.state]; len(list) > 0 {
+			parts = append(parts, fmt.Sprintf("%d of %d providers %s: %s", len(list), len(t.Providers), g.verb, strings.Join(list, ", ")))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ") + "; results incomplete"
 }
 
 // ProviderRow counts one provider's verdicts by severity.
@@ -732,6 +772,7 @@ func (b *builder) threat() {
 	}
 	sort.Strings(t.Providers)
 	t.Ran = len(t.Providers) > 0
+	b.threatProblems()
 	// Only addresses with verdicts are listed, and without threat
 	// intelligence there are none: sort and count just those.
 	var addrs []netip.Addr
@@ -812,6 +853,36 @@ func (b *builder) threat() {
 		return x.Provider < y.Provider
 	})
 	t.Findings = firstN(t.Findings, b.o.MaxEventRows)
+}
+
+// threatProblems finds the requested providers whose lookups failed or
+// were interrupted: without them, "flagged 0 IPs" would read as an all
+// clear when nothing was checked.
+func (b *builder) threatProblems() {
+	t := &b.r.Threat
+	requested := map[string]bool{}
+	for _, p := range b.in.ThreatIntel {
+		requested[p] = true
+	}
+	failed := 0
+	for _, st := range b.in.Statuses {
+		if !requested[st.Source] {
+			continue
+		}
+		p := ProviderProblem{Provider: clean(st.Source, 60), State: st.State(), Detail: st.Err}
+		switch p.State {
+		case enrich.StateOK:
+			continue
+		case enrich.StateFailed:
+			failed++
+		case enrich.StatePartial:
+			p.Detail = fmt.Sprintf("%d of %d lookups failed: %s", st.Failed, st.Queried, st.Err)
+		}
+		t.Problems = append(t.Problems, p)
+	}
+	sort.SliceStable(t.Problems, func(i, j int) bool { return t.Problems[i].Provider < t.Problems[j].Provider })
+	t.Incomplete = t.summary(clean)
+	t.AllFailed = failed > 0 && failed == len(t.Providers)
 }
 
 // safeLink returns u when it is an absolute https URL with a host and no
@@ -1001,8 +1072,17 @@ func (b *builder) headline() {
 		{Label: "Write attempts", Value: num(s.Writes), Tone: tone(s.Writes, "bad")},
 		{Label: "Access denied", Value: num(s.AccessDenied), Tone: tone(s.AccessDenied, "warn")},
 	}
-	if r.Threat.Ran {
-		r.Headline = append(r.Headline, Stat{Label: "Flagged by TI", Value: num(int64(r.Threat.Flagged)), Note: "IPs", Tone: tone(int64(r.Threat.Flagged), "bad")})
+	switch t := r.Threat; {
+	case t.AllFailed:
+		r.Headline = append(r.Headline, Stat{Label: "Flagged by TI", Value: "unknown", Note: "every provider failed", Tone: "bad"})
+	case t.Incomplete != "":
+		st := Stat{Label: "Flagged by TI", Value: num(int64(t.Flagged)) + " (incomplete)", Note: "IPs; not every provider answered", Tone: "warn"}
+		if t.Flagged > 0 {
+			st.Tone = "bad"
+		}
+		r.Headline = append(r.Headline, st)
+	case t.Ran:
+		r.Headline = append(r.Headline, Stat{Label: "Flagged by TI", Value: num(int64(t.Flagged)), Note: "IPs", Tone: tone(int64(t.Flagged), "bad")})
 	}
 	if s.Authenticated > 0 {
 		r.Headline = append(r.Headline, Stat{Label: "Authenticated", Value: num(s.Authenticated), Note: "non-anonymous", Tone: "bad"})

@@ -366,14 +366,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 func threatIntelJSON(ips []*aggregate.IPStats, profs []*enrich.Profile, statuses []enrich.Status) ThreatIntelJSON {
 	ti := ThreatIntelJSON{Providers: []ProviderJSON{}, BySeverity: []BySeverityJSON{}, Findings: []FindingJSON{}}
 	for _, st := range statuses {
-		status := "ok"
-		switch {
-		case st.Failed > 0 && st.Succeeded == 0:
-			status = "failed"
-		case st.Failed > 0:
-			status = "partial"
-		}
-		ti.Providers = append(ti.Providers, ProviderJSON{st.Source, status, st.Queried, st.FromCache, st.Succeeded, st.Failed, st.Err})
+		ti.Providers = append(ti.Providers, ProviderJSON{st.Source, st.State(), st.Queried, st.FromCache, st.Succeeded, st.Failed, st.Err})
 	}
 	type sevProv struct{ sev, prov string }
 	counts := map[sevProv]int{}

@@ -246,9 +246,14 @@ func (b *builder) findings() string {
 		f := r.UAFamilies[0]
 		fmt.Fprintf(&w, "- The most common client family is %s (%s of alerts).\n", mdEscape(f.Label.Short, 40), pct(f.Share))
 	}
-	if r.Threat.Ran {
-		fmt.Fprintf(&w, "- Threat intelligence flagged %s.\n", plural(int64(r.Threat.Flagged), "IP"))
-	} else {
+	switch t := &r.Threat; {
+	case t.AllFailed:
+		fmt.Fprintf(&w, "- **Threat intelligence could not check any IP**: %s.\n", t.summary(mdEscape))
+	case t.Incomplete != "":
+		fmt.Fprintf(&w, "- Threat intelligence flagged %s, **but** %s.\n", plural(int64(t.Flagged), "IP"), t.summary(mdEscape))
+	case t.Ran:
+		fmt.Fprintf(&w, "- Threat intelligence flagged %s.\n", plural(int64(t.Flagged), "IP"))
+	default:
 		w.WriteString("- Threat intelligence was not run.\n")
 	}
 	return w.String()

@@ -49,15 +49,11 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer closeDBs()
-	profiles, err := offline.LookupMany(ctx, addrs, 0)
+	en, err := enrichAddrs(ctx, &f, e, offline, addrs)
 	if err != nil {
 		return err
 	}
-	statuses, _, err := runOnline(ctx, &f, e, addrs, profiles)
-	if err != nil {
-		return err
-	}
-	for _, st := range statuses {
+	for _, st := range en.Statuses {
 		if st.Failed > 0 {
 			fmt.Fprintf(e.stderr, "honeyreport: %s: %d of %d lookups failed: %s\n", st.Source, st.Failed, st.Queried, st.Err)
 		}
@@ -65,7 +61,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	if *asJSON {
 		out := make([]lookupJSON, 0, len(addrs))
 		for _, a := range addrs {
-			out = append(out, newLookupJSON(profiles[a]))
+			out = append(out, newLookupJSON(en.Profiles[a]))
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -74,7 +70,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "IP\tCLASS\tCOUNTRY\tCITY\tLAT,LON\tASN\tORGANISATION\tHOSTING\tSEVERITY")
 	for _, a := range addrs {
-		j := newLookupJSON(profiles[a])
+		j := newLookupJSON(en.Profiles[a])
 		loc := ""
 		if j.Lat != nil {
 			loc = fmt.Sprintf("%.2f,%.2f", *j.Lat, *j.Lon)

@@ -4,174 +4,82 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
-	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
 )
 
-// runReport is the whole pipeline: read and count, enrich once per distinct
-// IP, build the report model, write every output asked for.
+// runReport is the whole pipeline, one stage after the other: read and
+// count the inputs (read.go), enrich once per distinct IP (online.go),
+// build the report model, render it to every output asked for
+// (outputs.go).
 func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) error {
-	genTime, err := generationTime(e.getenv)
+	opts, err := reportOptions(f, e)
 	if err != nil {
 		return err
-	}
-	var notes []byte
-	if f.notes != "" {
-		if notes, err = os.ReadFile(f.notes); err != nil {
-			return fmt.Errorf("read notes: %w", err)
-		}
-	}
-	// Load the enrichment data while the logs are read: it costs a core
-	// for a tenth of a second that reading rarely keeps busy at its start.
-	type opened struct {
-		offline *enrich.Offline
-		close   func()
-		err     error
-	}
-	dbs := make(chan opened, 1)
-	readCtx, stopReading := context.WithCancel(ctx)
-	defer stopReading()
-	go func() {
-		o, c, err := openOffline(f, e)
-		if err != nil {
-			stopReading() // a bad --geoip-db fails now, not after the logs
-		}
-		dbs <- opened{o, c, err}
-	}()
-	sum, err := readSummary(readCtx, ins, f, e)
-	db := <-dbs
-	if db.err != nil {
-		return db.err
-	}
-	defer db.close()
-	if err != nil {
-		return err
-	}
-	offline := db.offline
-	// An interrupt stops reading and waiting on the network; what was
-	// read is still reported, and local work is quick.
-	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), sum.Addrs(), 0)
-	if err != nil {
-		return fmt.Errorf("enrich: %w", err)
-	}
-	statuses := offline.Status()
-	onlineStatuses, tiNames, err := runOnline(ctx, f, e, sum.Addrs(), profiles)
-	if err != nil {
-		return err
-	}
-	statuses = append(statuses, onlineStatuses...)
-	sources := offline.Sources()
-
-	uaFamily := func(ua string) string { return enrich.ClassifyUserAgent(ua).Family }
-	exportHint := "Run honeyreport with --export events.csv for every event."
-	if f.exportOut != "" {
-		exportHint = "Every event is in " + filepath.Base(f.exportOut) + "."
-	} else if f.siteDir != "" {
-		exportHint = "Every event is in events.csv beside this page."
 	}
 	a, err := assets.Load()
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex
-	var written []string
-	out := func(path string, write func(io.Writer) error) error {
-		if path == "" {
-			return nil
-		}
-		if err := output.Write(path, e.stdout, write); err != nil {
-			return err
-		}
-		mu.Lock()
-		written = append(written, path)
-		mu.Unlock()
-		return nil
-	}
-	// The JSON summary and the report model only read the summary and the
-	// profiles: build and write each on its own core, neither waiting for
-	// the other.
-	var summaryJSON *report.SummaryJSON
-	var g errgroup.Group
-	if f.jsonOut != "" || f.siteDir != "" {
-		g.Go(func() error {
-			summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion(), f.jsonMaxIPs)
-			return out(f.jsonOut, summaryJSON.WriteJSON)
-		})
-	}
-	rep := report.Build(report.Input{
-		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
-		Options: report.Options{
-			Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,
-			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint,
-		},
-	})
-	g.Go(func() error { return out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }) })
-	g.Go(func() error { return out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }) })
-	if err := g.Wait(); err != nil {
+	// Opened before reading so that a bad --geoip-db costs no reading.
+	offline, closeDBs, err := openOffline(f, e)
+	if err != nil {
 		return err
 	}
-	sort.Strings(written)
+	defer closeDBs()
+
+	sum, err := readSummary(ctx, ins, f, e)
+	if err != nil {
+		return err
+	}
+
+	// An interrupt stops the online sources; what was read is still
+	// enriched from the local data and reported.
+	en, err := enrichAddrs(ctx, f, e, offline, sum.Addrs())
+	if err != nil {
+		return err
+	}
+
+	uaFamily := func(ua string) string { return enrich.ClassifyUserAgent(ua).Family }
+	rep := report.Build(report.Input{
+		Summary: sum, Profiles: en.Profiles, Statuses: en.Statuses, Sources: en.Sources,
+		ThreatIntel: en.ThreatIntel, UAFamily: uaFamily, Options: opts,
+	})
+	var summaryJSON *report.SummaryJSON
+	if f.jsonOut != "" || f.siteDir != "" {
+		summaryJSON = report.NewSummaryJSON(sum, en.Profiles, en.Statuses, en.Sources, uaFamily, opts.GeneratedAt, toolVersion(), f.jsonMaxIPs)
+	}
+
+	out := &outputs{stdout: e.stdout}
+	html := func(w io.Writer) error { return report.WriteHTML(w, rep, a) }
+	if err := out.writeSorted(
+		target{f.output, html},
+		target{f.jsonOut, summaryJSON.WriteJSON},
+		target{f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }},
+	); err != nil {
+		return err
+	}
 	// The export is a second read of the inputs: after an interrupt it
 	// would be cut somewhere else than the report, so it is not written.
 	exported := ctx.Err() == nil
-	exportOut, siteEvents := "", ""
+	export := &exporter{ins: ins, inputFormat: f.inputFormat, profiles: en.Profiles, uaFamily: uaFamily}
 	if exported {
-		exportOut = f.exportOut
-		if f.siteDir != "" {
-			siteEvents = filepath.Join(f.siteDir, "events.csv")
+		if err := out.write(f.exportOut, export.to(ctx, f.exportOut)); err != nil {
+			return err
 		}
-	}
-	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, profiles, uaFamily) }); err != nil {
-		return err
 	}
 	if f.siteDir != "" {
-		// Pages would run Jekyll over the folder without .nojekyll.
-		if err := output.WriteFile(filepath.Join(f.siteDir, ".nojekyll"), func(io.Writer) error { return nil }); err != nil {
-			return err
-		}
-		if err := out(filepath.Join(f.siteDir, "index.html"), func(w io.Writer) error { return report.WriteHTML(w, rep, a) }); err != nil {
-			return err
-		}
-		if err := out(filepath.Join(f.siteDir, "summary.json"), summaryJSON.WriteJSON); err != nil {
-			return err
-		}
-		if err := out(siteEvents, func(w io.Writer) error {
-			if format, _ := report.ExportFormatFor(f.exportOut); format == report.ExportCSV {
-				// Already written once: copy rather than read the logs again.
-				return copyFile(w, f.exportOut)
-			}
-			return exportEvents(ctx, w, "events.csv", ins, f, profiles, uaFamily)
-		}); err != nil {
+		if err := out.writeSite(ctx, f.siteDir, html, summaryJSON.WriteJSON, exported, export, f.exportOut); err != nil {
 			return err
 		}
 	}
 	if !f.quiet {
-		var skipped int64
-		for _, st := range sum.Inputs {
-			skipped += st.Skipped
-		}
-		fmt.Fprintf(e.stderr, "honeyreport: %s (%s) from %s in %s", plural(sum.Events, "event"), plural(sum.Attempts, "attempt"),
-			plural(int64(len(sum.IPs)), "unique IP"), plural(int64(len(sum.Inputs)), "input"))
-		if skipped > 0 {
-			fmt.Fprintf(e.stderr, ", %s skipped", plural(skipped, "record"))
-		}
-		if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
-			fmt.Fprintf(e.stderr, "; wrote %s", strings.Join(written, ", "))
-		}
-		fmt.Fprintln(e.stderr)
+		printTotals(e.stderr, sum, out.written)
 	}
+
 	// A run stopped by a signal still says that threat intelligence is
 	// incomplete; the signal decides the exit status.
 	tiErr := threatOutcome(rep, e)
@@ -186,90 +94,4 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		return fmt.Errorf("%w: %s", err, msg)
 	}
 	return tiErr
-}
-
-func copyFile(w io.Writer, path string) error {
-	r, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	_, err = io.Copy(w, r)
-	return err
-}
-
-// exportEvents is the second pass over the inputs: every event, joined with
-// its IP's profile. Inputs are read one at a time so rows keep input order.
-func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles map[netip.Addr]*enrich.Profile, uaFamily func(string) string) error {
-	format, err := report.ExportFormatFor(name)
-	if err != nil {
-		return err
-	}
-	ew, err := report.NewEventWriter(w, format, profiles, uaFamily)
-	if err != nil {
-		return err
-	}
-	inFormat, _ := ingest.ParseFormat(f.inputFormat)
-	var werr error
-	ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
-		if werr == nil {
-			werr = ew.Write(ev)
-		}
-	})
-	if werr != nil {
-		return werr
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return ew.Flush()
-}
-
-// openOffline opens the embedded data and every user database: --geoip-db
-// flags, then $HONEYREPORT_GEOIP_DB, then the usual system folders.
-func openOffline(f *reportFlags, e *env) (*enrich.Offline, func(), error) {
-	emb, err := enrich.OpenEmbedded()
-	if err != nil {
-		return nil, nil, fmt.Errorf("load embedded geolocation data: %w", err)
-	}
-	paths := append([]string(nil), f.geoipDBs...)
-	for _, p := range filepath.SplitList(e.getenv("HONEYREPORT_GEOIP_DB")) {
-		if p != "" {
-			paths = append(paths, p)
-		}
-	}
-	if !f.noSystemGeoIP {
-		found, _ := enrich.Locate("/usr/share/GeoIP", "/var/lib/GeoIP")
-		paths = append(paths, found...)
-	}
-	var dbs []*enrich.Database
-	closeAll := func() {
-		for _, db := range dbs {
-			db.Close()
-		}
-	}
-	seen := map[string]bool{}
-	for _, p := range paths {
-		if abs, err := filepath.Abs(p); err == nil {
-			if seen[abs] {
-				continue
-			}
-			seen[abs] = true
-		}
-		db, err := enrich.OpenDatabase(p)
-		if err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-		dbs = append(dbs, db)
-	}
-	return enrich.NewOffline(emb, dbs...), closeAll, nil
-}
-
-// plural formats "1 event", "2 events".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

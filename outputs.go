@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/output"
+	"github.com/honeyreport/honeyreport/report"
+)
+
+// target is one file to write: its path ("" when not asked for, "-" for
+// standard output) and the renderer that fills it.
+type target struct {
+	path   string
+	render func(io.Writer) error
+}
+
+// outputs writes files through package output and lists those written,
+// for the closing line on stderr.
+type outputs struct {
+	stdout  io.Writer
+	written []string
+}
+
+// write writes one output; an empty path is an output not asked for.
+func (o *outputs) write(path string, render func(io.Writer) error) error {
+	if path == "" {
+		return nil
+	}
+	if err := output.Write(path, o.stdout, render); err != nil {
+		return err
+	}
+	o.written = append(o.written, path)
+	return nil
+}
+
+// writeSorted writes each of outs and lists them by path, so that the
+// closing line does not depend on which flag named which file.
+func (o *outputs) writeSorted(outs ...target) error {
+	n := len(o.written)
+	for _, out := range outs {
+		if err := o.write(out.path, out.render); err != nil {
+			return err
+		}
+	}
+	sort.Strings(o.written[n:])
+	return nil
+}
+
+// writeSite writes the GitHub Pages folder: the HTML report, the JSON
+// summary, the events as CSV when exported is set (see runReport), and
+// .nojekyll.
+func (o *outputs) writeSite(ctx context.Context, dir string, html, summary func(io.Writer) error, exported bool, ex *exporter, exportOut string) error {
+	// Pages would run Jekyll over the folder without .nojekyll.
+	if err := output.WriteFile(filepath.Join(dir, ".nojekyll"), func(io.Writer) error { return nil }); err != nil {
+		return err
+	}
+	if err := o.write(filepath.Join(dir, "index.html"), html); err != nil {
+		return err
+	}
+	if err := o.write(filepath.Join(dir, "summary.json"), summary); err != nil {
+		return err
+	}
+	if !exported {
+		return nil
+	}
+	events := ex.to(ctx, "events.csv")
+	if format, _ := report.ExportFormatFor(exportOut); format == report.ExportCSV {
+		// Already written once: copy rather than read the logs again.
+		events = func(w io.Writer) error { return copyFile(w, exportOut) }
+	}
+	return o.write(filepath.Join(dir, "events.csv"), events)
+}
+
+func copyFile(w io.Writer, path string) error {
+	r, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.Copy(w, r)
+	return err
+}
+
+// exporter is the second pass over the inputs: every event, joined with
+// its IP's profile.
+type exporter struct {
+	ins         []ingest.Input
+	inputFormat string // the --input-format flag
+	profiles    map[netip.Addr]*enrich.Profile
+	uaFamily    func(string) string
+}
+
+// to returns the renderer of the export named name, whose extension
+// chooses CSV or NDJSON. Inputs are read one at a time so rows keep input
+// order.
+func (x *exporter) to(ctx context.Context, name string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		format, err := report.ExportFormatFor(name)
+		if err != nil {
+			return err
+		}
+		ew, err := report.NewEventWriter(w, format, x.profiles, x.uaFamily)
+		if err != nil {
+			return err
+		}
+		inFormat, _ := ingest.ParseFormat(x.inputFormat)
+		var werr error
+		ingest.ReadInputs(ctx, x.ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
+			if werr == nil {
+				werr = ew.Write(ev)
+			}
+		})
+		if werr != nil {
+			return werr
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return ew.Flush()
+	}
+}
+
+// printTotals writes the closing line: what was read and what was written.
+func printTotals(w io.Writer, sum *aggregate.Summary, written []string) {
+	var skipped int64
+	for _, st := range sum.Inputs {
+		skipped += st.Skipped
+	}
+	fmt.Fprintf(w, "honeyreport: %s (%s) from %s in %s", plural(sum.Events, "event"), plural(sum.Attempts, "attempt"),
+		plural(int64(len(sum.IPs)), "unique IP"), plural(int64(len(sum.Inputs)), "input"))
+	if skipped > 0 {
+		fmt.Fprintf(w, ", %s skipped", plural(skipped, "record"))
+	}
+	if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
+		fmt.Fprintf(w, "; wrote %s", strings.Join(written, ", "))
+	}
+	fmt.Fprintln(w)
+}
+
+// plural formats "1 event", "2 events".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -12,7 +12,7 @@ import (
 )
 
 // runReport is the whole pipeline, one stage after the other: read and
-// count the inputs (read.go), enrich once per distinct IP (online.go),
+// count the inputs (read.go), enrich once per distinct IP (enrichment.go),
 // build the report model, render it to every output asked for
 // (outputs.go).
 func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) error {
@@ -24,7 +24,11 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	if err != nil {
 		return err
 	}
-	// Opened before reading so that a bad --geoip-db costs no reading.
+	// Opened before reading, so that a bad --geoip-db costs no reading.
+	// Opening them while reading could save at most the opening (0.1 s)
+	// and measured nothing: medians of 12 runs on 800k generated events,
+	// 6.9 s overlapped, 6.6 s not; 60 runs on testdata/dump.txt, 0.22 s
+	// and 0.20 s (2 busy cores). Reading keeps every core busy.
 	offline, closeDBs, err := openOffline(f, e)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -194,7 +193,7 @@ func copyFile(w io.Writer, path string) error {
 
 // exportEvents is the second pass over the inputs: every event, joined with
 // its IP's profile. Inputs are read one at a time so rows keep input order.
-func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles map[netip.Addr]*enrich.Profile, uaFamily func(string) string) error {
+func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles *enrich.Profiles, uaFamily func(string) string) error {
 	format, err := report.ExportFormatFor(name)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ type Input struct {
 	Summary *aggregate.Summary
 	// Profiles holds what enrichment found per source IP; an IP without a
 	// profile is shown as unknown.
-	Profiles map[netip.Addr]*enrich.Profile
+	Profiles *enrich.Profiles
 	// Statuses says how each online source (WHOIS, threat intelligence) did.
 	Statuses []enrich.Status
 	// Sources are the databases used, for versions and attributions.
@@ -372,9 +372,9 @@ type builder struct {
 	in       Input
 	o        Options
 	s        *aggregate.Summary
-	profiles Profiles
-	// ipProfiles holds the profile of each of s.IPs, in the same order.
-	ipProfiles []*enrich.Profile
+	profiles *enrich.Profiles
+	// ipProfiles gives the profile of each of s.IPs by its place there.
+	ipProfiles ipProfiles
 	r          *Report
 
 	countries []CountryRow
@@ -594,7 +594,7 @@ func (b *builder) networks() {
 	}
 	for i, j := range ipNet {
 		if j >= 0 && ns[j].orgs != nil {
-			if org := b.ipProfiles[i].ASN.Org; org != "" {
+			if org := b.ipProfiles.get(i).ASN.Org; org != "" {
 				ns[j].orgs[org] += b.s.IPs[i].Events
 			}
 		}
@@ -691,7 +691,7 @@ func (b *builder) ipRow(ip *aggregate.IPStats) IPRow {
 		First: fmtTime(ip.FirstSeen), Last: fmtTime(ip.LastSeen), TopUA: newText(orNone(ua), 80), UAs: ip.UserAgents(),
 	}
 	if ip.Addr.IsValid() {
-		p := b.profiles.profile(ip.Addr)
+		p, _ := b.profiles.Lookup(ip.Addr)
 		row.Class = clean(string(p.Class), 20)
 		row.Country = clean(p.Geo.CountryCode, 3)
 		row.CountryName = clean(p.Geo.CountryName, 60)
@@ -734,13 +734,7 @@ func (b *builder) threat() {
 	t.Ran = len(t.Providers) > 0
 	// Only addresses with verdicts are listed, and without threat
 	// intelligence there are none: sort and count just those.
-	var addrs []netip.Addr
-	for a, p := range b.profiles {
-		if p != nil && len(p.Threat) > 0 {
-			addrs = append(addrs, a)
-		}
-	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
+	addrs := b.profiles.WithThreat()
 	var events map[netip.Addr]int64
 	if len(addrs) > 0 {
 		events = make(map[netip.Addr]int64, len(b.s.IPs))
@@ -751,7 +745,7 @@ func (b *builder) threat() {
 	sev := map[string]int64{}
 	prov := map[string]*ProviderRow{}
 	for _, a := range addrs {
-		p := b.profiles[a]
+		p, _ := b.profiles.Lookup(a)
 		t.Ran = true
 		if s := p.Severity(); s.Rank() > 0 {
 			t.Flagged++
@@ -839,7 +833,8 @@ func (b *builder) eventRow(ev *ingest.Event) EventRow {
 		row.Identity = newText(strings.TrimSpace(orDefault(id.ARN, orDefault(id.UserName, orDefault(id.PrincipalID, id.AccountID)))), 50)
 	}
 	if ev.Source.IsValid() {
-		row.Country = clean(b.profiles.profile(ev.Source).Geo.CountryCode, 3)
+		p, _ := b.profiles.Lookup(ev.Source)
+		row.Country = clean(p.Geo.CountryCode, 3)
 	}
 	return row
 }

@@ -109,11 +109,15 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			return out(f.jsonOut, summaryJSON.WriteJSON)
 		})
 	}
+	interrupted := ""
+	if err := context.Cause(ctx); err != nil {
+		interrupted = err.Error()
+	}
 	rep := report.Build(report.Input{
 		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
 		Options: report.Options{
 			Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,
-			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint,
+			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint, Interrupted: interrupted,
 		},
 	})
 	g.Go(func() error { return out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }) })

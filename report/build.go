@@ -60,6 +60,10 @@ type Options struct {
 	// ThreatIntelHint is how to enable threat intelligence, shown when it
 	// did not run (default "--ti PROVIDER or --feed FILE").
 	ThreatIntelHint string
+	// Interrupted is why the run stopped early ("interrupted by SIGINT"),
+	// "" when it ran to the end: the report then says its counts cover
+	// only what was done before.
+	Interrupted string
 }
 
 // Report is the display-ready content of a report: strings, numbers,
@@ -126,6 +130,11 @@ type Report struct {
 	// count. Both are data-quality lines.
 	UnmappedOps []CountRow
 	AWSOps      []CountRow
+	// Limits are data-quality lines for the counts past a bound on
+	// distinct values, counted together, and the events outside the days
+	// charted; Interrupted is why the run stopped early, "" if it did not.
+	Limits      []string
+	Interrupted string
 	Sources     []SourceRow
 	Statuses    []StatusRow
 }
@@ -407,6 +416,7 @@ func (b *builder) build() *Report {
 	b.events()
 	b.inputs()
 	b.opQuality()
+	b.limits()
 	b.sources()
 	b.headline()
 	r.FindingsMarkdown = b.findings()

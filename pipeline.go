@@ -61,12 +61,13 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	offline := db.offline
 	// An interrupt stops reading and waiting on the network; what was
 	// read is still reported, and local work is quick.
-	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), sum.Addrs(), 0)
+	addrs := sum.Addrs()
+	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), addrs, 0)
 	if err != nil {
 		return fmt.Errorf("enrich: %w", err)
 	}
 	statuses := offline.Status()
-	onlineStatuses, tiNames, err := runOnline(ctx, f, e, sum.Addrs(), profiles)
+	onlineStatuses, tiNames, err := runOnline(ctx, f, e, addrs, profiles)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -96,7 +95,7 @@ func copyFile(w io.Writer, path string) error {
 type exporter struct {
 	ins         []ingest.Input
 	inputFormat string // the --input-format flag
-	profiles    map[netip.Addr]*enrich.Profile
+	profiles    *enrich.Profiles
 	uaFamily    func(string) string
 }
 

@@ -47,6 +47,9 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		return err
 	}
 
+	if err := context.Cause(ctx); err != nil {
+		opts.Interrupted = err.Error()
+	}
 	uaFamily := func(ua string) string { return enrich.ClassifyUserAgent(ua).Family }
 	rep := report.Build(report.Input{
 		Summary: sum, Profiles: en.Profiles, Statuses: en.Statuses, Sources: en.Sources,

@@ -24,7 +24,7 @@ type Plan struct {
 // Enrichment is everything Run found.
 type Enrichment struct {
 	// Profiles has one profile per distinct address asked about.
-	Profiles map[netip.Addr]*Profile
+	Profiles *Profiles
 	// Statuses has one Status per source: user databases, then the online
 	// sources in Plan order, then the feeds.
 	Statuses []Status
@@ -57,12 +57,19 @@ func Run(ctx context.Context, addrs []netip.Addr, p Plan) Enrichment {
 	if len(p.Online) == 0 && len(p.Feeds) == 0 {
 		return en
 	}
-	list := make([]*Profile, 0, len(profiles))
+	// The sources and feeds fill in Profile values; the store takes them
+	// back at the end.
+	list := make([]*Profile, 0, profiles.Len())
 	for _, a := range addrs {
-		if pr := profiles[a]; pr != nil {
-			list = append(list, pr)
+		if pr, ok := profiles.Lookup(a); ok {
+			list = append(list, &pr)
 		}
 	}
+	defer func() {
+		for _, pr := range list {
+			profiles.Set(*pr)
+		}
+	}()
 	if len(p.Online) > 0 {
 		res, sts := RunOnline(ctx, publicAddrs(list), p.Online, p.Cache, OnlineOptions{Refresh: p.Refresh, Progress: p.Progress})
 		res.Apply(list)

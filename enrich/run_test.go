@@ -60,11 +60,13 @@ func TestRun(t *testing.T) {
 			if len(src.asked) != tt.asked || (tt.asked > 0 && src.asked[0] != listed) {
 				t.Errorf("online source asked %v, want only the public address", src.asked)
 			}
-			if len(en.Profiles) != 2 || en.Profiles[private] == nil || en.Profiles[private].Class != ClassPrivate {
-				t.Fatalf("profiles %v, want both addresses looked up offline", en.Profiles)
+			priv, ok := en.Profiles.Lookup(private)
+			if en.Profiles.Len() != 2 || !ok || priv.Class != ClassPrivate {
+				t.Fatalf("%d profiles, private %+v, want both addresses looked up offline", en.Profiles.Len(), priv)
 			}
+			pub, _ := en.Profiles.Lookup(listed)
 			var got []string
-			for _, v := range en.Profiles[listed].Threat {
+			for _, v := range pub.Threat {
 				got = append(got, v.Provider)
 			}
 			if !slices.Equal(got, tt.threat) {

@@ -56,9 +56,8 @@ func (o *outputs) writeSorted(outs ...target) error {
 }
 
 // writeSite writes the GitHub Pages folder: the HTML report, the JSON
-// summary, the events as CSV when exported is set (see runReport), and
-// .nojekyll.
-func (o *outputs) writeSite(ctx context.Context, dir string, html, summary func(io.Writer) error, exported bool, ex *exporter, exportOut string) error {
+// summary, .nojekyll and, unless events is nil, events.csv.
+func (o *outputs) writeSite(dir string, html, summary, events func(io.Writer) error) error {
 	// Pages would run Jekyll over the folder without .nojekyll.
 	if err := output.WriteFile(filepath.Join(dir, ".nojekyll"), func(io.Writer) error { return nil }); err != nil {
 		return err
@@ -69,13 +68,8 @@ func (o *outputs) writeSite(ctx context.Context, dir string, html, summary func(
 	if err := o.write(filepath.Join(dir, "summary.json"), summary); err != nil {
 		return err
 	}
-	if !exported {
+	if events == nil {
 		return nil
-	}
-	events := ex.to(ctx, "events.csv")
-	if format, _ := report.ExportFormatFor(exportOut); format == report.ExportCSV {
-		// Already written once: copy rather than read the logs again.
-		events = func(w io.Writer) error { return copyFile(w, exportOut) }
 	}
 	return o.write(filepath.Join(dir, "events.csv"), events)
 }
@@ -127,6 +121,19 @@ func (x *exporter) to(ctx context.Context, name string) func(io.Writer) error {
 		}
 		return ew.Flush()
 	}
+}
+
+// siteEvents returns the renderer of the site's events.csv, nil from a nil
+// exporter (no export). An export already written as CSV to exportOut is
+// copied rather than the logs read again.
+func (x *exporter) siteEvents(ctx context.Context, exportOut string) func(io.Writer) error {
+	if x == nil {
+		return nil
+	}
+	if format, _ := report.ExportFormatFor(exportOut); format == report.ExportCSV {
+		return func(w io.Writer) error { return copyFile(w, exportOut) }
+	}
+	return x.to(ctx, "events.csv")
 }
 
 // printTotals writes the closing line: what was read and what was written.

@@ -60,6 +60,9 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		summaryJSON = report.NewSummaryJSON(sum, en.Profiles, en.Statuses, en.Sources, uaFamily, opts.GeneratedAt, toolVersion(), f.jsonMaxIPs)
 	}
 
+	// One after the other: rendering them side by side could save at
+	// most the JSON summary's 0.05 s of a 4 s run (800k events), and
+	// measured nothing.
 	out := &outputs{stdout: e.stdout}
 	html := func(w io.Writer) error { return report.WriteHTML(w, rep, a) }
 	if err := out.writeSorted(
@@ -71,15 +74,15 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	}
 	// The export is a second read of the inputs: after an interrupt it
 	// would be cut somewhere else than the report, so it is not written.
-	exported := ctx.Err() == nil
-	export := &exporter{ins: ins, inputFormat: f.inputFormat, profiles: en.Profiles, uaFamily: uaFamily}
-	if exported {
+	var export *exporter
+	if ctx.Err() == nil {
+		export = &exporter{ins: ins, inputFormat: f.inputFormat, profiles: en.Profiles, uaFamily: uaFamily}
 		if err := out.write(f.exportOut, export.to(ctx, f.exportOut)); err != nil {
 			return err
 		}
 	}
 	if f.siteDir != "" {
-		if err := out.writeSite(ctx, f.siteDir, html, summaryJSON.WriteJSON, exported, export, f.exportOut); err != nil {
+		if err := out.writeSite(f.siteDir, html, summaryJSON.WriteJSON, export.siteEvents(ctx, f.exportOut)); err != nil {
 			return err
 		}
 	}
@@ -95,7 +98,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			fmt.Fprintln(e.stderr, "honeyreport: "+tiErr.Error())
 		}
 		msg := "outputs written from what was done before"
-		if !exported && (f.exportOut != "" || f.siteDir != "") {
+		if export == nil && (f.exportOut != "" || f.siteDir != "") {
 			msg += "; events export not written"
 		}
 		return fmt.Errorf("%w: %s", err, msg)

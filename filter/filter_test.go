@@ -123,7 +123,7 @@ func TestKeepCountsByRuleAndInput(t *testing.T) {
 		keep bool
 	}{
 		{ev(in, "192.0.2.1", "curl/8", 1), true},
-		{ev("2026-10-31T23:59:59Z", "192.0.2.1", "curl/8", 1), false},  // outside
+		{ev("2026-10-31T23:59:59Z", "192.0.2.1", "curl/8", 1), false},   // outside
 		{ev("2026-11-08T00:00:00Z", "203.0.113.7", "curl/8", 1), false}, // outside, not excluded
 		{ev("", "192.0.2.1", "curl/8", 1), false},                       // no time: outside
 		{ev(in, "203.0.113.7", "curl/8", 5), false},                     // first rule, not the fifth

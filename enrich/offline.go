@@ -64,7 +64,7 @@ func (o *Offline) Lookup(addr netip.Addr) Profile {
 	}
 	a := addr.Unmap().WithZone("")
 	p.Geo = o.geo(a)
-	p.ASN = o.asnOf(a)
+	p.ASN = o.asnOf(a, true)
 	return p
 }
 
@@ -99,16 +99,32 @@ func (o *Offline) geo(a netip.Addr) Geo {
 	return Geo{}
 }
 
-func (o *Offline) asnOf(a netip.Addr) ASN {
+// ASNumber is the AS number Lookup would give addr (0 for none or a
+// non-public address), without counting in Status: the exclusion filter
+// asks it while reading, before enrichment proper.
+func (o *Offline) ASNumber(addr netip.Addr) uint32 {
+	if ClassifyIP(addr) != ClassPublic {
+		return 0
+	}
+	return o.asnOf(addr.Unmap().WithZone(""), false).Number
+}
+
+func (o *Offline) asnOf(a netip.Addr, count bool) ASN {
 	for _, s := range o.asn {
-		s.queried.Add(1)
+		if count {
+			s.queried.Add(1)
+		}
 		r, ok, err := s.db.ASN(a)
 		if err != nil {
-			s.fail(err)
+			if count {
+				s.fail(err)
+			}
 			continue
 		}
 		if ok {
-			s.answered.Add(1)
+			if count {
+				s.answered.Add(1)
+			}
 			r.Hosting = o.hosting.IsHosting(r.Number)
 			return r
 		}

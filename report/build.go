@@ -128,6 +128,7 @@ type Report struct {
 	AWSOps      []CountRow
 	Sources     []SourceRow
 	Statuses    []StatusRow
+	Filter      FilterSection
 }
 
 // Stat is one headline number.
@@ -449,6 +450,7 @@ func (b *builder) build() *Report {
 	b.opQuality()
 	b.sources()
 	b.headline()
+	b.windowed()
 	r.FindingsMarkdown = b.findings()
 	r.Findings = renderMarkdown([]byte(r.FindingsMarkdown), false)
 	if len(bytesTrim(o.NotesMarkdown)) > 0 {

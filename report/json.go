@@ -51,6 +51,10 @@ type SummaryJSON struct {
 	Principals   []PrincipalJSON `json:"principals"`
 	Sources      []SourceJSON    `json:"sources"`
 	ThreatIntel  ThreatIntelJSON `json:"threat_intel"`
+	// Window is the time window the run covered, absent without one;
+	// Excluded counts what each exclusion rule left out (see window.go).
+	Window   *WindowJSON    `json:"window,omitempty"`
+	Excluded []ExcludedJSON `json:"excluded"`
 }
 
 type ToolJSON struct {
@@ -64,6 +68,7 @@ type InputJSON struct {
 	Events         int64        `json:"events"`
 	Skipped        int64        `json:"skipped"`
 	Filtered       int64        `json:"filtered"`
+	OutsideWindow  int64        `json:"outside_window"`
 	SkippedReasons []ReasonJSON `json:"skipped_reasons"`
 	Problems       []string     `json:"problems"`
 	Error          string       `json:"error,omitempty"`
@@ -358,6 +363,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 	out.Buckets = nonNil(out.Buckets)
 	out.Keys = nonNil(out.Keys)
 	out.Principals = nonNil(out.Principals)
+	addFilterJSON(out, sum)
 	return out
 }
 

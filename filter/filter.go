@@ -11,13 +11,15 @@ import (
 // Filter holds a window and exclusion rules. It is safe for concurrent
 // use; each goroutine filters through its own Tally.
 type Filter struct {
-	window  Window
-	rules   []Rule
-	byAddr  bool // some rule matches on the source address
-	byName  bool // some rule matches a non-IP source
-	byUA    bool // some rule matches the user agent
-	asnRule bool
-	asn     func(netip.Addr) uint32
+	window Window
+	rules  []Rule
+	byAddr bool // some rule matches on the source address
+	// addrRules counts the IP and CIDR rules.
+	addrRules int
+	byName    bool // some rule matches a non-IP source
+	byUA      bool // some rule matches the user agent
+	asnRule   bool
+	asn       func(netip.Addr) uint32
 	// asns caches asn's answer per address for every Tally: an AS lookup
 	// happens once per distinct address, not once per event or worker.
 	asns sync.Map // netip.Addr -> uint32
@@ -34,6 +36,7 @@ func New(w Window, rules []Rule, asn func(netip.Addr) uint32) *Filter {
 		switch r.Kind {
 		case KindIP, KindCIDR:
 			f.byAddr = true
+			f.addrRules++
 		case KindASN:
 			f.byAddr, f.asnRule = true, true
 		case KindService:
@@ -68,9 +71,12 @@ func (f *Filter) NeedsASN() bool { return f != nil && f.asnRule }
 type Tally struct {
 	f *Filter
 	// Per address and user agent, the index of the first rule matching it
-	// (-1 for none): most events repeat a source and a client.
-	addrs map[netip.Addr]int32
-	uas   map[string]int32
+	// (-1 for none): most events repeat a source and a client. IPv4
+	// addresses, most of them, are keyed by number: a smaller map, hashed
+	// faster, as this lookup is per event.
+	addrs4 map[uint32]int32
+	addrs  map[netip.Addr]int32
+	uas    map[string]int32
 	// Counts by input name; last is the latest input's, as events come in
 	// runs from one input.
 	inputs   map[string]*inputCount
@@ -90,6 +96,7 @@ const maxUACache = 1 << 14
 func (f *Filter) NewTally() *Tally {
 	t := &Tally{f: f, inputs: map[string]*inputCount{}}
 	if f != nil {
+		t.addrs4 = map[uint32]int32{}
 		t.addrs = map[netip.Addr]int32{}
 		t.uas = map[string]int32{}
 		t.rules = make([]RuleCount, len(f.rules))
@@ -154,13 +161,7 @@ func (t *Tally) match(ev *ingest.Event) int32 {
 		}
 	}
 	if f.byAddr && ev.Source.IsValid() {
-		a := ev.Source.Unmap().WithZone("")
-		i, ok := t.addrs[a]
-		if !ok {
-			i = f.matchAddr(a)
-			t.addrs[a] = i
-		}
-		first(i)
+		first(t.matchAddr(ev.Source.Unmap()))
 	}
 	if f.byName && !ev.Source.IsValid() && ev.SourceText != "" {
 		for i, r := range f.rules {
@@ -183,7 +184,37 @@ func (t *Tally) match(ev *ingest.Event) int32 {
 	return best
 }
 
+// maxScan is how many address rules are matched one by one, without a
+// per-address cache: a few prefix comparisons cost less than a map lookup.
+const maxScan = 8
+
+// matchAddr returns the index of the first address rule matching a, or -1.
+func (t *Tally) matchAddr(a netip.Addr) int32 {
+	f := t.f
+	if !f.asnRule && f.addrRules <= maxScan {
+		return f.matchAddr(a)
+	}
+	if a.Is4() {
+		k := a.As4()
+		n := uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3])
+		i, ok := t.addrs4[n]
+		if !ok {
+			i = f.matchAddr(a)
+			t.addrs4[n] = i
+		}
+		return i
+	}
+	a = a.WithZone("")
+	i, ok := t.addrs[a]
+	if !ok {
+		i = f.matchAddr(a)
+		t.addrs[a] = i
+	}
+	return i
+}
+
 func (f *Filter) matchAddr(a netip.Addr) int32 {
+	a = a.WithZone("")
 	var asn uint32
 	looked := false
 	for i, r := range f.rules {

@@ -22,7 +22,10 @@ type Filter struct {
 	asn       func(netip.Addr) uint32
 	// asns caches asn's answer per address for every Tally: an AS lookup
 	// happens once per distinct address, not once per event or worker.
-	asns sync.Map // netip.Addr -> uint32
+	// Tallies ask only on their own cache's misses, so the lock is seldom
+	// taken.
+	mu   sync.Mutex
+	asns map[netip.Addr]uint32
 }
 
 // New returns a filter keeping the events inside w that no rule matches.
@@ -31,7 +34,7 @@ type Filter struct {
 // and may block until the AS data is loaded. It may be nil without ASN
 // rules.
 func New(w Window, rules []Rule, asn func(netip.Addr) uint32) *Filter {
-	f := &Filter{window: w, rules: rules, asn: asn}
+	f := &Filter{window: w, rules: rules, asn: asn, asns: map[netip.Addr]uint32{}}
 	for _, r := range rules {
 		switch r.Kind {
 		case KindIP, KindCIDR:
@@ -76,7 +79,10 @@ type Tally struct {
 	// faster, as this lookup is per event.
 	addrs4 map[uint32]int32
 	addrs  map[netip.Addr]int32
-	uas    map[string]int32
+	// The last address and its verdict: a scanner's requests come in runs.
+	lastAddr    netip.Addr
+	lastVerdict int32
+	uas         map[string]int32
 	// Counts by input name; last is the latest input's, as events come in
 	// runs from one input.
 	inputs   map[string]*inputCount
@@ -194,6 +200,17 @@ func (t *Tally) matchAddr(a netip.Addr) int32 {
 	if !f.asnRule && f.addrRules <= maxScan {
 		return f.matchAddr(a)
 	}
+	if a == t.lastAddr {
+		return t.lastVerdict
+	}
+	i := t.cachedAddr(a)
+	t.lastAddr, t.lastVerdict = a, i
+	return i
+}
+
+// cachedAddr is matchAddr through the per-address cache.
+func (t *Tally) cachedAddr(a netip.Addr) int32 {
+	f := t.f
 	if a.Is4() {
 		k := a.As4()
 		n := uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3])
@@ -236,14 +253,19 @@ func (f *Filter) matchAddr(a netip.Addr) int32 {
 }
 
 func (f *Filter) asnOf(a netip.Addr) uint32 {
-	if v, ok := f.asns.Load(a); ok {
-		return v.(uint32)
+	f.mu.Lock()
+	n, ok := f.asns[a]
+	f.mu.Unlock()
+	if ok {
+		return n
 	}
-	var n uint32
+	// Not under the lock: the first lookup waits for the AS data.
 	if f.asn != nil {
 		n = f.asn(a)
 	}
-	f.asns.Store(a, n)
+	f.mu.Lock()
+	f.asns[a] = n
+	f.mu.Unlock()
 	return n
 }
 

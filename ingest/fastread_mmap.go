@@ -18,7 +18,7 @@ var errNoMap = errors.New("file cannot be mapped")
 var errFileChanged = errors.New("read: the file shrank while being read")
 
 // mapInput maps the file at path, or returns nil when it cannot be (then
-// it is read with read(2), as before).
+// it is read with read(2)).
 func mapInput(path string) []byte {
 	f, err := os.Open(path)
 	if err != nil {
@@ -155,3 +155,23 @@ func forEachStep(data []byte, fn func([]byte)) {
 		data = data[n:]
 	}
 }
+
+// scanMapped is Scan for a decoder reading a mapped file: a fault on the
+// mapping ends the input with an error instead of the program.
+func (r *Reader) scanMapped() bool {
+	var ok bool
+	if err := guardFault(func() { ok = r.scan() }); err != nil {
+		r.mapped, r.dec = false, faulted{err}
+		if r.stats.Err == nil {
+			r.stats.Err = err
+		}
+		return false
+	}
+	return ok
+}
+
+// faulted replaces a decoder whose mapped input faulted: it reads nothing.
+type faulted struct{ e error }
+
+func (f faulted) next(*Event) bool { return false }
+func (f faulted) err() error       { return f.e }

@@ -26,6 +26,16 @@ import (
 // numeric errorCode) is left empty with a warning naming it; null is an
 // absent value. Without a usable eventSource or eventTime (a zero time
 // included) the record is skipped.
+//
+// A record is read on one path with one fallback. The path is ctScan
+// (cloudtrail_fast.go): one pass over the record where it lies in the read
+// buffer, checking its syntax and keeping the fifteen fields used. What it
+// declines (escapes, unusual layout, a record cut by the buffer's end) is
+// parsed by fastjson (cloudtrail_fastjson.go), which also decides what is
+// valid JSON. FuzzCloudTrailFastPath checks that both give the same result.
+// Finding records in the stream (Records objects, arrays, lines) is this
+// file's structural scanner, which reads no values: it looks only at
+// brackets and strings, so a broken record in an array costs only itself.
 type cloudTrailDecoder struct {
 	w    *window
 	st   *Stats
@@ -49,11 +59,9 @@ type cloudTrailDecoder struct {
 	// object after its array.
 	state    int
 	lineMode bool
-	// scanned is set when the fast path (ctfast.go) has already read the
-	// record being returned into rec; slowOnly turns the fast path off
-	// (tests compare the two paths).
-	scanned  bool
-	slowOnly bool
+	// scanned is set when the fast path has already read the record
+	// being returned into rec.
+	scanned bool
 }
 
 // ctRecord holds the fields of the event being read, pointing into the
@@ -129,7 +137,11 @@ func sniffCloudTrail(head []byte) bool {
 		bytes.Contains(head, []byte(`"digestStartTime"`)) && bytes.Contains(head, []byte(`"awsAccountId"`))
 }
 
-func (d *cloudTrailDecoder) next(ev *Event) bool {
+func (d *cloudTrailDecoder) next(ev *Event) bool { return d.read(ev, true) }
+
+// read is next, reading records on the fast path first when fast is set,
+// else with fastjson only: FuzzCloudTrailFastPath compares the two.
+func (d *cloudTrailDecoder) read(ev *Event, fast bool) bool {
 	for d.e == nil {
 		var (
 			rec  []byte
@@ -139,7 +151,7 @@ func (d *cloudTrailDecoder) next(ev *Event) bool {
 		if d.lineMode {
 			rec, line, ok = d.nextLineRecord()
 		} else {
-			rec, line, ok = d.nextRecord()
+			rec, line, ok = d.nextRecord(fast)
 		}
 		if !ok {
 			if d.e == nil {
@@ -150,7 +162,7 @@ func (d *cloudTrailDecoder) next(ev *Event) bool {
 		if rec == nil {
 			continue
 		}
-		if d.event(rec, line, ev) {
+		if d.event(rec, line, ev, fast) {
 			return true
 		}
 		*ev = Event{}
@@ -186,10 +198,10 @@ func (d *cloudTrailDecoder) nextLineRecord() (rec []byte, line int, ok bool) {
 }
 
 // Structural scanning. The scanner checks brackets and strings only, enough
-// to find where a value ends; each record is then validated and parsed by
-// fastjson.
+// to find where a value ends in a stream; the record found is then read by
+// the fast path or fastjson.
 
-// ws is the JSON whitespace, plus the byte order mark's bytes at the start.
+// isSpace reports whether c is JSON whitespace.
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // skipSpace moves pos past whitespace; false at the end of the input.
@@ -312,7 +324,7 @@ func (w *window) syntaxErr(want string) error {
 
 // nextRecord returns the next record found by structural scanning, or nil
 // with ok set when the scan moved on without a record.
-func (d *cloudTrailDecoder) nextRecord() (rec []byte, line int, ok bool) {
+func (d *cloudTrailDecoder) nextRecord(fast bool) (rec []byte, line int, ok bool) {
 	w := d.w
 	switch d.state {
 	case ctArray, ctTopArray:
@@ -341,7 +353,7 @@ func (d *cloudTrailDecoder) nextRecord() (rec []byte, line int, ok bool) {
 		w.overflow = false
 		w.countTo(w.pos)
 		line = w.line
-		if !d.slowOnly {
+		if fast {
 			// The fast path reads the record where it lies in the
 			// buffer, finding its end on the way; a record the buffer
 			// does not hold whole is declined and scanned below.
@@ -540,11 +552,11 @@ func (d *cloudTrailDecoder) resyncErr(line int, err error) error {
 }
 
 // event reads one record into ev, reporting whether it is an S3 event.
-func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
+func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event, fast bool) bool {
 	switch {
 	case d.scanned:
 		d.scanned = false
-	case !d.slowOnly && d.scanWhole(rec):
+	case fast && d.scanWhole(rec):
 	case !d.parse(rec, line):
 		return false
 	}
@@ -555,45 +567,6 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 func (d *cloudTrailDecoder) scanWhole(rec []byte) bool {
 	n, ok := d.scanEvent(rec)
 	return ok && n == len(rec)
-}
-
-// parse reads rec into d.rec with fastjson: the path for every record the
-// fast path declines, and the judge of what is valid JSON.
-func (d *cloudTrailDecoder) parse(rec []byte, line int) bool {
-	v, err := d.p.ParseBytes(rec)
-	if err != nil {
-		d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
-		return false
-	}
-	o, err := v.Object()
-	if err != nil {
-		d.st.Skip(line, "not an object", fmt.Sprintf("record is JSON %s, not an object", v.Type()))
-		return false
-	}
-	r := &d.rec
-	*r = ctRecord{}
-	d.identV, d.paramsV = nil, nil
-	o.Visit(d.visitTop)
-	if d.identV != nil {
-		switch t := d.identV.Type(); t {
-		case fastjson.TypeObject:
-			d.identV.GetObject().Visit(d.visitIdent)
-		case fastjson.TypeNull:
-		default:
-			r.wrongType("userIdentity", nil, t.String())
-		}
-	}
-	if d.paramsV != nil && d.paramsV.Type() != fastjson.TypeObject && d.paramsV.Type() != fastjson.TypeNull {
-		r.wrongType("requestParameters", nil, d.paramsV.Type().String())
-	}
-	if d.paramsV != nil && d.paramsV.Type() == fastjson.TypeObject {
-		// Marshal before reading the fields: reading unescapes strings in
-		// place, and the raw text is what the log said.
-		d.paramsText = d.paramsV.MarshalTo(d.paramsText[:0])
-		r.params.text = d.paramsText
-		d.paramsV.GetObject().Visit(d.visitParam)
-	}
-	return true
 }
 
 // build checks the record read into d.rec and, for an S3 event, fills ev.
@@ -717,56 +690,6 @@ func (p *ctParams) slot(key []byte) *[]byte {
 		return &p.host
 	}
 	return nil
-}
-
-// top handles one key of an event object on the fastjson path.
-func (d *cloudTrailDecoder) top(key []byte, v *fastjson.Value) {
-	r := &d.rec
-	switch string(key) {
-	case "@timestamp":
-		if r.time != nil {
-			return // eventTime wins
-		}
-	case "requestParameters":
-		d.paramsV = v
-	case "userIdentity":
-		d.identV = v
-	case "digestStartTime", "digestEndTime":
-		r.digest = true
-	}
-	if f := r.slot(key); f != nil {
-		*f = d.strBytes("", key, v)
-	}
-}
-
-func (d *cloudTrailDecoder) ident(key []byte, v *fastjson.Value) {
-	if f := d.rec.ident.slot(key); f != nil {
-		*f = d.strBytes("userIdentity.", key, v)
-	}
-}
-
-func (d *cloudTrailDecoder) param(key []byte, v *fastjson.Value) {
-	if f := d.rec.params.slot(key); f != nil {
-		*f = d.strBytes("requestParameters.", key, v)
-	}
-}
-
-// strBytes returns a string value's bytes, or nil for other types, which
-// are recorded as wrong unless null.
-func (d *cloudTrailDecoder) strBytes(prefix string, key []byte, v *fastjson.Value) []byte {
-	switch t := v.Type(); t {
-	case fastjson.TypeString:
-	case fastjson.TypeNull:
-		return nil
-	default:
-		d.rec.wrongType(prefix, key, t.String())
-		return nil
-	}
-	b, _ := v.StringBytes()
-	if b == nil {
-		b = []byte{}
-	}
-	return b
 }
 
 // wrongTypeOf returns the JSON type of field when it was of the wrong

@@ -35,7 +35,7 @@ type ReadOptions struct {
 // handle for each event with the index of the worker that read it. Calls
 // with the same worker index never overlap, so each worker can own an
 // aggregator. With one worker, events arrive in input order; with more, a
-// large file may be split between workers (see chunk.go), so counts must
+// large file may be split between workers (see fastread_chunk.go), so counts must
 // not depend on order.
 //
 // It returns one Stats per input, in the order of inputs. An input that

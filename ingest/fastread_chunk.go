@@ -231,7 +231,7 @@ func openMappedChunk(ctx context.Context, in Input, c chunk, first bool, opts Re
 	}); err != nil {
 		return nil, nil, 0
 	}
-	r = newMappedReaderContext(ctx, c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
+	r = newMappedReader(ctx, c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
 	if r == nil {
 		return nil, nil, 0
 	}

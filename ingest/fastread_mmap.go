@@ -85,16 +85,12 @@ func hashBytes(ctx context.Context, data []byte) <-chan string {
 	return out
 }
 
-// newMappedReader returns a Reader that decodes data, a chunk of a mapped
-// file (mapped is false in tests), in place, or nil for a format that is
-// only read as a stream.
-func newMappedReader(data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
-	return newMappedReaderContext(context.Background(), data, mapped, name, format, progress)
-}
-
-// newMappedReaderContext is newMappedReader stopping within a readStep of
-// ctx's cancellation, with ctx's error.
-func newMappedReaderContext(ctx context.Context, data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
+// newMappedReader returns a Reader that decodes data, a file or a chunk of
+// one held in memory, in place, or nil for a format that is only read as a
+// stream. mapped says that data is a mapping, whose pages are dropped once
+// read (pages of the Go heap must not be). Reading stops within a readStep
+// of ctx's cancellation, with ctx's error.
+func newMappedReader(ctx context.Context, data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
 	mark := readMark{ctx: ctx, progress: progress, mapped: mapped}
 	st := &Stats{File: name, Format: format}
 	var dec decoder

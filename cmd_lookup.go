@@ -65,7 +65,8 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	if *asJSON {
 		out := make([]lookupJSON, 0, len(addrs))
 		for _, a := range addrs {
-			out = append(out, newLookupJSON(profiles[a]))
+			p, _ := profiles.Lookup(a)
+			out = append(out, newLookupJSON(&p))
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -74,7 +75,8 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "IP\tCLASS\tCOUNTRY\tCITY\tLAT,LON\tASN\tORGANISATION\tHOSTING\tSEVERITY")
 	for _, a := range addrs {
-		j := newLookupJSON(profiles[a])
+		p, _ := profiles.Lookup(a)
+		j := newLookupJSON(&p)
 		loc := ""
 		if j.Lat != nil {
 			loc = fmt.Sprintf("%.2f,%.2f", *j.Lat, *j.Lon)

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,213 +122,7 @@ var fieldLabels = [...]string{
 // inDetails reports whether f belongs to the request-details section.
 func (f biField) inDetails() bool { return f > fDetails && f < fUnknown }
 
-// maxLineBytes bounds one input line. Longer lines are skipped with a
-// SyntaxError instead of being buffered: a 20 MB line is not a dashboard
-// value, and one such line must not cost the rest of the file. It is well
-// above any real value (hostile 1 MB user agents pass).
-const maxLineBytes = 4 << 20
-
-// lineReader yields the non-blank lines of an input, trimmed, without
-// copying them in the common case, with one line of lookahead.
-type lineReader struct {
-	br *bufio.Reader
-	// data, when set, is the whole input in memory (a chunk of a mapped
-	// file): lines are sliced from it, br is not used.
-	data []byte
-	off  int // of the next line in data
-	mark readMark
-
-	n    int    // number of the last physical line read
-	long []byte // assembles lines longer than br's buffer
-	eof  bool
-	err  error // read error other than io.EOF
-
-	back     []byte // a peeked line, pushed back
-	backN    int
-	backLong bool
-	hasBack  bool
-}
-
-// next returns the next non-blank line, trimmed, and its 1-based number.
-// tooLong reports a line over maxLineBytes (line is then nil). The line is
-// valid until the next call to next or peek. ok is false at the end of the
-// input or on a read error (lr.err).
-func (lr *lineReader) next() (line []byte, n int, tooLong, ok bool) {
-	if lr.hasBack {
-		lr.hasBack = false
-		return lr.back, lr.backN, lr.backLong, true
-	}
-	if lr.data != nil {
-		return lr.nextData()
-	}
-	for {
-		raw, long, ok := lr.readPhys()
-		if !ok {
-			return nil, 0, false, false
-		}
-		if long {
-			return nil, lr.n, true, true
-		}
-		if t := trimPasted(raw); len(t) > 0 {
-			return t, lr.n, false, true
-		}
-	}
-}
-
-// peek returns what the next call to next will. It invalidates the line
-// last returned by next.
-func (lr *lineReader) peek() (line []byte, tooLong, ok bool) {
-	if lr.hasBack {
-		return lr.back, lr.backLong, true
-	}
-	line, n, tooLong, ok := lr.next()
-	if !ok {
-		return nil, false, false
-	}
-	lr.back = append(lr.back[:0], line...)
-	lr.backN, lr.backLong, lr.hasBack = n, tooLong, true
-	return lr.back, tooLong, true
-}
-
-func (lr *lineReader) readPhys() (b []byte, tooLong, ok bool) {
-	if lr.eof || lr.err != nil {
-		return nil, false, false
-	}
-	if cap(lr.long) > 1<<20 {
-		lr.long = nil // give back what one huge line took
-	}
-	b, err := lr.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		lr.long = append(lr.long[:0], b...)
-		for err == bufio.ErrBufferFull {
-			b, err = lr.br.ReadSlice('\n')
-			if !tooLong && len(lr.long)+len(b) <= maxLineBytes {
-				lr.long = append(lr.long, b...)
-			} else {
-				tooLong = true
-			}
-		}
-		b = lr.long
-	}
-	switch err {
-	case nil:
-	case io.EOF:
-		lr.eof = true
-		if len(b) == 0 {
-			return nil, false, false
-		}
-	default:
-		// The partial line before a read error is not trusted: a
-		// truncated value would look valid ("212.83.1").
-		lr.err = err
-		return nil, false, false
-	}
-	lr.n++
-	if tooLong {
-		b = nil
-	}
-	return b, tooLong, true
-}
-
-// nextData is next for input in memory: no copy, no read calls. Dumps are
-// mostly short lines (26 per alert), so the per-line work is kept to a
-// newline search and, for lines that begin and end with a printable ASCII
-// byte (nearly all), no trimming.
-func (lr *lineReader) nextData() (line []byte, n int, tooLong, ok bool) {
-	for !lr.eof {
-		rest := lr.data[lr.off:]
-		if len(rest) == 0 {
-			lr.eof = true
-			lr.mark.reach(lr.data, lr.off, true)
-			break
-		}
-		b := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			b = rest[:i]
-		}
-		raw := min(len(b)+1, len(rest)) // with its newline
-		lr.advance(raw)
-		if raw > maxLineBytes {
-			return nil, lr.n, true, true
-		}
-		if len(b) > 0 && plainASCII(b[0]) && plainASCII(b[len(b)-1]) {
-			return b, lr.n, false, true
-		}
-		if t := trimPasted(b); len(t) > 0 {
-			return t, lr.n, false, true
-		}
-	}
-	return nil, 0, false, false
-}
-
-// skipLine consumes the next line if it is text exactly, newline
-// included, reporting whether it did. Only input in memory is looked at.
-func (lr *lineReader) skipLine(text string) bool {
-	if lr.data == nil || lr.hasBack {
-		return false
-	}
-	rest := lr.data[lr.off:]
-	if len(rest) <= len(text) || rest[len(text)] != '\n' || string(rest[:len(text)]) != text {
-		return false
-	}
-	lr.advance(len(text) + 1)
-	return true
-}
-
-// advance passes one line of n bytes of data. It is inlined in the line
-// loops, and calls reach, which makes the same test, only once a step.
-func (lr *lineReader) advance(n int) {
-	lr.off += n
-	lr.n++
-	if lr.off-lr.mark.done >= readStep {
-		lr.reachStep()
-	}
-}
-
-// reachStep is not inlined so that advance can be.
-//
-//go:noinline
-func (lr *lineReader) reachStep() { lr.mark.reach(lr.data, lr.off, false) }
-
-// plainASCII reports whether c is printable ASCII other than a space: a
-// line that begins and ends with one has nothing for trimPasted to remove.
-func plainASCII(c byte) bool { return ' ' < c && c < 0x7f }
-
-func isASCIISpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
-}
-
-// trimPasted removes ASCII white space, non-breaking spaces (U+00A0) and byte
-// order marks from both ends of b: what copy-paste from a web page adds.
-// Other Unicode spaces (U+2028...) are content and stay.
-func trimPasted(b []byte) []byte {
-	for len(b) > 0 {
-		switch {
-		case isASCIISpace(b[0]):
-			b = b[1:]
-		case len(b) >= 2 && b[0] == 0xc2 && b[1] == 0xa0:
-			b = b[2:]
-		case len(b) >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf:
-			b = b[3:]
-		default:
-			goto right
-		}
-	}
-right:
-	for n := len(b); n > 0; n = len(b) {
-		switch {
-		case isASCIISpace(b[n-1]):
-			b = b[:n-1]
-		case n >= 2 && b[n-2] == 0xc2 && b[n-1] == 0xa0:
-			b = b[:n-2]
-		default:
-			return b
-		}
-	}
-	return b
-}
-
-// skipSpaces skips leading spaces, tabs and non-breaking spaces.
+// skipPastedSpaces skips leading spaces, tabs and non-breaking spaces.
 func skipPastedSpaces(b []byte) []byte {
 	for len(b) > 0 {
 		switch {
@@ -592,24 +388,6 @@ func sniffBreachInsider(head []byte) bool {
 		}
 	}
 	return false
-}
-
-// fieldWarning is a problem with a field of a record that is kept anyway.
-type fieldWarning struct {
-	line        int
-	reason, msg string
-}
-
-// warnKept records w in st: listed and counted by reason, but not as a
-// skipped record, because the record was kept.
-func warnKept(st *Stats, w fieldWarning) {
-	st.count(w.reason)
-	if w.line > 0 {
-		w.line += st.lineBase
-	}
-	if len(st.Errors) < maxErrorsKept {
-		st.Errors = append(st.Errors, &SyntaxError{File: st.File, Line: w.line, Reason: w.reason, Msg: w.msg})
-	}
 }
 
 // maxUnknownLabels bounds the distinct unknown labels counted by name in
@@ -976,6 +754,12 @@ func (d *breachInsiderDecoder) missing(n int) {
 	d.wait, d.dup = fNone, false
 }
 
+// dashboardFooter matches the text the BreachInsider dashboard prints
+// below the last alert of a page: its pager and its page footer. That is
+// page chrome, not a field, so dropping it needs no warning; any other
+// text there does.
+var dashboardFooter = regexp.MustCompile(`^(?:Load more|Previous|Next|\d{1,4}|Page \d+ of \d+|Showing \d+ to \d+ of \d+ entries|Privacy Policy|Terms of Service|© (?:\d{4} )?BreachInsider(?: Ltd)?\.(?: All rights reserved\.)?)$`)
+
 // dropFooter removes what followed the last known field of the input's
 // last alert: page footer text ("Privacy Policy" reads like a label),
 // except the pairs of unknown labels that earlier alerts had too, up to
@@ -1018,6 +802,7 @@ func (d *breachInsiderDecoder) dropFooter() {
 			dropped = append(dropped, l)
 		}
 	}
+	dropped = slices.DeleteFunc(dropped, func(l numberedLine) bool { return dashboardFooter.MatchString(l.text) })
 	if len(dropped) == 0 {
 		return
 	}
@@ -1159,110 +944,6 @@ func (d *breachInsiderDecoder) set(f biField, v []byte, line int) {
 	case fErrorMessage:
 		c.ErrorMessage = d.errorMessage.str(&d.in, v)
 	}
-}
-
-// atoiPositive parses a count of at least 1.
-func atoiPositive(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, n >= 1
-}
-
-// dictCache parses the python-dict columns, remembering the result per
-// distinct text: the same few "User ID" and "Request Parameters" texts
-// repeat on nearly every alert. Bounded like interner.
-type dictCache struct {
-	p      pyDictScanner
-	params map[string]s3Params
-	ids    map[string]textIdentity
-	// The previous alert's: the next one mostly repeats them, and
-	// comparing costs less than hashing.
-	lastParams s3Params
-	lastID     textIdentity
-}
-
-type s3Params struct{ text, bucket, host, key, prefix string }
-
-// textIdentity is an Identity with the text it was read from, and the
-// extra fields (Event.Extra) the text holds besides.
-type textIdentity struct {
-	text  string
-	id    Identity
-	extra string
-}
-
-// setIdentity fills ev.Identity from "User ID" python-dict text. Keys that
-// no Identity field stands for ("accessKeyId") are added to ev.Extra as
-// "User ID.key"; text that is not a well-formed dict is added whole, as
-// "User ID", besides the pairs read before the error.
-func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
-	t, ok := c.lastID, len(v) == len(c.lastID.text) && string(v) == c.lastID.text
-	if !ok {
-		t, ok = c.ids[string(v)]
-	}
-	if !ok {
-		t = c.readIdentity(v, in)
-		if len(v) <= maxInternSize {
-			if c.ids == nil || len(c.ids) >= maxInterned {
-				c.ids = make(map[string]textIdentity)
-			}
-			c.ids[t.text] = t
-		}
-	}
-	c.lastID = t
-	ev.Identity = t.id
-	if t.extra != "" {
-		ev.Extra += t.extra
-	}
-}
-
-func (c *dictCache) readIdentity(v []byte, in *interner) textIdentity {
-	t := textIdentity{text: string(v)}
-	id := &t.id
-	var extra []byte
-	c.p.reset(v)
-	for c.p.next() {
-		switch string(c.p.key) {
-		case "type":
-			id.Type = in.str(c.p.val)
-		case "principalId":
-			id.PrincipalID = in.str(c.p.val)
-		case "accountId":
-			id.AccountID = in.str(c.p.val)
-		case "arn":
-			id.ARN = in.str(c.p.val)
-		case "userName":
-			id.UserName = in.str(c.p.val)
-		default:
-			extra = appendField(extra, "User ID."+string(c.p.key), c.p.val)
-		}
-	}
-	if c.p.err != nil {
-		extra = appendField(extra, "User ID", v)
-	}
-	t.extra = validUTF8(string(extra))
-	return t
-}
-
-// appendField appends a label/value pair to b as Event.Extra encodes it.
-// A value's line breaks would end the pair: they become spaces.
-func appendField(b []byte, label string, v []byte) []byte {
-	b = append(append(b, label...), '\t')
-	for _, c := range v {
-		if c == '\n' || c == '\r' {
-			c = ' '
-		}
-		b = append(b, c)
-	}
-	return append(b, '\n')
 }
 
 // setParams sets ev.Params to the "Request Parameters" python-dict text

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/netip"
 	"reflect"
 	"sort"
 	"strings"
@@ -222,17 +221,6 @@ type FindingJSON struct {
 	Reference  string   `json:"reference"`
 }
 
-// Profiles is the enrichment of every source IP, keyed by unmapped address.
-type Profiles map[netip.Addr]*enrich.Profile
-
-// profile returns the profile of addr, or an empty one.
-func (ps Profiles) profile(addr netip.Addr) *enrich.Profile {
-	if p := ps[addr]; p != nil {
-		return p
-	}
-	return &enrich.Profile{Addr: addr}
-}
-
 // DefaultJSONMaxIPs is how many IP sources the JSON summary lists by
 // default (--json-max-ips). Each costs about 400 bytes of JSON; two
 // million forged sources would make a summary of most of a gigabyte.
@@ -242,7 +230,7 @@ const DefaultJSONMaxIPs = 100000
 // family (nil leaves families empty); sources describes the databases used.
 // It lists the maxIPs busiest IP sources and counts the others in
 // IPsOmitted; totals, countries, ASNs and findings still cover them all.
-func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich.Status, sources []enrich.SourceInfo, uaFamily func(string) string, generatedAt time.Time, toolVersion string, maxIPs int) *SummaryJSON {
+func NewSummaryJSON(sum *aggregate.Summary, profiles *enrich.Profiles, statuses []enrich.Status, sources []enrich.SourceInfo, uaFamily func(string) string, generatedAt time.Time, toolVersion string, maxIPs int) *SummaryJSON {
 	out := &SummaryJSON{
 		Schema:      SummarySchema,
 		GeneratedAt: generatedAt.UTC().Format(time.RFC3339),
@@ -311,7 +299,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 	out.IPsOmitted = len(sum.IPs) - len(listed)
 	out.IPs = make([]IPJSON, 0, len(listed))
 	for i, ip := range listed {
-		p := profs[i]
+		p := profs.get(i)
 		ua, _ := ip.TopUserAgent()
 		j := IPJSON{IP: ip.Addr.String(), Count: ip.Events, Attempts: ip.Attempts, FirstSeen: jsonTime(ip.FirstSeen), LastSeen: jsonTime(ip.LastSeen),
 			TopUserAgent: ua, Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
@@ -369,7 +357,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles Profiles, statuses []enrich
 
 // threatIntelJSON lists the verdicts on ips; profs are their profiles, in
 // the same order.
-func threatIntelJSON(ips []*aggregate.IPStats, profs []*enrich.Profile, statuses []enrich.Status) ThreatIntelJSON {
+func threatIntelJSON(ips []*aggregate.IPStats, profs ipProfiles, statuses []enrich.Status) ThreatIntelJSON {
 	ti := ThreatIntelJSON{Providers: []ProviderJSON{}, BySeverity: []BySeverityJSON{}, Findings: []FindingJSON{}}
 	for _, st := range statuses {
 		ti.Providers = append(ti.Providers, ProviderJSON{st.Source, st.State(), st.Queried, st.FromCache, st.Succeeded, st.Failed, st.Err})
@@ -377,7 +365,7 @@ func threatIntelJSON(ips []*aggregate.IPStats, profs []*enrich.Profile, statuses
 	type sevProv struct{ sev, prov string }
 	counts := map[sevProv]int{}
 	for i, ip := range ips {
-		for _, v := range profs[i].Threat {
+		for _, v := range profs.get(i).Threat {
 			if v.Severity == enrich.SeverityNone {
 				continue
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -53,11 +52,11 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			stopReading() // a bad --geoip-db fails now, not after the logs
 		}
 	}()
-	flt := filter.New(f.timeWindow, f.rules, func(a netip.Addr) uint32 {
+	flt := filter.New(f.timeWindow, f.rules, func() filter.ASData {
 		if <-loaded; db.offline == nil {
-			return 0
+			return nil // reading stops: the error is reported below
 		}
-		return db.offline.ASNumber(a)
+		return db.offline
 	})
 	sum, err := readSummary(readCtx, ins, f, e, flt)
 	<-loaded

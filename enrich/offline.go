@@ -109,6 +109,21 @@ func (o *Offline) ASNumber(addr netip.Addr) uint32 {
 	return o.asnOf(addr.Unmap().WithZone(""), false).Number
 }
 
+// ASNRanges lists the address ranges, [first, last] in address order,
+// outside which ASNumber never answers n, so that a caller matching many
+// addresses against a few AS numbers can compare instead of looking up.
+// ok is false when a user ASN database is open: its answers come first,
+// and it is asked address by address.
+func (o *Offline) ASNRanges(n uint32) (ranges [][2]netip.Addr, ok bool) {
+	if len(o.asn) > 0 {
+		return nil, false
+	}
+	if o.emb == nil {
+		return nil, true
+	}
+	return o.emb.ASNRanges(n), true
+}
+
 func (o *Offline) asnOf(a netip.Addr, count bool) ASN {
 	for _, s := range o.asn {
 		if count {

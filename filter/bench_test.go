@@ -51,7 +51,12 @@ func benchKeep(b *testing.B, specs []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := New(w, rules, func(netip.Addr) uint32 { return 64500 })
+	// An AS of 4,000 ranges, none holding a source.
+	as := &fakeAS{asn: map[netip.Addr]uint32{}, def: 64500}
+	for i := range 4000 {
+		as.asn[netip.AddrFrom4([4]byte{byte(1 + i%90), byte(i / 90), 7, 0})] = 64496
+	}
+	f := New(w, rules, func() ASData { return as })
 	tl := f.NewTally()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

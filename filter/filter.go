@@ -2,6 +2,7 @@ package filter
 
 import (
 	"net/netip"
+	"sort"
 	"strings"
 	"sync"
 
@@ -19,7 +20,14 @@ type Filter struct {
 	byName    bool // some rule matches a non-IP source
 	byUA      bool // some rule matches the user agent
 	asnRule   bool
-	asn       func(netip.Addr) uint32
+	// The AS data, asked for once, when an ASN rule first needs it; ranges
+	// holds, per rule index, an ASN rule's address ranges when the data
+	// can list them (rangesOK for all).
+	asData   func() ASData
+	once     sync.Once
+	data     ASData
+	ranges   []asRanges
+	rangesOK bool
 	// asns caches asn's answer per address for every Tally: an AS lookup
 	// happens once per distinct address, not once per event or worker.
 	// Tallies ask only on their own cache's misses, so the lock is seldom
@@ -28,13 +36,23 @@ type Filter struct {
 	asns map[netip.Addr]uint32
 }
 
+// ASData answers the questions of ASN rules; enrich.Offline does.
+type ASData interface {
+	// ASNumber is the AS of an address, 0 when unknown.
+	ASNumber(netip.Addr) uint32
+	// ASNRanges lists, in address order, the ranges [first, last] outside
+	// which ASNumber never answers n; ok is false when it cannot tell.
+	ASNRanges(n uint32) (ranges [][2]netip.Addr, ok bool)
+}
+
 // New returns a filter keeping the events inside w that no rule matches.
-// asn returns the AS number of a public address (0 when unknown); it is
-// called only when a rule is an ASN, at most once per distinct address,
-// and may block until the AS data is loaded. It may be nil without ASN
-// rules.
-func New(w Window, rules []Rule, asn func(netip.Addr) uint32) *Filter {
-	f := &Filter{window: w, rules: rules, asn: asn, asns: map[netip.Addr]uint32{}}
+// asData is called once, when an ASN rule first needs the AS data, and
+// may block until that is loaded; it may return nil (no AS is known), and
+// may be nil without ASN rules. Addresses are matched against an AS's
+// ranges when the data lists them, and asked about (once per distinct
+// address) only when they fall in one, or when it does not.
+func New(w Window, rules []Rule, asData func() ASData) *Filter {
+	f := &Filter{window: w, rules: rules, asData: asData, asns: map[netip.Addr]uint32{}}
 	for _, r := range rules {
 		switch r.Kind {
 		case KindIP, KindCIDR:
@@ -197,8 +215,15 @@ const maxScan = 8
 // matchAddr returns the index of the first address rule matching a, or -1.
 func (t *Tally) matchAddr(a netip.Addr) int32 {
 	f := t.f
-	if !f.asnRule && f.addrRules <= maxScan {
-		return f.matchAddr(a)
+	if f.asnRule {
+		f.once.Do(f.prepare)
+	}
+	if f.addrRules <= maxScan && (!f.asnRule || f.rangesOK) {
+		if f.asnRule && f.inASRange(a) {
+			// Possibly in an excluded AS: ask (once per address).
+			return t.cachedAddr(a)
+		}
+		return f.matchAddr(a, false)
 	}
 	if a == t.lastAddr {
 		return t.lastVerdict
@@ -212,11 +237,10 @@ func (t *Tally) matchAddr(a netip.Addr) int32 {
 func (t *Tally) cachedAddr(a netip.Addr) int32 {
 	f := t.f
 	if a.Is4() {
-		k := a.As4()
-		n := uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3])
+		n := addr4(a)
 		i, ok := t.addrs4[n]
 		if !ok {
-			i = f.matchAddr(a)
+			i = f.matchAddr(a, true)
 			t.addrs4[n] = i
 		}
 		return i
@@ -224,13 +248,15 @@ func (t *Tally) cachedAddr(a netip.Addr) int32 {
 	a = a.WithZone("")
 	i, ok := t.addrs[a]
 	if !ok {
-		i = f.matchAddr(a)
+		i = f.matchAddr(a, true)
 		t.addrs[a] = i
 	}
 	return i
 }
 
-func (f *Filter) matchAddr(a netip.Addr) int32 {
+// matchAddr returns the index of the first rule matching a, or -1; ASN
+// rules only with withASN, else only the IP and CIDR rules count.
+func (f *Filter) matchAddr(a netip.Addr, withASN bool) int32 {
 	a = a.WithZone("")
 	var asn uint32
 	looked := false
@@ -241,6 +267,9 @@ func (f *Filter) matchAddr(a netip.Addr) int32 {
 				return int32(i)
 			}
 		case KindASN:
+			if !withASN {
+				continue
+			}
 			if !looked {
 				asn, looked = f.asnOf(a), true
 			}
@@ -252,6 +281,76 @@ func (f *Filter) matchAddr(a netip.Addr) int32 {
 	return -1
 }
 
+// prepare asks for the AS data and each ASN rule's ranges.
+func (f *Filter) prepare() {
+	if f.asData != nil {
+		f.data = f.asData()
+	}
+	f.ranges = make([]asRanges, len(f.rules))
+	f.rangesOK = true
+	for i, r := range f.rules {
+		if r.Kind != KindASN {
+			continue
+		}
+		var list [][2]netip.Addr
+		if f.data != nil {
+			var ok bool
+			if list, ok = f.data.ASNRanges(r.ASN); !ok {
+				f.rangesOK = false
+				continue
+			}
+		}
+		f.ranges[i] = newASRanges(list)
+	}
+}
+
+// inASRange reports whether a lies in a range of some ASN rule.
+func (f *Filter) inASRange(a netip.Addr) bool {
+	for i := range f.ranges {
+		if f.ranges[i].contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// asRanges are an AS's address ranges, IPv4 as numbers for a quick search.
+type asRanges struct {
+	lo4, hi4 []uint32
+	v6       [][2]netip.Addr
+}
+
+func newASRanges(list [][2]netip.Addr) asRanges {
+	var r asRanges
+	for _, p := range list {
+		if p[0].Is4() && p[1].Is4() {
+			r.lo4 = append(r.lo4, addr4(p[0]))
+			r.hi4 = append(r.hi4, addr4(p[1]))
+		} else {
+			r.v6 = append(r.v6, p)
+		}
+	}
+	return r
+}
+
+func addr4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// contains reports whether a lies in one of the ranges, which are sorted
+// and do not overlap.
+func (r *asRanges) contains(a netip.Addr) bool {
+	if a.Is4() {
+		v := addr4(a)
+		// The number of ranges starting at or before v.
+		i := sort.Search(len(r.lo4), func(i int) bool { return r.lo4[i] > v })
+		return i > 0 && v <= r.hi4[i-1]
+	}
+	i := sort.Search(len(r.v6), func(i int) bool { return a.Less(r.v6[i][0]) })
+	return i > 0 && a.Compare(r.v6[i-1][1]) <= 0
+}
+
 func (f *Filter) asnOf(a netip.Addr) uint32 {
 	f.mu.Lock()
 	n, ok := f.asns[a]
@@ -259,9 +358,8 @@ func (f *Filter) asnOf(a netip.Addr) uint32 {
 	if ok {
 		return n
 	}
-	// Not under the lock: the first lookup waits for the AS data.
-	if f.asn != nil {
-		n = f.asn(a)
+	if f.data != nil {
+		n = f.data.ASNumber(a)
 	}
 	f.mu.Lock()
 	f.asns[a] = n

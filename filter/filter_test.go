@@ -1,10 +1,12 @@
 package filter
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,15 +110,50 @@ func TestKeepCountsByRuleAndInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lookups atomic.Int64
-	asn := func(a netip.Addr) uint32 {
-		lookups.Add(1)
-		if a == netip.MustParseAddr("52.95.110.1") {
-			return 16509
-		}
-		return 64500
+	for _, ranges := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ranges=%v", ranges), func(t *testing.T) {
+			as := &fakeAS{asn: map[netip.Addr]uint32{netip.MustParseAddr("52.95.110.1"): 16509}, def: 64500, noRanges: !ranges}
+			testKeepCounts(t, w, rules, as)
+		})
 	}
-	f := New(w, rules, asn)
+}
+
+// fakeAS puts the addresses of asn in their AS, every other in def.
+type fakeAS struct {
+	asn      map[netip.Addr]uint32
+	def      uint32
+	noRanges bool
+	lookups  atomic.Int64
+}
+
+func (f *fakeAS) ASNumber(a netip.Addr) uint32 {
+	f.lookups.Add(1)
+	if n, ok := f.asn[a]; ok {
+		return n
+	}
+	return f.def
+}
+
+func (f *fakeAS) ASNRanges(n uint32) ([][2]netip.Addr, bool) {
+	if f.noRanges {
+		return nil, false
+	}
+	if n == f.def {
+		return [][2]netip.Addr{{netip.IPv4Unspecified(), netip.MustParseAddr("255.255.255.255")},
+			{netip.IPv6Unspecified(), netip.MustParseAddr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")}}, true
+	}
+	var out [][2]netip.Addr
+	for a, m := range f.asn {
+		if m == n {
+			out = append(out, [2]netip.Addr{a, a})
+		}
+	}
+	slices.SortFunc(out, func(x, y [2]netip.Addr) int { return x[0].Compare(y[0]) })
+	return out, true
+}
+
+func testKeepCounts(t *testing.T, w Window, rules []Rule, as *fakeAS) {
+	f := New(w, rules, func() ASData { return as })
 	in := "2026-11-03T10:00:00Z"
 	events := []struct {
 		ev   *ingest.Event
@@ -156,22 +193,27 @@ func TestKeepCountsByRuleAndInput(t *testing.T) {
 	if res.OutsideTotal() != 3 || res.ExcludedTotal() != 6 {
 		t.Errorf("totals %d outside, %d excluded", res.OutsideTotal(), res.ExcludedTotal())
 	}
-	// 192.0.2.1 and 52.95.110.1 are looked up (203.0.113.x match a CIDR
-	// first), each once although two tallies saw them.
-	if n := lookups.Load(); n != 2 {
-		t.Errorf("%d AS lookups, want 2 (one per distinct address)", n)
+	// Without ranges 192.0.2.1 and 52.95.110.1 are looked up (203.0.113.x
+	// match a CIDR first), each once although two tallies saw them; with
+	// ranges only 52.95.110.1, the one in AS16509's.
+	want := int64(1)
+	if as.noRanges {
+		want = 2
+	}
+	if n := as.lookups.Load(); n != want {
+		t.Errorf("%d AS lookups, want %d (one per distinct address)", n, want)
 	}
 
 	stats := []*ingest.Stats{{File: "a", Events: 11, Filtered: 1, Reasons: map[string]int64{"other service": 1}}, {File: "b", Events: 1}, {File: "c", Events: 4}}
 	res.Apply(stats)
-	want := []*ingest.Stats{
+	wantStats := []*ingest.Stats{
 		{File: "a", Events: 3, Filtered: 9, Reasons: map[string]int64{"other service": 1, ReasonOutside: 2, ReasonExcluded: 6}},
 		{File: "b", Events: 0, Filtered: 1, Reasons: map[string]int64{ReasonOutside: 1}},
 		{File: "c", Events: 4},
 	}
-	if !reflect.DeepEqual(stats, want) {
+	if !reflect.DeepEqual(stats, wantStats) {
 		for i := range stats {
-			t.Errorf("stats %d: %+v, want %+v", i, *stats[i], *want[i])
+			t.Errorf("stats %d: %+v, want %+v", i, *stats[i], *wantStats[i])
 		}
 	}
 }
@@ -197,8 +239,8 @@ func TestNoFilter(t *testing.T) {
 // TestConcurrentASN: tallies on many goroutines share the AS answers.
 func TestConcurrentASN(t *testing.T) {
 	rules, _ := ParseRules([]string{"AS64500"})
-	var lookups atomic.Int64
-	f := New(Window{}, rules, func(a netip.Addr) uint32 { lookups.Add(1); return 64500 })
+	as := &fakeAS{def: 64500}
+	f := New(Window{}, rules, func() ASData { return as })
 	var wg sync.WaitGroup
 	tallies := make([]*Tally, 4)
 	for i := range tallies {
@@ -215,7 +257,7 @@ func TestConcurrentASN(t *testing.T) {
 		t.Errorf("excluded %d, want 4000", got)
 	}
 	// Two goroutines may both miss before either stores; never more.
-	if n := lookups.Load(); n < 10 || n > 40 {
+	if n := as.lookups.Load(); n < 10 || n > 40 {
 		t.Errorf("%d lookups for 10 addresses", n)
 	}
 }

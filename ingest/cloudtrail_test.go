@@ -249,8 +249,8 @@ func TestNewReaderUnknown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Scan() || r.Err() != nil {
-			t.Errorf("empty input with a forced format: event or error %v", r.Err())
+		if r.Scan() || r.Stats().Err != nil {
+			t.Errorf("empty input with a forced format: event or error %v", r.Stats().Err)
 		}
 	})
 }

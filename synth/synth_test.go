@@ -195,7 +195,7 @@ func TestExpected(t *testing.T) {
 			if e.Attempts < e.Events {
 				t.Errorf("attempts %d < events %d", e.Attempts, e.Events)
 			}
-			cfg := g.Config()
+			cfg := g.cfg
 			if e.Events > 0 && (e.First.Before(cfg.Start) || !e.Last.Before(cfg.End)) {
 				t.Errorf("events from %s to %s fall outside %s..%s", e.First, e.Last, cfg.Start, cfg.End)
 			}

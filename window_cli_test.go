@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/honeyreport/honeyreport/report"
+	"github.com/honeyreport/honeyreport/synth"
 )
 
 // windowEvent is one line of the window fixture.
@@ -249,5 +252,93 @@ func TestFilterUsageErrors(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, tt.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.msg)
 		}
+	}
+}
+
+// TestWindowAgainstGenerator: windowed, excluded counts of a generated log
+// read in parallel are exactly the generator's.
+func TestWindowAgainstGenerator(t *testing.T) {
+	dir := t.TempDir()
+	g, err := synth.New(synth.Config{Events: 20000, IPs: 1500, Seed: 15, IPv6Share: 0.05,
+		Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := synth.WriteS3Access(&buf, g.Ascending(), "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"); err != nil {
+		t.Fatal(err)
+	}
+	// Two inputs, read by two workers at once, each with its own tally.
+	lines := bytes.SplitAfter(buf.Bytes(), []byte("\n"))
+	logs := []string{filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")}
+	for i, part := range [][][]byte{lines[:len(lines)/2], lines[len(lines)/2:]} {
+		if err := os.WriteFile(logs[i], bytes.Join(part, nil), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since, until := time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 29, 0, 0, 0, 0, time.UTC)
+	// Exclude the busiest source in the window, by its address, and a
+	// user agent family, by expression.
+	perIP := map[netip.Addr]int{}
+	for r := range g.Ascending() {
+		if !r.Time.Before(since) && r.Time.Before(until) {
+			perIP[r.Source]++
+		}
+	}
+	var busiest netip.Addr
+	for a, n := range perIP {
+		if n > perIP[busiest] || n == perIP[busiest] && a.Less(busiest) {
+			busiest = a
+		}
+	}
+	uaRule := regexp.MustCompile(`^python-requests/`)
+	var want struct{ in, outside, byIP, byUA int64 }
+	ips := map[netip.Addr]bool{}
+	for r := range g.Ascending() {
+		switch {
+		case r.Time.Before(since) || !r.Time.Before(until):
+			want.outside++
+		case r.Source == busiest:
+			want.byIP++
+		case uaRule.MatchString(r.UserAgent):
+			want.byUA++
+		default:
+			want.in++
+			ips[r.Source] = true
+		}
+	}
+	if want.byIP == 0 || want.byUA == 0 || want.outside == 0 {
+		t.Fatalf("the generated log does not exercise every count: %+v", want)
+	}
+	out := t.TempDir()
+	o := func(name string) string { return filepath.Join(out, name) }
+	_, stderr, code := runCmd(t, fixedEpoch, "report", logs[0], logs[1], "-o", o("r.html"), "--json", o("s.json"), "--export", o("e.csv"), "--no-system-geoip", "-q",
+		"--workers", "2", "--since", "2024-01-15", "--until", "2024-01-28", "--exclude", busiest.String(), "--exclude-ua", uaRule.String())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummaryJSON(t, o("s.json"))
+	var outside, records int64
+	for _, in := range s.Inputs {
+		outside += in.OutsideWindow
+		records += in.Events + in.Filtered + in.Skipped
+	}
+	if s.Totals.Events != want.in || s.Totals.UniqueIPs != len(ips) || outside != want.outside {
+		t.Errorf("events %d, unique IPs %d, outside %d; generator: %d, %d, %d", s.Totals.Events, s.Totals.UniqueIPs, outside, want.in, len(ips), want.outside)
+	}
+	// The log is in time order: the first half is mostly before the window.
+	if len(s.Inputs) != 2 || s.Inputs[0].OutsideWindow == 0 || s.Inputs[1].OutsideWindow == 0 {
+		t.Errorf("inputs %+v", s.Inputs)
+	}
+	wantRules := []report.ExcludedJSON{{Rule: busiest.String(), Events: want.byIP, Attempts: want.byIP}, {Rule: "ua:" + uaRule.String(), Events: want.byUA, Attempts: want.byUA}}
+	if !reflect.DeepEqual(s.Excluded, wantRules) {
+		t.Errorf("excluded %+v, generator %+v", s.Excluded, wantRules)
+	}
+	if records != 20000 {
+		t.Errorf("the inputs account for %d records of 20000", records)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(mustRead(t, o("e.csv")))).ReadAll()
+	if err != nil || int64(len(rows)-1) != want.in {
+		t.Errorf("export has %d events, generator %d (%v)", len(rows)-1, want.in, err)
 	}
 }

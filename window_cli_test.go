@@ -94,10 +94,12 @@ func TestReportWindow(t *testing.T) {
 		reportLack []string
 	}{
 		{
-			name:      "middle with UTC edges",
-			args:      []string{"--since", "2026-11-01T00:00:00Z", "--until", "2026-11-05"},
-			window:    &report.WindowJSON{Since: "2026-11-01T00:00:00Z", Until: "2026-11-06T00:00:00Z", Label: "2026-11-01 – 2026-11-05"},
-			events:    wantIn(t, "2026-11-01T00:00:00Z", "2026-11-06T00:00:00Z"),
+			name:   "middle with UTC edges",
+			args:   []string{"--since", "2026-11-01T00:00:00Z", "--until", "2026-11-05"},
+			window: &report.WindowJSON{Since: "2026-11-01T00:00:00Z", Until: "2026-11-06T00:00:00Z", Label: "2026-11-01 – 2026-11-05"},
+			// In: exactly --since, and --until's day to its last second;
+			// out: a second before, and the next day's first two seconds.
+			events:    7,
 			days:      [2]string{"2026-11-01", "2026-11-05"},
 			reportHas: []string{"2026-11-01 – 2026-11-05 (5 days)", "outside the window", "Window: 2026-11-01 – 2026-11-05"},
 		},
@@ -105,7 +107,7 @@ func TestReportWindow(t *testing.T) {
 			name:   "last week",
 			args:   []string{"--window", "last-week"},
 			window: &report.WindowJSON{Since: "2026-11-02T00:00:00Z", Until: "2026-11-09T00:00:00Z", Label: "last week (2026-W45: 2026-11-02 – 2026-11-08)"},
-			events: wantIn(t, "2026-11-02T00:00:00Z", "2026-11-09T00:00:00Z"),
+			events: 9, // Monday 00:00:00 to Sunday 23:59:59
 			days:   [2]string{"2026-11-02", "2026-11-08"},
 		},
 		{

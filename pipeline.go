@@ -14,6 +14,7 @@ import (
 
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/filter"
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
@@ -34,23 +35,31 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	}
 	// Load the enrichment data while the logs are read: it costs a core
 	// for a tenth of a second that reading rarely keeps busy at its start.
-	type opened struct {
+	// ASN exclusion rules need the data while reading: their lookups
+	// wait for it.
+	var db struct {
 		offline *enrich.Offline
 		close   func()
 		err     error
 	}
-	dbs := make(chan opened, 1)
+	loaded := make(chan struct{})
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
 	go func() {
-		o, c, err := openOffline(f, e)
-		if err != nil {
+		defer close(loaded)
+		db.offline, db.close, db.err = openOffline(f, e)
+		if db.err != nil {
 			stopReading() // a bad --geoip-db fails now, not after the logs
 		}
-		dbs <- opened{o, c, err}
 	}()
-	sum, err := readSummary(readCtx, ins, f, e)
-	db := <-dbs
+	flt := filter.New(f.timeWindow, f.rules, func() filter.ASData {
+		if <-loaded; db.offline == nil {
+			return nil // reading stops: the error is reported below
+		}
+		return db.offline
+	})
+	sum, err := readSummary(readCtx, ins, f, e, flt)
+	<-loaded
 	if db.err != nil {
 		return db.err
 	}
@@ -137,7 +146,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			siteEvents = filepath.Join(f.siteDir, "events.csv")
 		}
 	}
-	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, profiles, uaFamily) }); err != nil {
+	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, flt, profiles, uaFamily) }); err != nil {
 		return err
 	}
 	if f.siteDir != "" {
@@ -156,10 +165,15 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 				// Already written once: copy rather than read the logs again.
 				return copyFile(w, f.exportOut)
 			}
-			return exportEvents(ctx, w, "events.csv", ins, f, profiles, uaFamily)
+			return exportEvents(ctx, w, "events.csv", ins, f, flt, profiles, uaFamily)
 		}); err != nil {
 			return err
 		}
+	}
+	if res := sum.Filter; res != nil && sum.Events == 0 && !res.Window.IsZero() {
+		// Not an error: a quiet week is news too, and the outputs say so.
+		fmt.Fprintf(e.stderr, "honeyreport: no events in the window %s: %s outside it, %s excluded\n",
+			res.Window.Label, plural(res.OutsideTotal(), "event"), plural(res.ExcludedTotal(), "event"))
 	}
 	if !f.quiet {
 		var skipped int64
@@ -170,6 +184,14 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			plural(int64(len(sum.IPs)), "unique IP"), plural(int64(len(sum.Inputs)), "input"))
 		if skipped > 0 {
 			fmt.Fprintf(e.stderr, ", %s skipped", plural(skipped, "record"))
+		}
+		if res := sum.Filter; res != nil {
+			if n := res.OutsideTotal(); n > 0 || !res.Window.IsZero() {
+				fmt.Fprintf(e.stderr, ", %s outside the window", plural(n, "event"))
+			}
+			if n := res.ExcludedTotal(); n > 0 || len(res.Excluded) > 0 {
+				fmt.Fprintf(e.stderr, ", %s excluded", plural(n, "event"))
+			}
 		}
 		if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
 			fmt.Fprintf(e.stderr, "; wrote %s", strings.Join(written, ", "))
@@ -204,7 +226,8 @@ func copyFile(w io.Writer, path string) error {
 
 // exportEvents is the second pass over the inputs: every event, joined with
 // its IP's profile. Inputs are read one at a time so rows keep input order.
-func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles *enrich.Profiles, uaFamily func(string) string) error {
+// The filter leaves out the events the report left out.
+func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, flt *filter.Filter, profiles *enrich.Profiles, uaFamily func(string) string) error {
 	format, err := report.ExportFormatFor(name)
 	if err != nil {
 		return err
@@ -215,8 +238,9 @@ func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.In
 	}
 	inFormat, _ := ingest.ParseFormat(f.inputFormat)
 	var werr error
+	tally := flt.NewTally()
 	ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
-		if werr == nil {
+		if werr == nil && tally.Keep(ev) {
 			werr = ew.Write(ev)
 		}
 	})

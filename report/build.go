@@ -137,6 +137,7 @@ type Report struct {
 	Interrupted string
 	Sources     []SourceRow
 	Statuses    []StatusRow
+	Filter      FilterSection
 }
 
 // Stat is one headline number.
@@ -459,6 +460,7 @@ func (b *builder) build() *Report {
 	b.limits()
 	b.sources()
 	b.headline()
+	b.windowed()
 	r.FindingsMarkdown = b.findings()
 	r.Findings = renderMarkdown([]byte(r.FindingsMarkdown), false)
 	if len(bytesTrim(o.NotesMarkdown)) > 0 {

@@ -50,6 +50,10 @@ type SummaryJSON struct {
 	Principals   []PrincipalJSON `json:"principals"`
 	Sources      []SourceJSON    `json:"sources"`
 	ThreatIntel  ThreatIntelJSON `json:"threat_intel"`
+	// Window is the time window the run covered, absent without one;
+	// Excluded counts what each exclusion rule left out (see window.go).
+	Window   *WindowJSON    `json:"window,omitempty"`
+	Excluded []ExcludedJSON `json:"excluded"`
 }
 
 type ToolJSON struct {
@@ -63,6 +67,7 @@ type InputJSON struct {
 	Events         int64        `json:"events"`
 	Skipped        int64        `json:"skipped"`
 	Filtered       int64        `json:"filtered"`
+	OutsideWindow  int64        `json:"outside_window"`
 	SkippedReasons []ReasonJSON `json:"skipped_reasons"`
 	Problems       []string     `json:"problems"`
 	Error          string       `json:"error,omitempty"`
@@ -346,6 +351,7 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles *enrich.Profiles, statuses 
 	out.Buckets = nonNil(out.Buckets)
 	out.Keys = nonNil(out.Keys)
 	out.Principals = nonNil(out.Principals)
+	addFilterJSON(out, sum)
 	return out
 }
 

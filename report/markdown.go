@@ -193,7 +193,11 @@ func inertMarkdown(s string) bool {
 func (b *builder) findings() string {
 	s, r := b.s, b.r
 	var w strings.Builder
+	filtered := filterFindings(s)
 	if s.Events == 0 {
+		if filtered != "" {
+			return filtered
+		}
 		w.WriteString("- No events were found in the inputs.\n")
 		return w.String()
 	}
@@ -256,6 +260,7 @@ func (b *builder) findings() string {
 	default:
 		w.WriteString("- Threat intelligence was not run.\n")
 	}
+	w.WriteString(filtered)
 	return w.String()
 }
 

@@ -99,17 +99,6 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		mu.Unlock()
 		return nil
 	}
-	// The JSON summary and the report model only read the summary and the
-	// profiles: build and write each on its own core, neither waiting for
-	// the other.
-	var summaryJSON *report.SummaryJSON
-	var g errgroup.Group
-	if f.jsonOut != "" || f.siteDir != "" {
-		g.Go(func() error {
-			summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion(), f.jsonMaxIPs)
-			return out(f.jsonOut, summaryJSON.WriteJSON)
-		})
-	}
 	rep := report.Build(report.Input{
 		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
 		Options: report.Options{
@@ -117,6 +106,15 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint,
 		},
 	})
+	// Every renderer only reads the model: each writes on its own core.
+	var summaryJSON *report.SummaryJSON
+	var g errgroup.Group
+	if f.jsonOut != "" || f.siteDir != "" {
+		g.Go(func() error {
+			summaryJSON = report.NewSummaryJSON(rep, f.jsonMaxIPs)
+			return out(f.jsonOut, summaryJSON.WriteJSON)
+		})
+	}
 	g.Go(func() error { return out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }) })
 	g.Go(func() error { return out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }) })
 	if err := g.Wait(); err != nil {
@@ -162,10 +160,10 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		for _, st := range sum.Inputs {
 			skipped += st.Skipped
 		}
-		fmt.Fprintf(e.stderr, "honeyreport: %s (%s) from %s in %s", plural(sum.Events, "event"), plural(sum.Attempts, "attempt"),
-			plural(int64(len(sum.IPs)), "unique IP"), plural(int64(len(sum.Inputs)), "input"))
+		fmt.Fprintf(e.stderr, "honeyreport: %s (%s) from %s in %s", report.Plural(sum.Events, "event"), report.Plural(sum.Attempts, "attempt"),
+			report.Plural(int64(len(sum.IPs)), "unique IP"), report.Plural(int64(len(sum.Inputs)), "input"))
 		if skipped > 0 {
-			fmt.Fprintf(e.stderr, ", %s skipped", plural(skipped, "record"))
+			fmt.Fprintf(e.stderr, ", %s skipped", report.Plural(skipped, "record"))
 		}
 		if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
 			fmt.Fprintf(e.stderr, "; wrote %s", strings.Join(written, ", "))
@@ -264,12 +262,4 @@ func openOffline(f *reportFlags, e *env) (*enrich.Offline, func(), error) {
 		dbs = append(dbs, db)
 	}
 	return enrich.NewOffline(emb, dbs...), closeAll, nil
-}
-
-// plural formats "1 event", "2 events".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

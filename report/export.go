@@ -81,12 +81,11 @@ func NewEventWriter(w io.Writer, format ExportFormat, profiles map[netip.Addr]*e
 
 // Write writes one event.
 func (ew *EventWriter) Write(ev *ingest.Event) error {
-	var p enrich.Profile
-	if ev.Source.IsValid() {
-		if q := ew.profiles[ev.Source]; q != nil {
-			p = *q
-		}
+	q := ew.profiles[ev.Source]
+	if q == nil {
+		q = &enrich.Profile{Addr: ev.Source}
 	}
+	p := NewIPProfile(q, false)
 	family := ""
 	if ew.uaFamily != nil {
 		f, ok := ew.families[ev.UserAgent]
@@ -100,26 +99,25 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 	}
 	o := &ew.obj
 	*o = exportEvent{
-		Time: formatTime(ev.Time), SourceText: ev.SourceText, UserAgent: ev.UserAgent, AlertUserAgent: ev.AlertUserAgent,
+		Time: formatTime(ev.Time, time.RFC3339Nano), SourceText: ev.SourceText, UserAgent: ev.UserAgent, AlertUserAgent: ev.AlertUserAgent,
 		Operation: string(ev.Op), EventType: ev.EventType, Bucket: ev.Bucket, Key: ev.Key, Prefix: ev.Prefix, Host: ev.Host,
 		Params: ev.Params, IdentityType: ev.Identity.Type, AccountID: ev.Identity.AccountID, PrincipalID: ev.Identity.PrincipalID,
 		ARN: ev.Identity.ARN, UserName: ev.Identity.UserName, ErrorCode: ev.ErrorCode, ErrorMessage: ev.ErrorMessage,
-		Attempts: ev.Weight, AlertID: ev.AlertID, EventID: ev.EventID, RequestID: ev.RequestID, AlarmTime: formatTime(ev.AlarmTime),
+		Attempts: ev.Weight, AlertID: ev.AlertID, EventID: ev.EventID, RequestID: ev.RequestID, AlarmTime: formatTime(ev.AlarmTime, time.RFC3339Nano),
 		Format: string(ev.Format), File: ev.Pos.File, Line: ev.Pos.Line,
-		Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
-		ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting,
-		UserAgentFamily: family, Severity: string(p.Severity()), RawOperation: ev.RawOp,
+		Country: p.Country, CountryName: p.CountryName, City: p.City, Lat: p.Lat, Lon: p.Lon,
+		ASN: p.ASN, ASOrg: p.ASOrg, IPClass: p.IPClass, Hosting: p.Hosting,
+		UserAgentFamily: family, Severity: p.Severity, RawOperation: ev.RawOp,
 	}
 	if o.RawOperation == "" {
 		o.RawOperation = o.Operation
 	}
 	if ev.Source.IsValid() {
-		o.SourceIP = ev.Source.String()
+		o.SourceIP = p.IP
 	}
 	if ev.Extra != "" {
 		o.Extra = extraJSON(ev.ExtraFields())
 	}
-	o.Lat, o.Lon = p.Geo.Coordinates()
 	if ew.format == ExportNDJSON {
 		b, err := json.Marshal(o)
 		if err != nil {
@@ -244,11 +242,4 @@ func cell(s string) string {
 		return "'" + c
 	}
 	return c
-}
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }

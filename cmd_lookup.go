@@ -65,7 +65,8 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	if *asJSON {
 		out := make([]report.IPProfile, 0, len(addrs))
 		for _, a := range addrs {
-			out = append(out, report.NewIPProfile(profiles[a], true))
+			p, _ := profiles.Lookup(a)
+			out = append(out, report.NewIPProfile(&p, true))
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -74,7 +75,8 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "IP\tCLASS\tCOUNTRY\tCITY\tLAT,LON\tASN\tORGANISATION\tHOSTING\tSEVERITY")
 	for _, a := range addrs {
-		j := report.NewIPProfile(profiles[a], true)
+		p, _ := profiles.Lookup(a)
+		j := report.NewIPProfile(&p, true)
 		loc := ""
 		if j.Lat != nil {
 			loc = fmt.Sprintf("%.2f,%.2f", *j.Lat, *j.Lon)

@@ -417,10 +417,18 @@ func dumpRecords(text []byte) []record {
 		labels[l] = true
 	}
 	space := regexp.MustCompile(`[ \t\x{a0}]+`)
+	// What the dashboard prints below a page's last alert: a pager and a
+	// copyright line, no field of any alert.
+	dashboardChrome := regexp.MustCompile(`^(Load more|Previous|Next|[0-9]+|Page [0-9]+ of [0-9]+|Showing [0-9]+ to [0-9]+ of [0-9]+ entries|Privacy Policy|Terms of Service|© .*BreachInsider.*)$`)
 	var recs []record
 	lines := strings.Split(string(text), "\n")
 	for i := range lines {
 		lines[i] = strings.Trim(lines[i], " \t\r\u00a0\ufeff")
+	}
+	// The page ends with the dashboard's chrome, if anything.
+	footer := len(lines)
+	for footer > 0 && (lines[footer-1] == "" || dashboardChrome.MatchString(lines[footer-1])) {
+		footer--
 	}
 	// A header is followed by its alert's first label (or, when the alert
 	// is empty, by the next header); a user agent that reads like one is
@@ -447,6 +455,9 @@ func dumpRecords(text []byte) []record {
 		}
 		if len(recs) == 0 {
 			continue // page header
+		}
+		if i >= footer {
+			break // the dashboard's pager and page footer
 		}
 		r := &recs[len(recs)-1]
 		folded := strings.TrimSpace(strings.TrimSuffix(strings.ToLower(space.ReplaceAllString(line, " ")), ":"))

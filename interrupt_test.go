@@ -100,12 +100,13 @@ func endless(w io.WriteCloser, line []byte, written *atomic.Int64) {
 
 // TestInterruptEndlessStdin pipes an endless S3 access log into the
 // command: SIGINT stops it within seconds with status 130, and the report
-// and summary are written from what was read, saying where reading stopped.
+// summary and Markdown are written from what was read, saying where
+// reading stopped.
 func TestInterruptEndlessStdin(t *testing.T) {
 	dir := t.TempDir()
 	line := firstLine(t, "testdata/access.log")
 	cmd := command(t, "report", "-", "-o", filepath.Join(dir, "r.html"), "--json", filepath.Join(dir, "s.json"),
-		"--export", filepath.Join(dir, "e.csv"), "--no-system-geoip")
+		"--md", filepath.Join(dir, "r.md"), "--export", filepath.Join(dir, "e.csv"), "--no-system-geoip")
 	pw, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +126,11 @@ func TestInterruptEndlessStdin(t *testing.T) {
 	}
 	if html := mustRead(t, filepath.Join(dir, "r.html")); !bytes.Contains(html, []byte("reading stopped after")) {
 		t.Error("the report does not say that reading was interrupted")
+	} else if !bytes.Contains(html, []byte("run stopped early (interrupted by SIGINT)")) {
+		t.Error("the report's data quality does not say that the run was interrupted")
+	}
+	if md := mustRead(t, filepath.Join(dir, "r.md")); !bytes.Contains(md, []byte("**Incomplete:** the run stopped early (interrupted by SIGINT)")) {
+		t.Errorf("the Markdown summary does not say that the run was interrupted:\n%.600s", md)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "e.csv")); err == nil {
 		t.Error("an export was written from a second, different read")

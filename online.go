@@ -92,12 +92,12 @@ func planOnline(f *reportFlags, e *env) (*onlinePlan, error) {
 }
 
 // runOnline runs what the user opted into: WHOIS (bulk IP-to-ASN first),
-// threat-intelligence providers and blocklist feeds, and merges the answers
-// into profiles. It returns one Status per source and the names of the
+// threat-intelligence providers and blocklist feeds, and stores the
+// answers in profiles. It returns one Status per source and the names of the
 // threat-intelligence sources that ran (for the report's section). Provider
 // failures are statuses, not errors; errors are configuration mistakes,
 // which "report" finds before reading (f.online) and "lookup" here.
-func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, profiles map[netip.Addr]*enrich.Profile) ([]enrich.Status, []string, error) {
+func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, profiles *enrich.Profiles) ([]enrich.Status, []string, error) {
 	plan := f.online
 	if plan == nil {
 		var err error
@@ -109,12 +109,19 @@ func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, 
 		// Nothing asked for: feeds in a config still apply on their own.
 		return nil, nil, nil
 	}
-	list := make([]*enrich.Profile, 0, len(profiles))
+	// The sources and feeds fill in Profile values; the store takes them
+	// back at the end.
+	list := make([]*enrich.Profile, 0, profiles.Len())
 	for _, a := range addrs {
-		if p := profiles[a]; p != nil {
-			list = append(list, p)
+		if p, ok := profiles.Lookup(a); ok {
+			list = append(list, &p)
 		}
 	}
+	defer func() {
+		for _, p := range list {
+			profiles.Set(*p)
+		}
+	}()
 	var statuses []enrich.Status
 	tiNames := append([]string(nil), plan.ti...)
 	if srcs := plan.sources; len(srcs) > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -62,12 +61,13 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	offline := db.offline
 	// An interrupt stops reading and waiting on the network; what was
 	// read is still reported, and local work is quick.
-	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), sum.Addrs(), 0)
+	addrs := sum.Addrs()
+	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), addrs, 0)
 	if err != nil {
 		return fmt.Errorf("enrich: %w", err)
 	}
 	statuses := offline.Status()
-	onlineStatuses, tiNames, err := runOnline(ctx, f, e, sum.Addrs(), profiles)
+	onlineStatuses, tiNames, err := runOnline(ctx, f, e, addrs, profiles)
 	if err != nil {
 		return err
 	}
@@ -99,11 +99,15 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		mu.Unlock()
 		return nil
 	}
+	interrupted := ""
+	if err := context.Cause(ctx); err != nil {
+		interrupted = err.Error()
+	}
 	rep := report.Build(report.Input{
 		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
 		Options: report.Options{
 			Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,
-			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint,
+			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint, Interrupted: interrupted,
 		},
 	})
 	// Every renderer only reads the model: each writes on its own core.
@@ -198,7 +202,7 @@ func copyFile(w io.Writer, path string) error {
 
 // exportEvents is the second pass over the inputs: every event, joined with
 // its IP's profile. Inputs are read one at a time so rows keep input order.
-func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles map[netip.Addr]*enrich.Profile, uaFamily func(string) string) error {
+func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles *enrich.Profiles, uaFamily func(string) string) error {
 	format, err := report.ExportFormatFor(name)
 	if err != nil {
 		return err

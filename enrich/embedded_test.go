@@ -238,7 +238,9 @@ func TestHoneybucketData(t *testing.T) {
 	// Count both ways the report does: distinct IPs and alerts.
 	countryIPs, countryAlerts := map[string]int{}, map[string]int{}
 	asnIPs, asnAlerts := map[string]int{}, map[string]int{}
-	for a, p := range profs {
+	for i := range profs.Len() {
+		p := profs.At(i)
+		a := p.Addr
 		if p.Class != ClassPublic {
 			t.Logf("%s is %s", a, p.Class)
 			continue
@@ -263,7 +265,7 @@ func TestHoneybucketData(t *testing.T) {
 		}
 		return fmt.Sprintf("%s (%d)", best, bestN)
 	}
-	t.Logf("%d distinct IPs, %d countries, %d ASNs", len(profs), len(countryIPs), len(asnIPs))
+	t.Logf("%d distinct IPs, %d countries, %d ASNs", profs.Len(), len(countryIPs), len(asnIPs))
 	// Hard-coded from what the data says with the 2026-06-17 embedded
 	// build: most distinct IPs are in the US and in AS209372 (WS Telecom
 	// Inc), one alert each; most alerts come from France, where Scaleway

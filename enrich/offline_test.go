@@ -102,23 +102,31 @@ func TestOfflineLookupMany(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 4 {
-		t.Errorf("LookupMany returned %d profiles, want 4 (one per distinct address)", len(got))
+	if got.Len() != 4 {
+		t.Errorf("LookupMany returned %d profiles, want 4 (one per distinct address)", got.Len())
 	}
-	for a, p := range got {
-		if p == nil || p.Addr != a {
-			t.Errorf("profile for %s = %+v", a, p)
+	for i, a := range []string{"1.1.1.1", "8.8.8.8", "10.0.0.1", "::ffff:8.8.8.8"} {
+		if p := got.At(i); p.Addr != netip.MustParseAddr(a) {
+			t.Errorf("profile %d is for %s, want %s (order of first occurrence)", i, p.Addr, a)
+		}
+		if p, ok := got.Lookup(netip.MustParseAddr(a)); !ok || p.Addr.String() != a {
+			t.Errorf("Lookup(%s) = %+v, %v", a, p, ok)
 		}
 	}
-	if got[netip.MustParseAddr("::ffff:8.8.8.8")].ASN.Number != 15169 {
+	if p, _ := got.Lookup(netip.MustParseAddr("::ffff:8.8.8.8")); p.ASN.Number != 15169 {
 		t.Error("IPv4-mapped address not looked up as IPv4")
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	part, err := o.LookupMany(ctx, in, 2)
-	if err != context.Canceled || len(part) != 0 {
-		t.Errorf("cancelled: %d profiles, err %v; want none and context.Canceled", len(part), err)
+	if err != context.Canceled {
+		t.Errorf("cancelled: err %v, want context.Canceled", err)
+	}
+	for _, a := range in {
+		if p, ok := part.Lookup(a); ok {
+			t.Errorf("cancelled: %s has a profile %+v, want none", a, p)
+		}
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -976,6 +978,12 @@ func (d *breachInsiderDecoder) missing(n int) {
 	d.wait, d.dup = fNone, false
 }
 
+// dashboardFooter matches the text the BreachInsider dashboard prints
+// below the last alert of a page: its pager and its page footer. That is
+// page chrome, not a field, so dropping it needs no warning; any other
+// text there does.
+var dashboardFooter = regexp.MustCompile(`^(?:Load more|Previous|Next|\d{1,4}|Page \d+ of \d+|Showing \d+ to \d+ of \d+ entries|Privacy Policy|Terms of Service|© (?:\d{4} )?BreachInsider(?: Ltd)?\.(?: All rights reserved\.)?)$`)
+
 // dropFooter removes what followed the last known field of the input's
 // last alert: page footer text ("Privacy Policy" reads like a label),
 // except the pairs of unknown labels that earlier alerts had too, up to
@@ -1018,6 +1026,7 @@ func (d *breachInsiderDecoder) dropFooter() {
 			dropped = append(dropped, l)
 		}
 	}
+	dropped = slices.DeleteFunc(dropped, func(l numberedLine) bool { return dashboardFooter.MatchString(l.text) })
 	if len(dropped) == 0 {
 		return
 	}

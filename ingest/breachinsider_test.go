@@ -746,3 +746,32 @@ func TestBreachInsiderUnplaced(t *testing.T) {
 		t.Errorf("footer warning %q", footer)
 	}
 }
+
+// The dashboard's pager and footer below the last alert are page chrome:
+// dropped without a warning. Other text there is still reported.
+func TestBreachInsiderDashboardFooter(t *testing.T) {
+	chrome := "Showing 1 to 1 of 1 entries\nPrevious\n1\nNext\nLoad more\n© 2022 BreachInsider Ltd.\nPrivacy Policy\nTerms of Service\n"
+	for _, tt := range []struct {
+		name, tail string
+		warned     string // "" for no page footer warning
+	}{
+		{"chrome only", chrome, ""},
+		{"chrome and other text", chrome + "Support: call 555-0100\n", `"Support: call 555-0100"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, st, err := readBIString(t, "in.txt", biAlertText(1, "192.0.2.1", "curl/8")+tt.tail, FormatBreachInsider)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var footer string
+			for _, e := range st.Errors {
+				if e.Reason == "page footer" {
+					footer = e.Msg
+				}
+			}
+			if tt.warned == "" && footer != "" || tt.warned != "" && (!strings.Contains(footer, tt.warned) || strings.Contains(footer, "Previous")) {
+				t.Errorf("page footer warning %q, want one quoting only %s", footer, tt.warned)
+			}
+		})
+	}
+}

@@ -20,7 +20,8 @@ func bigInput(b *testing.B, n int) Input {
 	ops := []ingest.Operation{ingest.OpListObjects, ingest.OpHeadBucket, ingest.OpGetObject, ingest.OpPutObject, ingest.OpListBuckets}
 	start := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 	ips := max(1, n/20)
-	profiles := make(map[netip.Addr]*enrich.Profile, ips)
+	var profiles []*enrich.Profile
+	seen := make(map[netip.Addr]bool, ips)
 	var e ingest.Event
 	for i := 0; i < n; i++ {
 		k := (i * 7919) % ips
@@ -31,13 +32,14 @@ func bigInput(b *testing.B, n int) Input {
 			Pos: ingest.Pos{File: "big.log", Line: i + 1},
 		}
 		agg.Add(&e)
-		if profiles[a] == nil {
-			profiles[a] = &enrich.Profile{Addr: a, Class: enrich.ClassPublic,
+		if !seen[a] {
+			seen[a] = true
+			profiles = append(profiles, &enrich.Profile{Addr: a, Class: enrich.ClassPublic,
 				Geo: enrich.Geo{CountryCode: "C" + string(rune('A'+k%26)), CountryName: "Country", Lat: float64(k%140 - 60), Lon: float64(k%340 - 170)},
-				ASN: enrich.ASN{Number: uint32(64500 + k%900), Org: fmt.Sprintf("Org %d", k%900)}}
+				ASN: enrich.ASN{Number: uint32(64500 + k%900), Org: fmt.Sprintf("Org %d", k%900)}})
 		}
 	}
-	return Input{Summary: agg.Summary(), Profiles: profiles, UAFamily: uaFamily, Options: Options{GeneratedAt: fixedTime}}
+	return Input{Summary: agg.Summary(), Profiles: enrich.NewProfiles(profiles...), UAFamily: uaFamily, Options: Options{GeneratedAt: fixedTime}}
 }
 
 // BenchmarkReport1M measures Build and WriteHTML (real assets) for a

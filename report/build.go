@@ -68,7 +68,7 @@ type builder struct {
 	in       Input
 	o        Options
 	s        *aggregate.Summary
-	profiles Profiles
+	profiles *enrich.Profiles
 	all      *facts
 	r        *Report
 
@@ -101,6 +101,7 @@ func (b *builder) build() *Report {
 	b.events()
 	b.inputs()
 	b.opQuality()
+	b.limits()
 	b.sources()
 	b.headline()
 	r.FindingsMarkdown = b.findings()
@@ -211,40 +212,39 @@ func (b *builder) geography() {
 
 // networks fills the table of the /24 (IPv4) or /48 (IPv6) networks the
 // sources are in. Most of tens of thousands of networks are never shown,
-// so the organisation is worked out only for the ones that are.
+// so the organisation is worked out only for the ones that are. Networks
+// are counted under a number rather than a netip.Prefix: two million
+// sources can be in two million networks, and the count of each is then
+// 24 bytes, not a prefix, its name and a map entry holding a pointer.
 func (b *builder) networks() {
-	idx := map[netip.Prefix]int{}
-	var ns []netAgg
-	ipNet := make([]int, len(b.s.IPs)) // index into ns, or -1
+	idx := map[uint64]int32{}
+	var ns []netCount
+	ipNet := make([]int32, len(b.s.IPs)) // index into ns, or -1
 	for i, ip := range b.s.IPs {
 		ipNet[i] = -1
-		bits := 24
-		if ip.Addr.Is6() && !ip.Addr.Is4In6() {
-			bits = 48
-		}
-		pfx, err := ip.Addr.Unmap().Prefix(bits)
-		if err != nil {
+		k, ok := netKey(ip.Addr)
+		if !ok {
 			continue
 		}
-		j, ok := idx[pfx]
+		j, ok := idx[k]
 		if !ok {
-			j = len(ns)
-			idx[pfx] = j
-			ns = append(ns, netAgg{prefix: pfx})
+			j = int32(len(ns))
+			idx[k] = j
+			ns = append(ns, netCount{key: k})
 		}
 		ns[j].events += ip.Events
 		ns[j].ips++
 		ipNet[i] = j
 	}
+	idx = nil
 	var shown []*netAgg
-	for j := range ns {
-		if ns[j].ips < 2 && len(ns) > b.o.TopN*2 {
+	for j, n := range ns {
+		if n.ips < 2 && len(ns) > b.o.TopN*2 {
 			// Single-address networks add nothing to "which networks
 			// send many sources" once the table is long.
 			continue
 		}
-		ns[j].name = ns[j].prefix.String()
-		shown = append(shown, &ns[j])
+		shown = append(shown, &netAgg{net: int32(j), name: netPrefix(n.key).String(), events: n.events, ips: int(n.ips)})
 	}
 	shown = smallest(shown, b.o.TopN*2, func(x, y *netAgg) bool {
 		if x.ips != y.ips {
@@ -255,13 +255,15 @@ func (b *builder) networks() {
 		}
 		return x.name < y.name
 	})
+	byNet := make(map[int32]*netAgg, len(shown))
 	for _, n := range shown {
 		n.orgs = map[string]int64{}
+		byNet[n.net] = n
 	}
 	for i, j := range ipNet {
-		if j >= 0 && ns[j].orgs != nil {
-			if org := b.all.profiles[i].ASN.Org; org != "" {
-				ns[j].orgs[org] += b.s.IPs[i].Events
+		if n := byNet[j]; j >= 0 && n != nil {
+			if org := b.all.profiles.get(i).ASN.Org; org != "" {
+				n.orgs[org] += b.s.IPs[i].Events
 			}
 		}
 	}
@@ -272,12 +274,45 @@ func (b *builder) networks() {
 	b.r.NetTotal = len(ns)
 }
 
+// netCount counts the sources of one network, named by netKey.
+type netCount struct {
+	key    uint64
+	events int64
+	ips    int32
+}
+
+// netKey numbers the /24 (IPv4, IPv4-mapped) or /48 (IPv6) network of
+// addr; the top bits tell the families apart.
+func netKey(addr netip.Addr) (uint64, bool) {
+	a := addr.Unmap()
+	b := a.As16()
+	switch {
+	case a.Is4():
+		return 1<<62 | uint64(b[12])<<16 | uint64(b[13])<<8 | uint64(b[14]), true
+	case a.Is6():
+		return 2<<62 | uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5]), true
+	}
+	return 0, false
+}
+
+// netPrefix is the network netKey numbered k.
+func netPrefix(k uint64) netip.Prefix {
+	if k>>62 == 1 {
+		return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(k >> 16), byte(k >> 8), byte(k)}), 24)
+	}
+	var b [16]byte
+	for i := range 6 {
+		b[i] = byte(k >> (40 - 8*i))
+	}
+	return netip.PrefixFrom(netip.AddrFrom16(b), 48)
+}
+
 type netAgg struct {
-	prefix netip.Prefix
+	net    int32  // index of the network's netCount
 	name   string // prefix as text, for the table and to break ties
 	events int64
 	ips    int
-	orgs   map[string]int64 // events per AS organisation; only for networks shown
+	orgs   map[string]int64 // events per AS organisation
 }
 
 func topKey(m map[string]int64) (string, int64) {
@@ -350,7 +385,7 @@ func (b *builder) ipRow(ip *aggregate.IPStats) IPRow {
 		First: formatTime(ip.FirstSeen, timeFmt), Last: formatTime(ip.LastSeen, timeFmt), TopUA: newText(orNone(ua), 80), UAs: ip.UserAgents(),
 	}
 	if ip.Addr.IsValid() {
-		p := b.profiles.profile(ip.Addr)
+		p, _ := b.profiles.Lookup(ip.Addr)
 		row.Class = clean(string(p.Class), 20)
 		row.Country = clean(p.Geo.CountryCode, 3)
 		row.CountryName = clean(p.Geo.CountryName, 60)
@@ -392,13 +427,24 @@ func (b *builder) threat() {
 	sort.Strings(t.Providers)
 	t.Ran = len(t.Providers) > 0
 	b.threatProblems()
-	// One pass over the sources in the summary's order: the verdicts kept
-	// here are the JSON summary's findings too.
+	// Only addresses with verdicts are listed, and without threat
+	// intelligence there are none: sort and count just those.
+	addrs := b.profiles.WithThreat()
+	var place map[netip.Addr]int // in s.IPs
+	if len(addrs) > 0 {
+		place = make(map[netip.Addr]int, len(b.s.IPs))
+		for i, ip := range b.s.IPs {
+			place[ip.Addr] = i
+		}
+	}
 	sev := map[string]int64{}
 	prov := map[string]*ProviderRow{}
-	for i, p := range b.all.profiles {
-		if len(p.Threat) == 0 {
-			continue
+	for _, a := range addrs {
+		p, _ := b.profiles.Lookup(a)
+		i, listed := place[a]
+		var events int64
+		if listed {
+			events = b.s.IPs[i].Events
 		}
 		t.Ran = true
 		if s := p.Severity(); s.Rank() > 0 {
@@ -422,14 +468,14 @@ func (b *builder) threat() {
 			default:
 				pr.Clean++
 			}
-			if v.Severity != enrich.SeverityNone {
+			if listed && v.Severity != enrich.SeverityNone {
 				b.all.verdicts = append(b.all.verdicts, ipVerdict{ip: i, v: &p.Threat[j]})
 			}
 			if v.Severity.Rank() == 0 {
 				continue
 			}
 			row := ThreatRow{
-				IP: b.s.IPs[i].Addr.String(), Events: b.s.IPs[i].Events, Provider: name, Severity: string(v.Severity),
+				IP: a.String(), Events: events, Provider: name, Severity: string(v.Severity),
 				Categories: newText(strings.Join(v.Categories, ", "), 120),
 				Reference:  newText(v.Reference, 100),
 			}
@@ -448,6 +494,8 @@ func (b *builder) threat() {
 	for _, p := range prov {
 		t.ByProvider = append(t.ByProvider, *p)
 	}
+	// Busiest source first, as in the summary's lists.
+	sort.SliceStable(b.all.verdicts, func(i, j int) bool { return b.all.verdicts[i].ip < b.all.verdicts[j].ip })
 	sort.Slice(t.ByProvider, func(i, j int) bool { return t.ByProvider[i].Provider < t.ByProvider[j].Provider })
 	sort.SliceStable(t.Findings, func(i, j int) bool {
 		x, y := t.Findings[i], t.Findings[j]
@@ -506,7 +554,8 @@ func (b *builder) eventRow(ev *ingest.Event) EventRow {
 		row.Identity = newText(strings.TrimSpace(orDefault(id.ARN, orDefault(id.UserName, orDefault(id.PrincipalID, id.AccountID)))), 50)
 	}
 	if ev.Source.IsValid() {
-		row.Country = clean(b.profiles.profile(ev.Source).Geo.CountryCode, 3)
+		p, _ := b.profiles.Lookup(ev.Source)
+		row.Country = clean(p.Geo.CountryCode, 3)
 	}
 	return row
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"testing"
 
@@ -43,5 +44,29 @@ func TestPosText(t *testing.T) {
 				t.Errorf("posText(%+v) = %+v, want %+v", tc.pos, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestNetKey(t *testing.T) {
+	for _, tc := range []struct{ addr, net string }{
+		{"198.51.100.7", "198.51.100.0/24"},
+		{"::ffff:198.51.100.9", "198.51.100.0/24"},
+		{"2001:db8:abcd:12::1", "2001:db8:abcd::/48"},
+		{"fe80::1%eth0", "fe80::/48"},
+		{"0.0.0.0", "0.0.0.0/24"},
+		{"ffff:ffff:ffff:ffff::", "ffff:ffff:ffff::/48"},
+	} {
+		k, ok := netKey(netip.MustParseAddr(tc.addr))
+		if got := netPrefix(k).String(); !ok || got != tc.net {
+			t.Errorf("%s: network %s (%v), want %s", tc.addr, got, ok, tc.net)
+		}
+	}
+	if _, ok := netKey(netip.Addr{}); ok {
+		t.Error("the zero address has a network")
+	}
+	k4, _ := netKey(netip.MustParseAddr("0.0.1.0"))
+	k6, _ := netKey(netip.MustParseAddr("::1:0:0:0:0:0"))
+	if k4 == k6 {
+		t.Error("an IPv4 and an IPv6 network share a key")
 	}
 }

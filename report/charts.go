@@ -338,7 +338,7 @@ func (b *builder) locations() (shown []*location, total int, maxEv int64) {
 	ipLoc := make([]int, len(b.s.IPs)) // index into locs, or -1
 	for i, ip := range b.s.IPs {
 		ipLoc[i] = -1
-		p := b.all.profiles[i]
+		p := b.all.profiles.get(i)
 		if !p.Geo.HasLocation() {
 			continue
 		}
@@ -383,7 +383,7 @@ func (b *builder) locations() (shown []*location, total int, maxEv int64) {
 		if j < 0 || locs[j].asns == nil {
 			continue
 		}
-		ip, p := b.s.IPs[i], b.all.profiles[i]
+		ip, p := b.s.IPs[i], b.all.profiles.get(i)
 		if p.ASN.HasASN() {
 			locs[j].asns[asnKey{p.ASN.Number, p.ASN.Org}] += ip.Events
 		}

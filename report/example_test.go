@@ -29,9 +29,7 @@ func Example() {
 	} {
 		agg.Add(&ev)
 	}
-	profiles := map[netip.Addr]*enrich.Profile{
-		addr: {Addr: addr, Class: enrich.ClassifyIP(addr), Geo: enrich.Geo{CountryCode: "NL", CountryName: "Netherlands"}},
-	}
+	profiles := enrich.NewProfiles(&enrich.Profile{Addr: addr, Class: enrich.ClassifyIP(addr), Geo: enrich.Geo{CountryCode: "NL", CountryName: "Netherlands"}})
 
 	rep := report.Build(report.Input{
 		Summary:  agg.Summary(),

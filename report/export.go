@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +52,7 @@ type EventWriter struct {
 	format   ExportFormat
 	bw       *bufio.Writer
 	csv      *csv.Writer
-	profiles map[netip.Addr]*enrich.Profile
+	profiles *enrich.Profiles
 	uaFamily func(string) string
 	families map[string]string
 	row      []string
@@ -63,7 +62,7 @@ type EventWriter struct {
 // NewEventWriter returns a writer of events to w in the given format,
 // joined with the per-IP profiles (nil entries are fine) and the user-agent
 // family function (nil: no family column). Call Flush at the end.
-func NewEventWriter(w io.Writer, format ExportFormat, profiles map[netip.Addr]*enrich.Profile, uaFamily func(string) string) (*EventWriter, error) {
+func NewEventWriter(w io.Writer, format ExportFormat, profiles *enrich.Profiles, uaFamily func(string) string) (*EventWriter, error) {
 	ew := &EventWriter{format: format, bw: bufio.NewWriterSize(w, 256<<10), profiles: profiles, uaFamily: uaFamily, families: make(map[string]string)}
 	switch format {
 	case ExportCSV:
@@ -81,11 +80,13 @@ func NewEventWriter(w io.Writer, format ExportFormat, profiles map[netip.Addr]*e
 
 // Write writes one event.
 func (ew *EventWriter) Write(ev *ingest.Event) error {
-	q := ew.profiles[ev.Source]
-	if q == nil {
-		q = &enrich.Profile{Addr: ev.Source}
+	q := enrich.Profile{Addr: ev.Source}
+	if ev.Source.IsValid() {
+		if found, ok := ew.profiles.Lookup(ev.Source); ok {
+			q = found
+		}
 	}
-	p := NewIPProfile(q, false)
+	p := NewIPProfile(&q, false)
 	family := ""
 	if ew.uaFamily != nil {
 		f, ok := ew.families[ev.UserAgent]

@@ -39,7 +39,7 @@ func TestCell(t *testing.T) {
 	}
 }
 
-func exportEvents() ([]ingest.Event, map[netip.Addr]*enrich.Profile) {
+func exportEvents() ([]ingest.Event, *enrich.Profiles) {
 	addr := netip.MustParseAddr("203.0.113.7")
 	evs := []ingest.Event{{
 		Time: time.Date(2022, 2, 18, 17, 34, 57, 0, time.UTC), Source: addr,
@@ -51,11 +51,11 @@ func exportEvents() ([]ingest.Event, map[netip.Addr]*enrich.Profile) {
 		UserAgent: "[S3Console/0.4]", Op: ingest.OpGetObject, Weight: 1, Format: ingest.FormatCloudTrail,
 		Pos: ingest.Pos{File: "ct.json", Line: 3},
 	}}
-	profiles := map[netip.Addr]*enrich.Profile{addr: {
+	profiles := enrich.NewProfiles(&enrich.Profile{
 		Addr: addr, Class: enrich.ClassDocumentation,
 		Geo: enrich.Geo{CountryCode: "FR", CountryName: "France", Lat: 48.85, Lon: -2.35},
 		ASN: enrich.ASN{Number: 12876, Org: "-Scaleway", Hosting: true},
-	}}
+	})
 	return evs, profiles
 }
 

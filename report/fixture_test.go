@@ -80,13 +80,13 @@ func smallInput() Input {
 		Errors: []*ingest.SyntaxError{{File: "logs/trail.json", Line: 9, Reason: "bad time", Msg: `bad eventTime "yesterday"`}}}
 	return Input{
 		Summary: summarize(events, st),
-		Profiles: map[netip.Addr]*enrich.Profile{
-			netip.MustParseAddr("198.51.100.7"): profile("198.51.100.7", "NL", "Netherlands", 52.37, 4.89, 14061, "DIGITALOCEAN-ASN",
+		Profiles: enrich.NewProfiles(
+			profile("198.51.100.7", "NL", "Netherlands", 52.37, 4.89, 14061, "DIGITALOCEAN-ASN",
 				enrich.Verdict{Provider: "otx", Severity: enrich.SeverityHigh, Score: 7, Categories: []string{"scanner", "malware"}, Reference: "https://otx.alienvault.com/indicator/ip/198.51.100.7"}),
-			netip.MustParseAddr("203.0.113.50"): profile("203.0.113.50", "US", "United States", 37.75, -97.82, 16509, "AMAZON-02"),
-			netip.MustParseAddr("192.0.2.33"):   profile("192.0.2.33", "CN", "China", 35.0, 103.0, 4134, "CHINANET-BACKBONE"),
-			netip.MustParseAddr("2001:db8::1"):  profile("2001:db8::1", "DE", "Germany", 51.2, 10.4, 3320, "Deutsche Telekom AG"),
-		},
+			profile("203.0.113.50", "US", "United States", 37.75, -97.82, 16509, "AMAZON-02"),
+			profile("192.0.2.33", "CN", "China", 35.0, 103.0, 4134, "CHINANET-BACKBONE"),
+			profile("2001:db8::1", "DE", "Germany", 51.2, 10.4, 3320, "Deutsche Telekom AG"),
+		),
 		Statuses:    []enrich.Status{{Source: "otx", Queried: 4, FromCache: 1, Succeeded: 4, Duration: 1500 * time.Millisecond}},
 		Sources:     []enrich.SourceInfo{{Name: "embedded-asn", Kind: "asn", Version: "@ip-location-db/asn@2.3", BuildDate: fixedTime, Licence: "CC-BY-4.0", Attribution: "ASN data: ip-location-db", URL: "https://db-ip.com", Embedded: true}},
 		ThreatIntel: []string{"otx"},
@@ -117,7 +117,7 @@ var payloads = []string{
 func hostileInput() Input {
 	huge := strings.Repeat("A", 1<<20) + "<script>window.__pwned=6</script>"
 	var events []ingest.Event
-	profiles := map[netip.Addr]*enrich.Profile{}
+	var profiles []*enrich.Profile
 	for i, p := range payloads {
 		ip := fmt.Sprintf("198.51.100.%d", i+1)
 		e := ev(fmt.Sprintf("2022-01-%02dT%02d:00:00Z", i+1, i), ip, p, ingest.Operation(p))
@@ -125,14 +125,14 @@ func hostileInput() Input {
 		e.Identity = ingest.Identity{Type: p, AccountID: p, ARN: p, UserName: p, PrincipalID: p}
 		e.AlertUserAgent = p
 		events = append(events, e, e)
-		profiles[e.Source] = &enrich.Profile{
+		profiles = append(profiles, &enrich.Profile{
 			Addr: e.Source, Class: enrich.IPClass(p),
 			Geo:   enrich.Geo{CountryCode: p, CountryName: p, City: p, Lat: float64(i*10 - 40), Lon: float64(i*25 - 150)},
 			ASN:   enrich.ASN{Number: uint32(64500 + i), Org: p},
 			Whois: &enrich.Whois{NetName: p, Org: p},
 			Threat: []enrich.Verdict{{Provider: p, Severity: enrich.SeverityHigh, Score: 99, Categories: []string{p, p},
 				Reference: p}},
-		}
+		})
 	}
 	events = append(events, ev("2022-01-20T10:00:00Z", "198.51.100.200", huge, ingest.OpPutObject))
 	events = append(events, ev("2022-01-21T10:00:00Z", "</script><b>svc</b>", payloads[0], ingest.OpGetObject))
@@ -143,7 +143,7 @@ func hostileInput() Input {
 		Err:    fmt.Errorf("stopped: %s", payloads[4])}
 	return Input{
 		Summary:     summarize(events, st),
-		Profiles:    profiles,
+		Profiles:    enrich.NewProfiles(profiles...),
 		Statuses:    []enrich.Status{{Source: payloads[0], Queried: 1, Failed: 1, Err: payloads[2]}},
 		Sources:     []enrich.SourceInfo{{Name: payloads[0], Kind: enrich.DBKind(payloads[1]), Version: payloads[2], Licence: payloads[3], Attribution: payloads[5], URL: payloads[3]}},
 		ThreatIntel: []string{payloads[0]},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/netip"
 	"reflect"
 	"sort"
 	"strings"
@@ -205,17 +204,6 @@ type FindingJSON struct {
 	Reference  string   `json:"reference"`
 }
 
-// Profiles is the enrichment of every source IP, keyed by unmapped address.
-type Profiles map[netip.Addr]*enrich.Profile
-
-// profile returns the profile of addr, or an empty one.
-func (ps Profiles) profile(addr netip.Addr) *enrich.Profile {
-	if p := ps[addr]; p != nil {
-		return p
-	}
-	return &enrich.Profile{Addr: addr}
-}
-
 // DefaultJSONMaxIPs is how many IP sources the JSON summary lists by
 // default (--json-max-ips). Each costs about 400 bytes of JSON; two
 // million forged sources would make a summary of most of a gigabyte.
@@ -286,7 +274,8 @@ func NewSummaryJSON(r *Report, maxIPs int) *SummaryJSON {
 	out.IPs = make([]IPJSON, 0, len(listed))
 	for i, ip := range listed {
 		ua, _ := ip.TopUserAgent()
-		p := NewIPProfile(d.profiles[i], false)
+		prof := d.profiles.get(i)
+		p := NewIPProfile(&prof, false)
 		out.IPs = append(out.IPs, IPJSON{IP: p.IP, Count: ip.Events, Attempts: ip.Attempts, FirstSeen: formatTime(ip.FirstSeen, time.RFC3339),
 			LastSeen: formatTime(ip.LastSeen, time.RFC3339), TopUserAgent: ua, IPProfile: p})
 	}

@@ -82,7 +82,11 @@ func TestIPProfileShape(t *testing.T) {
 	decode(t, buf.Bytes(), &exported)
 
 	var lookup map[string]any
-	decode(t, mustJSON(t, NewIPProfile(profiles[addr], true)), &lookup)
+	p, ok := profiles.Lookup(addr)
+	if !ok {
+		t.Fatal("no profile for", addr)
+	}
+	decode(t, mustJSON(t, NewIPProfile(&p, true)), &lookup)
 
 	for _, key := range []string{"country", "country_name", "lat", "lon", "asn", "as_org", "ip_class", "hosting"} {
 		if summaryIP[key] == nil || fmt.Sprint(summaryIP[key]) != fmt.Sprint(exported[key]) || fmt.Sprint(summaryIP[key]) != fmt.Sprint(lookup[key]) {

@@ -285,6 +285,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		fmt.Fprintf(&b, " by honeyreport %s", mdEscape(rep.ToolVersion, 60))
 	}
 	b.WriteString("\n\n")
+	writeInterruptedMarkdown(&b, rep)
 	b.WriteString("| | |\n|---|---:|\n")
 	for _, s := range rep.Headline {
 		fmt.Fprintf(&b, "| %s | %s |\n", s.Label, mdEscape(s.Value, 60))
@@ -333,6 +334,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		rows = append(rows, []string{mdEscape(u.UA.Short, 100), num(u.Events), u.Percent()})
 	}
 	table("Top user agents", []string{"User agent", "Alerts", "Share"}, rows)
+	writeLimitsMarkdown(&b, rep)
 	if rep.NotesMarkdown != "" {
 		b.WriteString("\n## Analyst notes\n\n")
 		b.WriteString(strings.TrimSpace(rep.NotesMarkdown))

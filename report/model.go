@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"html/template"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -16,7 +15,7 @@ type Input struct {
 	Summary *aggregate.Summary
 	// Profiles holds what enrichment found per source IP; an IP without a
 	// profile is shown as unknown.
-	Profiles map[netip.Addr]*enrich.Profile
+	Profiles *enrich.Profiles
 	// Statuses says how each online source (WHOIS, threat intelligence) did.
 	Statuses []enrich.Status
 	// Sources are the databases used, for versions and attributions.
@@ -53,6 +52,10 @@ type Options struct {
 	// ThreatIntelHint is how to enable threat intelligence, shown when it
 	// did not run (default "--ti PROVIDER or --feed FILE").
 	ThreatIntelHint string
+	// Interrupted is why the run stopped early ("interrupted by SIGINT"),
+	// "" when it ran to the end: the report then says its counts cover
+	// only what was done before.
+	Interrupted string
 }
 
 // Report is the display-ready content of a report: strings, numbers,
@@ -119,6 +122,11 @@ type Report struct {
 	// count. Both are data-quality lines.
 	UnmappedOps []CountRow
 	AWSOps      []CountRow
+	// Limits are data-quality lines for the counts past a bound on
+	// distinct values, counted together, and the events outside the days
+	// charted; Interrupted is why the run stopped early, "" if it did not.
+	Limits      []string
+	Interrupted string
 	Sources     []SourceRow
 	Statuses    []StatusRow
 
@@ -134,9 +142,8 @@ type facts struct {
 	generatedAt time.Time
 	toolVersion string
 	sum         *aggregate.Summary
-	// profiles holds the profile of each of sum.IPs, in the same order
-	// (an empty one where enrichment found nothing).
-	profiles []*enrich.Profile
+	// profiles gives the profile of each of sum.IPs by its place there.
+	profiles ipProfiles
 	// uaFamily names the family of each of sum.UserAgents ("" unknown),
 	// nil without a classifier; families tallies events by family, with
 	// unknown ones under enrich.UAFamilyOther, busiest first.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,15 +52,15 @@ func realCSVInput(t testing.TB) (Input, bool) {
 	if embeddedErr != nil {
 		t.Fatal(embeddedErr)
 	}
-	profiles := map[netip.Addr]*enrich.Profile{}
+	var profiles []*enrich.Profile
 	for _, a := range s.Addrs() {
 		p := &enrich.Profile{Addr: a, Class: enrich.ClassifyIP(a)}
 		p.Geo, _ = embedded.Geo(a)
 		p.ASN, _ = embedded.ASN(a)
-		profiles[a] = p
+		profiles = append(profiles, p)
 	}
 	return Input{
-		Summary: s, Profiles: profiles, Sources: embedded.Sources(), UAFamily: uaFamily,
+		Summary: s, Profiles: enrich.NewProfiles(profiles...), Sources: embedded.Sources(), UAFamily: uaFamily,
 		Options: Options{Title: "Honeybucket report: BreachInsider, February 2022", GeneratedAt: fixedTime, ToolVersion: "test", ExportHint: "events.csv"},
 	}, true
 }

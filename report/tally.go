@@ -8,15 +8,48 @@ import (
 	"github.com/honeyreport/honeyreport/enrich"
 )
 
-// profilesOf returns the profile of each of ips, in order (an empty one
-// where there is none). A report reads every IP's profile several times;
-// looking each up once saves tens of thousands of map lookups.
-func profilesOf(ips []*aggregate.IPStats, profiles Profiles) []*enrich.Profile {
-	out := make([]*enrich.Profile, len(ips))
-	for i, ip := range ips {
-		out[i] = profiles.profile(ip.Addr)
+// ipProfiles gives the profile of each of a summary's IP sources by the
+// source's place in Summary.IPs. A report reads every IP's profile several
+// times: each address is looked up once, and not at all when the store
+// holds the profiles in the IPs' own order (enrichment ran on
+// Summary.Addrs), so two million sources cost no second copy of them.
+type ipProfiles struct {
+	ips []*aggregate.IPStats
+	ps  *enrich.Profiles
+	// at is the store's number for each IP's profile, -1 for none; nil
+	// when the store's numbers are the IPs' places.
+	at []int32
+}
+
+func profilesOf(ips []*aggregate.IPStats, ps *enrich.Profiles) ipProfiles {
+	x := ipProfiles{ips: ips, ps: ps}
+	same := ps.Len() >= len(ips)
+	for i := 0; same && i < len(ips); i++ {
+		same = ps.Addr(i) == ips[i].Addr
 	}
-	return out
+	if same {
+		return x
+	}
+	x.at = make([]int32, len(ips))
+	for i, ip := range ips {
+		x.at[i] = -1
+		if j, ok := ps.Index(ip.Addr); ok {
+			x.at[i] = int32(j)
+		}
+	}
+	return x
+}
+
+// get returns the profile of ips[i]: one with only the address when
+// enrichment found nothing.
+func (x ipProfiles) get(i int) enrich.Profile {
+	j := i
+	if x.at != nil {
+		if j = int(x.at[i]); j < 0 {
+			return enrich.Profile{Addr: x.ips[i].Addr}
+		}
+	}
+	return x.ps.At(j)
 }
 
 // countryTally and asnTally are what both the HTML report and the JSON
@@ -39,11 +72,11 @@ type asnTally struct {
 // tallyGeography counts sum's IP sources by country and by AS; profs are
 // their profiles, in the same order. Lists are sorted by events,
 // descending, ties by country code or AS number.
-func tallyGeography(ips []*aggregate.IPStats, profs []*enrich.Profile) ([]countryTally, []asnTally) {
+func tallyGeography(ips []*aggregate.IPStats, profs ipProfiles) ([]countryTally, []asnTally) {
 	cs := map[string]*countryTally{}
 	as := map[uint32]*asnTally{}
 	for i, ip := range ips {
-		p := profs[i]
+		p := profs.get(i)
 		c := entry(cs, p.Geo.CountryCode, func() countryTally { return countryTally{Code: p.Geo.CountryCode, Name: p.Geo.CountryName} })
 		c.Events += ip.Events
 		c.IPs++

@@ -206,7 +206,7 @@ func (b *builder) timelineChart() {
 	}
 	days := make([]string, len(s.Days))
 	for i, d := range s.Days {
-		days[i] = d.UTC().Format(dateFmt)
+		days[i] = formatTime(d, dateFmt)
 	}
 	// Over long periods open on the last 120 days, where an analyst looks
 	// first; the slider below shows the whole range.

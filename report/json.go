@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyreport/honeyreport/aggregate"
 	"github.com/honeyreport/honeyreport/enrich"
 )
 
@@ -214,6 +215,9 @@ const DefaultJSONMaxIPs = 100000
 // countries, ASNs and findings still cover them all.
 func NewSummaryJSON(r *Report, maxIPs int) *SummaryJSON {
 	d := r.all
+	if d == nil { // not made by Build: nothing to list
+		d = &facts{sum: &aggregate.Summary{}}
+	}
 	sum := d.sum
 	out := &SummaryJSON{
 		Schema:      SummarySchema,

@@ -119,3 +119,19 @@ func decode(t *testing.T, b []byte, v any) {
 		t.Fatalf("%s: %v", b, err)
 	}
 }
+
+// TestSummaryJSONEmpty: a report of nothing, or one not made by Build,
+// still renders a valid summary with empty lists.
+func TestSummaryJSONEmpty(t *testing.T) {
+	for name, rep := range map[string]*Report{"built": Build(Input{}), "zero": {}} {
+		var buf bytes.Buffer
+		if err := NewSummaryJSON(rep, 10).WriteJSON(&buf); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var s SummaryJSON
+		decode(t, buf.Bytes(), &s)
+		if s.Totals.Events != 0 || s.IPs == nil || s.UserAgentFamilies == nil || s.Schema != SummarySchema {
+			t.Errorf("%s: %s", name, buf.Bytes())
+		}
+	}
+}

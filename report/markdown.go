@@ -199,7 +199,7 @@ func (b *builder) findings() string {
 	}
 	fmt.Fprintf(&w, "- **%s** (%s) from **%s** in %s, %s to %s.\n",
 		Plural(s.Events, "alert"), Plural(s.Attempts, "attempt"), Plural(int64(len(s.IPs)), "unique IP"),
-		Plural(int64(countKnown(b.countries)), "country"), s.FirstSeen.UTC().Format(timeFmt), s.LastSeen.UTC().Format(timeFmt))
+		Plural(int64(countKnown(b.countries)), "country"), formatTime(s.FirstSeen, timeFmt), formatTime(s.LastSeen, timeFmt))
 	if len(b.asns) > 0 {
 		a := b.asns[0]
 		fmt.Fprintf(&w, "- The top network, %s %s, sent %s of alerts (%s from %s).\n",
@@ -212,7 +212,7 @@ func (b *builder) findings() string {
 	if len(s.IPs) > 0 {
 		ip := s.IPs[0]
 		fmt.Fprintf(&w, "- The busiest source, %s, made %s between %s and %s.\n",
-			mdEscape(ip.Source(), 60), Plural(ip.Events, "alert"), ip.FirstSeen.UTC().Format(dateFmt), ip.LastSeen.UTC().Format(dateFmt))
+			mdEscape(ip.Source(), 60), Plural(ip.Events, "alert"), formatTime(ip.FirstSeen, dateFmt), formatTime(ip.LastSeen, dateFmt))
 	}
 	if n := r.RepeatTotal; n > 0 {
 		fmt.Fprintf(&w, "- %s came back more than once (%s of sources).\n", Plural(int64(n), "IP"), pct(float64(n)/float64(max(1, len(s.IPs)))))
@@ -225,7 +225,7 @@ func (b *builder) findings() string {
 				n++
 			}
 		}
-		fmt.Fprintf(&w, "- %s first seen in the last 7 days of the log (since %s).\n", Plural(int64(n), "new IP"), since.UTC().Format(dateFmt))
+		fmt.Fprintf(&w, "- %s first seen in the last 7 days of the log (since %s).\n", Plural(int64(n), "new IP"), formatTime(since, dateFmt))
 	}
 	if s.Writes > 0 {
 		fmt.Fprintf(&w, "- **%s** tried to change the bucket.\n", Plural(s.Writes, "write attempt"))

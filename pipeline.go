@@ -135,7 +135,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			siteEvents = filepath.Join(f.siteDir, "events.csv")
 		}
 	}
-	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, profiles, uaFamily) }); err != nil {
+	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, rep) }); err != nil {
 		return err
 	}
 	if f.siteDir != "" {
@@ -154,7 +154,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 				// Already written once: copy rather than read the logs again.
 				return copyFile(w, f.exportOut)
 			}
-			return exportEvents(ctx, w, "events.csv", ins, f, profiles, uaFamily)
+			return exportEvents(ctx, w, "events.csv", ins, f, rep)
 		}); err != nil {
 			return err
 		}
@@ -202,12 +202,12 @@ func copyFile(w io.Writer, path string) error {
 
 // exportEvents is the second pass over the inputs: every event, joined with
 // its IP's profile. Inputs are read one at a time so rows keep input order.
-func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, profiles *enrich.Profiles, uaFamily func(string) string) error {
+func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, rep *report.Report) error {
 	format, err := report.ExportFormatFor(name)
 	if err != nil {
 		return err
 	}
-	ew, err := report.NewEventWriter(w, format, profiles, uaFamily)
+	ew, err := report.NewEventWriter(w, format, rep)
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func Build(in Input) *Report {
 	}
 	b := &builder{in: in, o: o, s: s, profiles: in.Profiles, all: &facts{
 		generatedAt: o.GeneratedAt, toolVersion: o.ToolVersion, sum: s, profiles: profilesOf(s.IPs, in.Profiles),
-		statuses: in.Statuses, sources: in.Sources,
+		store: in.Profiles, classify: in.UAFamily, statuses: in.Statuses, sources: in.Sources,
 	}}
 	return b.build()
 }

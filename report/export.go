@@ -60,10 +60,15 @@ type EventWriter struct {
 }
 
 // NewEventWriter returns a writer of events to w in the given format,
-// joined with the per-IP profiles (nil entries are fine) and the user-agent
-// family function (nil: no family column). Call Flush at the end.
-func NewEventWriter(w io.Writer, format ExportFormat, profiles *enrich.Profiles, uaFamily func(string) string) (*EventWriter, error) {
-	ew := &EventWriter{format: format, bw: bufio.NewWriterSize(w, 256<<10), profiles: profiles, uaFamily: uaFamily, families: make(map[string]string)}
+// each joined with its address's profile in rep and named a user-agent
+// family by rep's classifier (none without one). The events are read
+// again by the caller: the model keeps counts, not events. Call Flush at
+// the end.
+func NewEventWriter(w io.Writer, format ExportFormat, rep *Report) (*EventWriter, error) {
+	ew := &EventWriter{format: format, bw: bufio.NewWriterSize(w, 256<<10), families: make(map[string]string)}
+	if rep.all != nil {
+		ew.profiles, ew.uaFamily = rep.all.store, rep.all.classify
+	}
 	switch format {
 	case ExportCSV:
 		ew.csv = csv.NewWriter(ew.bw)

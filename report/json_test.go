@@ -63,12 +63,13 @@ func TestIPProfileShape(t *testing.T) {
 	evs, profiles := exportEvents()
 	addr := evs[0].Source
 	in := Input{Summary: summarize(evs[:1]), Profiles: profiles}
-	s := NewSummaryJSON(Build(in), DefaultJSONMaxIPs)
+	rep := Build(in)
+	s := NewSummaryJSON(rep, DefaultJSONMaxIPs)
 	var summaryIP map[string]any
 	decode(t, mustJSON(t, s.IPs[0]), &summaryIP)
 
 	var buf bytes.Buffer
-	ew, err := NewEventWriter(&buf, ExportNDJSON, profiles, nil)
+	ew, err := NewEventWriter(&buf, ExportNDJSON, rep)
 	if err != nil {
 		t.Fatal(err)
 	}

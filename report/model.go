@@ -142,8 +142,12 @@ type facts struct {
 	generatedAt time.Time
 	toolVersion string
 	sum         *aggregate.Summary
-	// profiles gives the profile of each of sum.IPs by its place there.
+	// profiles gives the profile of each of sum.IPs by its place there;
+	// store has every address's, for the export's second read of events.
 	profiles ipProfiles
+	store    *enrich.Profiles
+	// classify is the user-agent classifier, nil for none.
+	classify func(ua string) string
 	// uaFamily names the family of each of sum.UserAgents ("" unknown),
 	// nil without a classifier; families tallies events by family, with
 	// unknown ones under enrich.UAFamilyOther, busiest first.

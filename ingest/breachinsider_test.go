@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"github.com/honeyreport/honeyreport/synth"
@@ -525,7 +526,7 @@ func BenchmarkBreachInsiderMapped(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchRead(b, dump.Bytes(), events, func() *Reader {
-		return newMappedReader(dump.Bytes(), false, "bench", FormatBreachInsider, nil)
+		return newMappedReader(context.Background(), dump.Bytes(), false, "bench", FormatBreachInsider, nil)
 	})
 }
 

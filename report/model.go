@@ -58,8 +58,11 @@ type Options struct {
 	Interrupted string
 }
 
-// Report is the display-ready content of a report: strings, numbers,
-// sorted rows and chart options. Templates only loop over it.
+// Report is the one model of a report, built once by Build and read by
+// every renderer. Its exported fields are display-ready: strings cleaned
+// and cut, numbers, sorted rows and chart options, which templates only
+// loop over. It also keeps the complete values those rows are cut from,
+// for renderers that list everything (NewSummaryJSON, NewEventWriter).
 type Report struct {
 	Title       string
 	Period      string // "2022-01-03 – 2022-02-28 (57 days)"

@@ -398,12 +398,6 @@ func (e *Embedded) CountryPoint(cc string) (lat, lon float64, ok bool) {
 // Hosting returns the embedded hosting/cloud ASN list.
 func (e *Embedded) Hosting() *HostingASNs { return e.hosting }
 
-// Stats reports the size of the decoded tables, for start-up diagnostics.
-func (e *Embedded) Stats() (countries, asns, ranges int) {
-	return len(e.countries), len(e.asnNums),
-		len(e.v4country.starts) + len(e.v4asn.starts) + len(e.v6country.starts) + len(e.v6asn.starts)
-}
-
 // Names of the embedded sources, as they appear in Geo.Source and ASN.Source.
 const (
 	SourceEmbeddedCountry = "ip-location-db geo-whois-asn-country"

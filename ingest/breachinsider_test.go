@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/honeyreport/honeyreport/synth"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -17,6 +16,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/honeyreport/honeyreport/internal/golden"
+	"github.com/honeyreport/honeyreport/synth"
 )
 
 func TestBreachInsiderGolden(t *testing.T) {
@@ -30,8 +32,8 @@ func TestBreachInsiderGolden(t *testing.T) {
 			}
 			events, diags := eventsGolden(evs, st)
 			stem := strings.TrimSuffix(path, ".txt")
-			checkGolden(t, stem+".events.golden", events)
-			checkGolden(t, stem+".stderr.golden", diags)
+			golden.Check(t, stem+".events.golden", events)
+			golden.Check(t, stem+".stderr.golden", diags)
 		})
 	}
 }

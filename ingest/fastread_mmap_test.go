@@ -161,16 +161,16 @@ func TestMappedReaderStops(t *testing.T) {
 			if r.Scan() {
 				t.Fatal("an event from junk")
 			}
-			if !errors.Is(r.Err(), context.Canceled) || progress.Load() >= readStep {
-				t.Errorf("err %v after %d of %d bytes", r.Err(), progress.Load(), len(junk))
+			if !errors.Is(r.Stats().Err, context.Canceled) || progress.Load() >= readStep {
+				t.Errorf("err %v after %d of %d bytes", r.Stats().Err, progress.Load(), len(junk))
 			}
 
 			progress.Store(0)
 			r = newMappedReader(t.Context(), junk, false, "in", format, &progress)
 			for r.Scan() {
 			}
-			if r.Err() != nil || progress.Load() != int64(len(junk)) {
-				t.Errorf("not cancelled: err %v after %d of %d bytes", r.Err(), progress.Load(), len(junk))
+			if r.Stats().Err != nil || progress.Load() != int64(len(junk)) {
+				t.Errorf("not cancelled: err %v after %d of %d bytes", r.Stats().Err, progress.Load(), len(junk))
 			}
 		})
 	}

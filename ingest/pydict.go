@@ -334,22 +334,6 @@ func parseHex(b []byte, n int) (uint32, bool) {
 	return v, true
 }
 
-// parsePyDict parses Python dict text into its top-level keys. String values
-// are decoded; other values (numbers, None, True, nested containers) keep
-// their source text. With an error, the map holds the pairs read before it.
-func parsePyDict(s string) (map[string]string, error) {
-	var p pyDictScanner
-	p.reset([]byte(s))
-	m := make(map[string]string)
-	for p.next() {
-		m[string(p.key)] = string(p.val)
-	}
-	if p.err != nil {
-		return m, fmt.Errorf("python dict: %w", p.err)
-	}
-	return m, nil
-}
-
 // dictCache parses the python-dict columns, remembering the result per
 // distinct text: the same few "User ID" and "Request Parameters" texts
 // repeat on nearly every alert. Bounded like interner.

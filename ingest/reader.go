@@ -238,15 +238,10 @@ func (r *Reader) scan() bool {
 // unchanged, until the next call to Scan.
 func (r *Reader) Event() *Event { return &r.ev }
 
-// Err returns the error that stopped reading early, or nil at a clean end.
-func (r *Reader) Err() error { return r.stats.Err }
-
-// Stats returns the input's statistics; they are complete once Scan has
+// Stats returns the input's statistics, with in Err the error that stopped
+// reading early (nil at a clean end); they are complete once Scan has
 // returned false.
 func (r *Reader) Stats() *Stats { return r.stats }
-
-// Format returns the input's format, detected or given.
-func (r *Reader) Format() Format { return r.stats.Format }
 
 // looksBinary reports whether head is unlikely to be text: NUL bytes or
 // mostly control characters.

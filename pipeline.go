@@ -108,17 +108,6 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		mu.Unlock()
 		return nil
 	}
-	// The JSON summary and the report model only read the summary and the
-	// profiles: build and write each on its own core, neither waiting for
-	// the other.
-	var summaryJSON *report.SummaryJSON
-	var g errgroup.Group
-	if f.jsonOut != "" || f.siteDir != "" {
-		g.Go(func() error {
-			summaryJSON = report.NewSummaryJSON(sum, profiles, statuses, sources, uaFamily, genTime, toolVersion(), f.jsonMaxIPs)
-			return out(f.jsonOut, summaryJSON.WriteJSON)
-		})
-	}
 	interrupted := ""
 	if err := context.Cause(ctx); err != nil {
 		interrupted = err.Error()
@@ -130,6 +119,15 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint, Interrupted: interrupted,
 		},
 	})
+	// Every renderer only reads the model: each writes on its own core.
+	var summaryJSON *report.SummaryJSON
+	var g errgroup.Group
+	if f.jsonOut != "" || f.siteDir != "" {
+		g.Go(func() error {
+			summaryJSON = report.NewSummaryJSON(rep, f.jsonMaxIPs)
+			return out(f.jsonOut, summaryJSON.WriteJSON)
+		})
+	}
 	g.Go(func() error { return out(f.output, func(w io.Writer) error { return report.WriteHTML(w, rep, a) }) })
 	g.Go(func() error { return out(f.mdOut, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }) })
 	if err := g.Wait(); err != nil {
@@ -146,7 +144,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			siteEvents = filepath.Join(f.siteDir, "events.csv")
 		}
 	}
-	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, flt, profiles, uaFamily) }); err != nil {
+	if err := out(exportOut, func(w io.Writer) error { return exportEvents(ctx, w, f.exportOut, ins, f, flt, rep) }); err != nil {
 		return err
 	}
 	if f.siteDir != "" {
@@ -165,7 +163,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 				// Already written once: copy rather than read the logs again.
 				return copyFile(w, f.exportOut)
 			}
-			return exportEvents(ctx, w, "events.csv", ins, f, flt, profiles, uaFamily)
+			return exportEvents(ctx, w, "events.csv", ins, f, flt, rep)
 		}); err != nil {
 			return err
 		}
@@ -173,24 +171,24 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	if res := sum.Filter; res != nil && sum.Events == 0 && !res.Window.IsZero() {
 		// Not an error: a quiet week is news too, and the outputs say so.
 		fmt.Fprintf(e.stderr, "honeyreport: no events in the window %s: %s outside it, %s excluded\n",
-			res.Window.Label, plural(res.OutsideTotal(), "event"), plural(res.ExcludedTotal(), "event"))
+			res.Window.Label, report.Plural(res.OutsideTotal(), "event"), report.Plural(res.ExcludedTotal(), "event"))
 	}
 	if !f.quiet {
 		var skipped int64
 		for _, st := range sum.Inputs {
 			skipped += st.Skipped
 		}
-		fmt.Fprintf(e.stderr, "honeyreport: %s (%s) from %s in %s", plural(sum.Events, "event"), plural(sum.Attempts, "attempt"),
-			plural(int64(len(sum.IPs)), "unique IP"), plural(int64(len(sum.Inputs)), "input"))
+		fmt.Fprintf(e.stderr, "honeyreport: %s (%s) from %s in %s", report.Plural(sum.Events, "event"), report.Plural(sum.Attempts, "attempt"),
+			report.Plural(int64(len(sum.IPs)), "unique IP"), report.Plural(int64(len(sum.Inputs)), "input"))
 		if skipped > 0 {
-			fmt.Fprintf(e.stderr, ", %s skipped", plural(skipped, "record"))
+			fmt.Fprintf(e.stderr, ", %s skipped", report.Plural(skipped, "record"))
 		}
 		if res := sum.Filter; res != nil {
 			if n := res.OutsideTotal(); n > 0 || !res.Window.IsZero() {
-				fmt.Fprintf(e.stderr, ", %s outside the window", plural(n, "event"))
+				fmt.Fprintf(e.stderr, ", %s outside the window", report.Plural(n, "event"))
 			}
 			if n := res.ExcludedTotal(); n > 0 || len(res.Excluded) > 0 {
-				fmt.Fprintf(e.stderr, ", %s excluded", plural(n, "event"))
+				fmt.Fprintf(e.stderr, ", %s excluded", report.Plural(n, "event"))
 			}
 		}
 		if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
@@ -227,12 +225,12 @@ func copyFile(w io.Writer, path string) error {
 // exportEvents is the second pass over the inputs: every event, joined with
 // its IP's profile. Inputs are read one at a time so rows keep input order.
 // The filter leaves out the events the report left out.
-func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, flt *filter.Filter, profiles *enrich.Profiles, uaFamily func(string) string) error {
+func exportEvents(ctx context.Context, w io.Writer, name string, ins []ingest.Input, f *reportFlags, flt *filter.Filter, rep *report.Report) error {
 	format, err := report.ExportFormatFor(name)
 	if err != nil {
 		return err
 	}
-	ew, err := report.NewEventWriter(w, format, profiles, uaFamily)
+	ew, err := report.NewEventWriter(w, format, rep)
 	if err != nil {
 		return err
 	}
@@ -292,12 +290,4 @@ func openOffline(f *reportFlags, e *env) (*enrich.Offline, func(), error) {
 		dbs = append(dbs, db)
 	}
 	return enrich.NewOffline(emb, dbs...), closeAll, nil
-}
-
-// plural formats "1 event", "2 events".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

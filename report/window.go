@@ -53,7 +53,7 @@ func (b *builder) windowed() {
 	}
 	first, last := w.Since.UTC(), w.LastDay().UTC()
 	days := int(last.Truncate(24*time.Hour).Sub(first.Truncate(24*time.Hour)).Hours()/24) + 1
-	r.Period = fmt.Sprintf("%s – %s (%s)", first.Format(dateFmt), last.Format(dateFmt), plural(int64(days), "day"))
+	r.Period = fmt.Sprintf("%s – %s (%s)", first.Format(dateFmt), last.Format(dateFmt), Plural(int64(days), "day"))
 	for i, st := range r.Headline {
 		if st.Label == "Period" {
 			r.Headline[i].Value = first.Format(dateFmt) + " → " + last.Format(dateFmt)
@@ -74,11 +74,11 @@ func filterFindings(s *aggregate.Summary) string {
 		if s.Events == 0 {
 			p = "**No events in the window** " + mdEscape(res.Window.Label, 120)
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s read outside it %s not counted", p, plural(res.OutsideTotal(), "event"), wereOrWas(res.OutsideTotal())))
+		parts = append(parts, fmt.Sprintf("%s: %s read outside it %s not counted", p, Plural(res.OutsideTotal(), "event"), wereOrWas(res.OutsideTotal())))
 	}
 	if len(res.Excluded) > 0 {
 		n := res.ExcludedTotal()
-		parts = append(parts, fmt.Sprintf("%s excluded by %s (see data quality)", plural(n, "event"), plural(int64(len(res.Excluded)), "rule")))
+		parts = append(parts, fmt.Sprintf("%s excluded by %s (see data quality)", Plural(n, "event"), Plural(int64(len(res.Excluded)), "rule")))
 	}
 	if len(parts) == 0 {
 		return ""

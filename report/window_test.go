@@ -48,7 +48,7 @@ func TestWindowSection(t *testing.T) {
 		t.Errorf("markdown:\n%s", md.String())
 	}
 	var js bytes.Buffer
-	if err := NewSummaryJSON(sum, nil, nil, nil, nil, time.Time{}, "test", 10).WriteJSON(&js); err != nil {
+	if err := NewSummaryJSON(Build(in), 10).WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -71,7 +71,7 @@ func TestWindowSection(t *testing.T) {
 // empty excluded list.
 func TestNoFilterJSON(t *testing.T) {
 	var js bytes.Buffer
-	if err := NewSummaryJSON(&aggregate.Summary{}, nil, nil, nil, nil, time.Time{}, "test", 10).WriteJSON(&js); err != nil {
+	if err := NewSummaryJSON(Build(Input{Summary: &aggregate.Summary{}}), 10).WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
 	if s := js.String(); strings.Contains(s, `"window"`) || !strings.Contains(s, `"excluded":[]`) && !strings.Contains(s, `"excluded": []`) {

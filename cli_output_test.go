@@ -15,10 +15,10 @@ func TestProgressLine(t *testing.T) {
 		elapsed             time.Duration
 		want                string
 	}{
-		{12 << 20, 48 << 20, 120000, 400 * time.Millisecond, "reading 12.0 MB / 48.0 MB (25%), 30.0 MB/s, 120.0k events (300.0k/s), 1s left"},
+		{12 << 20, 48 << 20, 120000, 400 * time.Millisecond, "reading 12.0 MiB / 48.0 MiB (25%), 30.0 MiB/s, 120.0k events (300.0k/s), 1s left"},
 		{0, 0, 0, 0, "reading 0 B, 0 B/s"},
-		{5 << 30, 0, 2500000, 10 * time.Second, "reading 5.0 GB, 512.0 MB/s, 2.5M events (250.0k/s)"},
-		{48 << 20, 48 << 20, 999, time.Second, "reading 48.0 MB / 48.0 MB (100%), 48.0 MB/s, 999 events (999/s)"},
+		{5 << 30, 0, 2500000, 10 * time.Second, "reading 5.0 GiB, 512.0 MiB/s, 2.5M events (250.0k/s)"},
+		{48 << 20, 48 << 20, 999, time.Second, "reading 48.0 MiB / 48.0 MiB (100%), 48.0 MiB/s, 999 events (999/s)"},
 	}
 	for _, tt := range tests {
 		if got := progressLine("reading", tt.done, tt.total, tt.events, tt.elapsed); got != tt.want {

@@ -197,11 +197,14 @@ func TestLookup(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var got []lookupJSON
+	var got []report.IPProfile
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || got[0].ASN != 13335 || got[1].Class != "private" || got[1].Country != "" || got[2].IP != "8.8.8.8" || got[2].ASN != 15169 {
+	if len(got) != 3 || got[0].IPDetail == nil || got[0].Threat == nil {
+		t.Fatalf("lookup --json lacks the detail: %s", out)
+	}
+	if got[0].ASN != 13335 || got[1].IPClass != "private" || got[1].Country != "" || got[2].IP != "8.8.8.8" || got[2].ASN != 15169 {
 		t.Errorf("lookup = %+v", got)
 	}
 	table, _, code := runCmd(t, nil, "lookup", "--no-system-geoip", "1.1.1.1")
@@ -239,7 +242,7 @@ func TestSite(t *testing.T) {
 	dir := t.TempDir()
 	site := filepath.Join(dir, "site")
 	_, stderr, code := runCmd(t, fixedEpoch, "report", "testdata/dump.txt", "testdata/lake.ndjson", "--site", site,
-		"--export", filepath.Join(dir, "e.csv"), "-o", filepath.Join(dir, "r.html"), "--no-system-geoip", "-q")
+		"--export", filepath.Join(dir, "e.csv"), "-o", filepath.Join(dir, "r.html"), "--json", filepath.Join(dir, "s.json"), "--no-system-geoip", "-q")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -253,6 +256,12 @@ func TestSite(t *testing.T) {
 	}
 	if !bytes.Equal(mustRead(t, filepath.Join(site, "index.html")), mustRead(t, filepath.Join(dir, "r.html"))) {
 		t.Error("the site's index.html differs from -o")
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(site, "summary.json")), mustRead(t, filepath.Join(dir, "s.json"))) {
+		t.Error("the site's summary.json differs from --json")
+	}
+	if s := readSummaryJSON(t, filepath.Join(site, "summary.json")); s.Totals.Events == 0 || len(s.IPs) != s.Totals.UniqueIPs {
+		t.Errorf("the site's summary.json: %d events, %d of %d IPs listed", s.Totals.Events, len(s.IPs), s.Totals.UniqueIPs)
 	}
 	if _, _, code := runCmd(t, nil, "report", "testdata/dump.txt", "-o", "-", "--json", "-"); code != 2 {
 		t.Errorf("two outputs on stdout: exit %d, want 2", code)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/output"
+	"github.com/honeyreport/honeyreport/report"
 )
 
 const feedsUsage = `Usage: honeyreport feeds update [flags]
@@ -70,7 +71,7 @@ func cmdFeeds(ctx context.Context, args []string, e *env) error {
 			fmt.Fprintf(e.stderr, "%s: %v\n", u.Name, u.Err)
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%s: %d entries, %s -> %s\n", u.Name, u.Entries, humanBytes(u.Bytes), u.Path)
+		fmt.Fprintf(e.stdout, "%s: %d entries, %s -> %s\n", u.Name, u.Entries, report.ByteSize(u.Bytes), u.Path)
 	}
 	return err
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/report"
 )
 
 const lookupUsage = `Usage: honeyreport lookup [flags] IP...
@@ -59,10 +59,10 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 		}
 	}
 	if *asJSON {
-		out := make([]lookupJSON, 0, len(addrs))
+		out := make([]report.IPProfile, 0, len(addrs))
 		for _, a := range addrs {
 			p, _ := en.Profiles.Lookup(a)
-			out = append(out, newLookupJSON(&p))
+			out = append(out, report.NewIPProfile(&p, true))
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -72,7 +72,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintln(tw, "IP\tCLASS\tCOUNTRY\tCITY\tLAT,LON\tASN\tORGANISATION\tHOSTING\tSEVERITY")
 	for _, a := range addrs {
 		p, _ := en.Profiles.Lookup(a)
-		j := newLookupJSON(&p)
+		j := report.NewIPProfile(&p, true)
 		loc := ""
 		if j.Lat != nil {
 			loc = fmt.Sprintf("%.2f,%.2f", *j.Lat, *j.Lon)
@@ -92,69 +92,9 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 		if j.WhoisOrg != "" && j.WhoisOrg != org {
 			org += " / " + j.WhoisOrg
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.IP, j.Class, dash(country), dash(j.City), dash(loc), dash(asn), dash(printable(org)), yesNo(j.Hosting), dash(j.Severity))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.IP, j.IPClass, dash(country), dash(j.City), dash(loc), dash(asn), dash(printable(org)), yesNo(j.Hosting), dash(j.Severity))
 	}
 	return tw.Flush()
-}
-
-type lookupJSON struct {
-	IP           string        `json:"ip"`
-	Class        string        `json:"ip_class"`
-	Country      string        `json:"country"`
-	CountryName  string        `json:"country_name"`
-	City         string        `json:"city"`
-	Region       string        `json:"region"`
-	Lat          *float64      `json:"lat"`
-	Lon          *float64      `json:"lon"`
-	Precise      bool          `json:"precise_location"`
-	AccuracyKM   int           `json:"accuracy_km"`
-	GeoSource    string        `json:"geo_source"`
-	ASN          uint32        `json:"asn"`
-	ASOrg        string        `json:"as_org"`
-	Network      string        `json:"network"`
-	Hosting      bool          `json:"hosting"`
-	WhoisOrg     string        `json:"whois_org"`
-	WhoisCountry string        `json:"whois_country"`
-	WhoisNet     string        `json:"whois_network"`
-	AbuseContact string        `json:"abuse_contact"`
-	Severity     string        `json:"severity"`
-	Threat       []verdictJSON `json:"threat"`
-}
-
-// verdictJSON is a threat-intelligence verdict with the keys of the rest
-// of the output (enrich.Verdict has none of its own).
-type verdictJSON struct {
-	Provider   string   `json:"provider"`
-	Severity   string   `json:"severity"`
-	Score      float64  `json:"score"`
-	Categories []string `json:"categories"`
-	Reference  string   `json:"reference,omitempty"`
-}
-
-func newLookupJSON(p *enrich.Profile) lookupJSON {
-	j := lookupJSON{IP: p.Addr.String(), Class: string(p.Class), Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName,
-		City: p.Geo.City, Region: p.Geo.Region, Precise: p.Geo.Precise, AccuracyKM: p.Geo.AccuracyKM, GeoSource: p.Geo.Source,
-		ASN: p.ASN.Number, ASOrg: p.ASN.Org, Hosting: p.ASN.Hosting, Severity: string(p.Severity()), Threat: []verdictJSON{}}
-	for _, v := range p.Threat {
-		cats := v.Categories
-		if cats == nil {
-			cats = []string{}
-		}
-		j.Threat = append(j.Threat, verdictJSON{Provider: v.Provider, Severity: string(v.Severity), Score: v.Score, Categories: cats, Reference: v.Reference})
-	}
-	j.Lat, j.Lon = p.Geo.Coordinates()
-	if p.ASN.Network.IsValid() {
-		j.Network = p.ASN.Network.String()
-	}
-	if w := p.Whois; w != nil {
-		j.WhoisOrg, j.WhoisCountry, j.AbuseContact = w.Org, w.Country, w.AbuseContact
-		if w.Network.IsValid() {
-			j.WhoisNet = w.Network.String()
-		} else {
-			j.WhoisNet = w.Range
-		}
-	}
-	return j
 }
 
 func dash(s string) string {

@@ -13,11 +13,13 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/honeyreport/honeyreport/aggregate"
 	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/filter"
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
@@ -40,6 +42,13 @@ type reportFlags struct {
 	quiet                                      bool
 	cpuProfile                                 string
 
+	// The window and exclusions (package filter): as given, then parsed
+	// by plan, before reading.
+	since, until, window string
+	excludes, excludeUAs stringList
+	timeWindow           filter.Window
+	rules                []filter.Rule
+
 	// online is settled by plan, before reading.
 	online *onlinePlan
 }
@@ -56,12 +65,47 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.title, "title", "", "report `TITLE` (default: named after the buckets seen)")
 	fs.StringVar(&f.notes, "notes", "", "analyst notes in Markdown from `FILE`, shown in the report")
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")
+	f.registerFilter(fs)
 	f.registerEnrichment(fs)
 	fs.IntVar(&f.maxRows, "max-rows", aggregate.DefaultSampleSize, "show at most `N` rows in the report's event table (the newest; --export has all)")
 	fs.IntVar(&f.workers, "workers", 0, "read up to `N` inputs at once (0: one per CPU)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress and no per-line diagnostics on standard error")
 	fs.BoolVar(&f.quiet, "quiet", false, "same as -q")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for go tool pprof; for developers)")
+}
+
+// registerFilter adds the window and exclusion flags.
+func (f *reportFlags) registerFilter(fs *flag.FlagSet) {
+	fs.StringVar(&f.since, "since", "", "report on events from `TIME` on: RFC 3339, a UTC date (2026-11-01) or a duration back from now (36h, 7d, 2w)")
+	fs.StringVar(&f.until, "until", "", "report on events up to `TIME`: as --since; a date includes that whole day")
+	fs.StringVar(&f.window, "window", "", "report on the previous complete UTC `PERIOD`: last-day, last-week (Monday to Sunday) or last-month")
+	fs.Var(&f.excludes, "exclude", "leave out events from `RULE`: an IP, a CIDR, an ASN (AS16509), a service name, or @FILE of rules, one a line (repeatable; counted in the data-quality section)")
+	fs.Var(&f.excludeUAs, "exclude-ua", "leave out events whose user agent matches `REGEX` (RE2; repeatable)")
+}
+
+// parseFilter parses the window (now is SOURCE_DATE_EPOCH when set) and
+// the exclusion rules: the config file's, then --exclude, then
+// --exclude-ua. Mistakes are usage errors, found before reading.
+func (f *reportFlags) parseFilter(cfg enrich.Config, e *env) error {
+	now, err := generationTime(e.getenv)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if f.timeWindow, err = filter.ParseWindow(f.since, f.until, f.window, now); err != nil {
+		return usagef("%v", err)
+	}
+	specs := append(append([]string(nil), cfg.Exclude...), f.excludes...)
+	if f.rules, err = filter.ParseRules(specs); err != nil {
+		return usagef("--exclude: %v", err)
+	}
+	for _, expr := range f.excludeUAs {
+		r, err := filter.UserAgentRule(expr)
+		if err != nil {
+			return usagef("--exclude-ua: %v", err)
+		}
+		f.rules = append(f.rules, r)
+	}
+	return nil
 }
 
 // registerEnrichment adds the enrichment flags, which "report", "demo" and
@@ -122,6 +166,9 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 		return nil, err
 	}
 	f.online = online
+	if err := f.parseFilter(online.cfg, e); err != nil {
+		return nil, err
+	}
 	outs := f.outputs()
 	ins = dropFoundOutputs(ins, outs, e.stderr)
 	var p output.Plan
@@ -140,6 +187,11 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 	read := [][2]string{{"--notes", f.notes}, {"--config", f.configPath}}
 	for _, db := range f.geoipDBs {
 		read = append(read, [2]string{"--geoip-db", db})
+	}
+	for _, x := range append(append([]string(nil), online.cfg.Exclude...), f.excludes...) {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(x), "@"); ok {
+			read = append(read, [2]string{"--exclude", name})
+		}
 	}
 	for _, r := range read {
 		if r[1] == "" {

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/honeyreport/honeyreport/internal/golden"
 )
 
 // The field-loss check: for every input fixture of every format, every
@@ -645,18 +647,7 @@ func TestDumpOrderGoldens(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if *update {
-					os.WriteFile(out.golden, got, 0o644)
-					continue
-				}
-				want, err := os.ReadFile(out.golden)
-				if err != nil {
-					t.Fatalf("%v (run go test -run TestDumpOrderGoldens -update)", err)
-				}
-				if !bytes.Equal(got, want) {
-					os.WriteFile(out.golden+".got", got, 0o644)
-					t.Errorf("%s differs from %s (written to %s.got)", out.got, out.golden, out.golden)
-				}
+				golden.Check(t, out.golden, got)
 			}
 			summary, _ := os.ReadFile(md)
 			if name := filepath.Base(stem); name != "order-unknown" && name != "order-duplicate" {

@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files (and README.md's usage block)")
+	"github.com/honeyreport/honeyreport/internal/golden"
+)
 
 // runCmd runs the CLI in-process with the given environment variables.
 func runCmd(t testing.TB, vars map[string]string, args ...string) (stdout, stderr string, code int) {
@@ -44,7 +44,7 @@ func TestREADMEUsage(t *testing.T) {
 	if got == b.String() {
 		return
 	}
-	if *update {
+	if golden.Update() {
 		next := string(readme[:i+len(start)]) + b.String() + string(readme[j:])
 		if err := os.WriteFile("README.md", []byte(next), 0o644); err != nil {
 			t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/honeyreport/honeyreport/aggregate"
-	"github.com/honeyreport/honeyreport/enrich"
+	"github.com/honeyreport/honeyreport/filter"
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
@@ -88,9 +88,9 @@ func copyFile(w io.Writer, path string) error {
 // its IP's profile.
 type exporter struct {
 	ins         []ingest.Input
-	inputFormat string // the --input-format flag
-	profiles    *enrich.Profiles
-	uaFamily    func(string) string
+	inputFormat string         // the --input-format flag
+	filter      *filter.Filter // leaves out the events the report left out
+	rep         *report.Report
 }
 
 // to returns the renderer of the export named name, whose extension
@@ -102,14 +102,15 @@ func (x *exporter) to(ctx context.Context, name string) func(io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ew, err := report.NewEventWriter(w, format, x.profiles, x.uaFamily)
+		ew, err := report.NewEventWriter(w, format, x.rep)
 		if err != nil {
 			return err
 		}
 		inFormat, _ := ingest.ParseFormat(x.inputFormat)
 		var werr error
+		tally := x.filter.NewTally()
 		ingest.ReadInputs(ctx, x.ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
-			if werr == nil {
+			if werr == nil && tally.Keep(ev) {
 				werr = ew.Write(ev)
 			}
 		})
@@ -136,27 +137,28 @@ func (x *exporter) siteEvents(ctx context.Context, exportOut string) func(io.Wri
 	return x.to(ctx, "events.csv")
 }
 
-// printTotals writes the closing line: what was read and what was written.
+// printTotals writes the closing line: what was read, left out and
+// written.
 func printTotals(w io.Writer, sum *aggregate.Summary, written []string) {
 	var skipped int64
 	for _, st := range sum.Inputs {
 		skipped += st.Skipped
 	}
-	fmt.Fprintf(w, "honeyreport: %s (%s) from %s in %s", plural(sum.Events, "event"), plural(sum.Attempts, "attempt"),
-		plural(int64(len(sum.IPs)), "unique IP"), plural(int64(len(sum.Inputs)), "input"))
+	fmt.Fprintf(w, "honeyreport: %s (%s) from %s in %s", report.Plural(sum.Events, "event"), report.Plural(sum.Attempts, "attempt"),
+		report.Plural(int64(len(sum.IPs)), "unique IP"), report.Plural(int64(len(sum.Inputs)), "input"))
 	if skipped > 0 {
-		fmt.Fprintf(w, ", %s skipped", plural(skipped, "record"))
+		fmt.Fprintf(w, ", %s skipped", report.Plural(skipped, "record"))
+	}
+	if res := sum.Filter; res != nil {
+		if n := res.OutsideTotal(); n > 0 || !res.Window.IsZero() {
+			fmt.Fprintf(w, ", %s outside the window", report.Plural(n, "event"))
+		}
+		if n := res.ExcludedTotal(); n > 0 || len(res.Excluded) > 0 {
+			fmt.Fprintf(w, ", %s excluded", report.Plural(n, "event"))
+		}
 	}
 	if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
 		fmt.Fprintf(w, "; wrote %s", strings.Join(written, ", "))
 	}
 	fmt.Fprintln(w)
-}
-
-// plural formats "1 event", "2 events".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

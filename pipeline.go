@@ -24,15 +24,16 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	if err != nil {
 		return err
 	}
-	sum, offline, closeDBs, err := readAndOpen(ctx, ins, f, e)
+	in, err := readAndOpen(ctx, ins, f, e)
 	if err != nil {
 		return err
 	}
-	defer closeDBs()
+	defer in.closeDBs()
+	sum := in.sum
 
 	// An interrupt stops the online sources; what was read is still
 	// enriched from the local data and reported.
-	en, err := enrichAddrs(ctx, f, e, offline, sum.Addrs())
+	en, err := enrichAddrs(ctx, f, e, in.offline, sum.Addrs())
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	})
 	var summaryJSON *report.SummaryJSON
 	if f.jsonOut != "" || f.siteDir != "" {
-		summaryJSON = report.NewSummaryJSON(sum, en.Profiles, en.Statuses, en.Sources, uaFamily, opts.GeneratedAt, toolVersion(), f.jsonMaxIPs)
+		summaryJSON = report.NewSummaryJSON(rep, f.jsonMaxIPs)
 	}
 
 	// One after the other: rendering them side by side measured no faster
@@ -66,7 +67,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	// would be cut somewhere else than the report, so it is not written.
 	var export *exporter
 	if ctx.Err() == nil {
-		export = &exporter{ins: ins, inputFormat: f.inputFormat, profiles: en.Profiles, uaFamily: uaFamily}
+		export = &exporter{ins: ins, inputFormat: f.inputFormat, filter: in.filter, rep: rep}
 		if err := out.write(f.exportOut, export.to(ctx, f.exportOut)); err != nil {
 			return err
 		}
@@ -75,6 +76,11 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		if err := out.writeSite(f.siteDir, html, summaryJSON.WriteJSON, export.siteEvents(ctx, f.exportOut)); err != nil {
 			return err
 		}
+	}
+	if res := sum.Filter; res != nil && sum.Events == 0 && !res.Window.IsZero() {
+		// Not an error: a quiet week is news too, and the outputs say so.
+		fmt.Fprintf(e.stderr, "honeyreport: no events in the window %s: %s outside it, %s excluded\n",
+			res.Window.Label, report.Plural(res.OutsideTotal(), "event"), report.Plural(res.ExcludedTotal(), "event"))
 	}
 	if !f.quiet {
 		printTotals(e.stderr, sum, out.written)

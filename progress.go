@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/honeyreport/honeyreport/report"
 )
 
 // startProgress draws a one-line progress display on stderr while work
@@ -45,11 +47,11 @@ func startProgress(e *env, quiet bool, label string, done, events *atomic.Int64,
 func progressLine(label string, done, total, events int64, elapsed time.Duration) string {
 	secs := max(elapsed.Seconds(), 0.001)
 	rate := float64(done) / secs
-	s := fmt.Sprintf("%s %s", label, humanBytes(done))
+	s := fmt.Sprintf("%s %s", label, report.ByteSize(done))
 	if total > 0 {
-		s += fmt.Sprintf(" / %s (%d%%)", humanBytes(total), done*100/max(total, 1))
+		s += fmt.Sprintf(" / %s (%d%%)", report.ByteSize(total), done*100/max(total, 1))
 	}
-	s += fmt.Sprintf(", %s/s", humanBytes(int64(rate)))
+	s += fmt.Sprintf(", %s/s", report.ByteSize(int64(rate)))
 	if events > 0 {
 		s += fmt.Sprintf(", %s events (%s/s)", humanCount(events), humanCount(int64(float64(events)/secs)))
 	}
@@ -70,16 +72,4 @@ func humanCount(n int64) string {
 		return fmt.Sprintf("%.1fk", float64(n)/1e3)
 	}
 	return fmt.Sprintf("%d", n)
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

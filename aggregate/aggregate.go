@@ -51,12 +51,18 @@ type Options struct {
 	// SampleSize bounds each kept event sample (newest events, write
 	// attempts, access denied, authenticated requests).
 	SampleSize int
+	// Axis is a span the daily and monthly series cover even where no
+	// event fell (the report's window): the timeline's axis is the window,
+	// zero-filled. A zero end is the events' own; an axis longer than
+	// MaxDays is ignored.
+	Axis Span
 }
 
 // Aggregator counts events. It is not safe for concurrent use; give each
 // goroutine its own and Merge them.
 type Aggregator struct {
 	sampleSize int
+	axis       Span
 
 	events, attempts int64
 	span             Span // first and last event
@@ -103,6 +109,7 @@ func New(opts Options) *Aggregator {
 	}
 	return &Aggregator{
 		sampleSize:   n,
+		axis:         opts.Axis,
 		months:       make(map[int]int64),
 		days:         make(map[dayOp]int64),
 		ops:          tally{limit: MaxOperations},

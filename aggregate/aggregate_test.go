@@ -548,3 +548,59 @@ func TestListBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestAxis: the daily and monthly series cover the axis (a report's
+// window) zero-filled, also with no event in it, and ignore an axis past
+// MaxDays.
+func TestAxis(t *testing.T) {
+	day := func(s string) time.Time { t, _ := time.Parse("2006-01-02", s); return t }
+	tests := []struct {
+		name        string
+		axis        Span
+		events      []ingest.Event
+		first, last string
+		months      int
+	}{
+		{name: "window around events", axis: Span{day("2026-10-30"), day("2026-11-08").Add(-time.Nanosecond)},
+			events: []ingest.Event{ev("2026-11-03T10:00:00Z", "192.0.2.1", ingest.OpGetObject)},
+			first:  "2026-10-30", last: "2026-11-07", months: 2},
+		{name: "no events", axis: Span{day("2026-11-01"), day("2026-11-08").Add(-time.Nanosecond)},
+			first: "2026-11-01", last: "2026-11-07", months: 1},
+		{name: "open end", axis: Span{FirstSeen: day("2026-11-01")},
+			events: []ingest.Event{ev("2026-11-03T10:00:00Z", "192.0.2.1", ingest.OpGetObject)},
+			first:  "2026-11-01", last: "2026-11-03", months: 1},
+		{name: "too long", axis: Span{day("1990-01-01"), day("2026-11-08")},
+			events: []ingest.Event{ev("2026-11-03T10:00:00Z", "192.0.2.1", ingest.OpGetObject)},
+			first:  "2026-11-03", last: "2026-11-03", months: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := New(Options{Axis: tt.axis})
+			for i := range tt.events {
+				a.Add(&tt.events[i])
+			}
+			s := a.Summary()
+			if len(s.Days) == 0 {
+				t.Fatal("no days")
+			}
+			if f, l := s.Days[0].Format("2006-01-02"), s.Days[len(s.Days)-1].Format("2006-01-02"); f != tt.first || l != tt.last {
+				t.Errorf("days %s – %s, want %s – %s", f, l, tt.first, tt.last)
+			}
+			if len(s.Monthly) != tt.months {
+				t.Errorf("%d months, want %d", len(s.Monthly), tt.months)
+			}
+			var n int64
+			for _, ser := range s.Daily {
+				if len(ser.Counts) != len(s.Days) {
+					t.Errorf("series %s has %d points for %d days", ser.Op, len(ser.Counts), len(s.Days))
+				}
+				for _, c := range ser.Counts {
+					n += c
+				}
+			}
+			if n != int64(len(tt.events)) {
+				t.Errorf("series hold %d events, want %d", n, len(tt.events))
+			}
+		})
+	}
+}

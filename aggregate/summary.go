@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/honeyreport/honeyreport/filter"
 	"github.com/honeyreport/honeyreport/ingest"
 )
 
@@ -125,7 +126,8 @@ type Summary struct {
 	// Monthly covers every month from the first to the last event,
 	// including months without events, so gaps are visible.
 	Monthly []Month
-	// Days lists every UTC day from the first to the last event; Daily has
+	// Days lists every UTC day from the first to the last event, or of
+	// Options.Axis when that is wider (zero-filled); Daily has
 	// one series per operation aligned with it. When the events span more
 	// than MaxDays days, Days covers the MaxDays days that hold the most
 	// events (the latest such), Monthly the months of those days, and
@@ -168,6 +170,10 @@ type Summary struct {
 	// Inputs describes every input read, in the order given; the caller
 	// that read them sets it (the Aggregator sees events, not files).
 	Inputs []*ingest.Stats
+	// Filter is what the window and exclusion rules left out (package
+	// filter), nil when nothing was filtered; the caller that filtered
+	// sets it, as it does Inputs.
+	Filter *filter.Result
 }
 
 // UnmappedOperations returns the operations, in the order of Operations,
@@ -224,7 +230,7 @@ func (a *Aggregator) Summary() *Summary {
 	s.AccessDeniedEvents = a.deniedEvents.sorted()
 	s.AuthenticatedEvents = a.authEvents.sorted()
 
-	if first, last := a.span.FirstSeen, a.span.LastSeen; !first.IsZero() {
+	if first, last := a.axisSpan(); !first.IsZero() {
 		d0, d1 := epochDay(first), epochDay(last)
 		if int64(d1)-int64(d0) >= MaxDays {
 			d0, d1, s.OutsideDays = a.busiestDays()
@@ -272,6 +278,32 @@ func (a *Aggregator) Summary() *Summary {
 		return p.Identity.PrincipalID+p.Identity.UserName+p.Identity.Type < q.Identity.PrincipalID+q.Identity.UserName+q.Identity.Type
 	})
 	return s
+}
+
+// axisSpan is the span the series cover: the events', widened to the
+// axis when that stays within MaxDays.
+func (a *Aggregator) axisSpan() (first, last time.Time) {
+	first, last = a.span.FirstSeen, a.span.LastSeen
+	ax := a.axis
+	if ax.FirstSeen.IsZero() {
+		ax.FirstSeen = first
+	}
+	if ax.LastSeen.IsZero() {
+		ax.LastSeen = last
+	}
+	if ax.FirstSeen.IsZero() || ax.LastSeen.IsZero() || ax.LastSeen.Before(ax.FirstSeen) {
+		return first, last
+	}
+	if first.IsZero() || ax.FirstSeen.Before(first) {
+		first = ax.FirstSeen
+	}
+	if last.IsZero() || ax.LastSeen.After(last) {
+		last = ax.LastSeen
+	}
+	if int64(epochDay(last))-int64(epochDay(first)) >= MaxDays {
+		return a.span.FirstSeen, a.span.LastSeen
+	}
+	return first, last
 }
 
 func dayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }

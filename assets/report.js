@@ -225,7 +225,6 @@
       table.parentNode.insertBefore(pager, table.nextSibling);
     }
     function draw() {
-      var set = new Set(shown);
       var from = size ? page * size : 0, to = size ? from + size : shown.length;
       rows.forEach(function (r) { r.classList.add('hidden'); });
       shown.slice(from, to).forEach(function (r) { r.classList.remove('hidden'); });
@@ -236,7 +235,6 @@
         pager.prev.disabled = page === 0;
         pager.next.disabled = page + 1 >= pages;
       }
-      set.clear();
     }
     if (table.hasAttribute('data-sort') && table.tHead) {
       var ths = table.tHead.rows[0].cells;

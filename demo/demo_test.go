@@ -53,8 +53,8 @@ func TestSampleParses(t *testing.T) {
 		weight += int64(r.Event().Weight)
 	}
 	st := r.Stats()
-	if st.Err != nil || st.Skipped != 0 || r.Format() != ingest.FormatBreachInsider {
-		t.Fatalf("format %s, skipped %d, err %v", r.Format(), st.Skipped, st.Err)
+	if st.Err != nil || st.Skipped != 0 || r.Stats().Format != ingest.FormatBreachInsider {
+		t.Fatalf("format %s, skipped %d, err %v", r.Stats().Format, st.Skipped, st.Err)
 	}
 	if events != exp.Events || weight != exp.Attempts {
 		t.Errorf("%d alerts, %d attempts; want %d, %d", events, weight, exp.Events, exp.Attempts)

@@ -226,14 +226,6 @@ func (c *Cache) Close() error {
 	return c.db.Close()
 }
 
-// Path is the cache file's path.
-func (c *Cache) Path() string {
-	if c == nil {
-		return ""
-	}
-	return c.db.Path()
-}
-
 type cacheEntry struct {
 	V       int       `json:"v"`
 	Fetched time.Time `json:"fetched"`

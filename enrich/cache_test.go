@@ -137,7 +137,7 @@ func cacheFixture(t testing.TB, n int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := c.Path()
+	path := c.db.Path()
 	c.Close()
 	b, err := os.ReadFile(path)
 	if err != nil {

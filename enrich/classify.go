@@ -92,37 +92,6 @@ func ClassifyIP(addr netip.Addr) IPClass {
 	return class
 }
 
-// ClassReference returns the registry reference (RFC) of the special block
-// holding addr, or "" for ordinary public space.
-func ClassReference(addr netip.Addr) string {
-	if !addr.IsValid() {
-		return ""
-	}
-	addr = addr.Unmap().WithZone("")
-	best, ref := -1, ""
-	for _, s := range specialBlocks {
-		if s.prefix.Bits() > best && s.prefix.Contains(addr) {
-			best, ref = s.prefix.Bits(), s.ref
-		}
-	}
-	if best < 0 && addr.Is6() && !globalUnicast6.Contains(addr) {
-		return "IANA IPv6 address space: unallocated"
-	}
-	return ref
-}
-
-// ClassifySource classes the source field of a log record, which is an IP
-// address or, in CloudTrail, the name of the AWS service that acted
-// ("s3.amazonaws.com", "AWS Internal"). It returns the parsed address
-// (invalid when the text is not an IP) and its class.
-func ClassifySource(text string) (netip.Addr, IPClass) {
-	a, err := netip.ParseAddr(strings.TrimSpace(text))
-	if err != nil {
-		return netip.Addr{}, ClassNotIP
-	}
-	return a, ClassifyIP(a)
-}
-
 // IsAWSServiceSource reports whether a non-IP source names an AWS service,
 // as CloudTrail writes sourceIPAddress when a service acts on the caller's
 // behalf: a service principal host ("s3.amazonaws.com",
@@ -139,6 +108,3 @@ func IsAWSServiceSource(text string) bool {
 	}
 	return false
 }
-
-// IsPublic reports whether c is routable internet space worth geolocating.
-func (c IPClass) IsPublic() bool { return c == ClassPublic }

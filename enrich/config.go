@@ -37,6 +37,9 @@ type Config struct {
 	CacheDir  string          `yaml:"cache_dir"`
 	Providers ProvidersConfig `yaml:"providers"`
 	Feeds     []FeedConfig    `yaml:"feeds"`
+	// Exclude lists exclusion rules, as --exclude takes them (package
+	// filter); a relative @FILE is resolved against the file's directory.
+	Exclude []string `yaml:"exclude"`
 }
 
 // ProvidersConfig holds one block per source.
@@ -147,6 +150,11 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	dir := filepath.Dir(path)
+	for i, r := range c.Exclude {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(r), "@"); ok && !filepath.IsAbs(name) {
+			c.Exclude[i] = "@" + filepath.Join(dir, name)
+		}
+	}
 	for i, f := range c.Feeds {
 		if f.Name == "" {
 			return Config{}, fmt.Errorf("config %s: feed %d has no name", path, i+1)

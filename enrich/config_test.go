@@ -3,6 +3,7 @@ package enrich
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,11 @@ feeds:
     path: feeds/drop.txt
     url: https://www.spamhaus.org/drop/drop.txt
     severity: high
+exclude:
+  - 203.0.113.7
+  - AS16509
+  - "@own-scanners.txt"
+  - "@/etc/honeyreport/aws.txt"
 `
 
 func TestConfig(t *testing.T) {
@@ -42,6 +48,9 @@ func TestConfig(t *testing.T) {
 	}
 	if c.Feeds[0].Path != filepath.Join(dir, "feeds", "drop.txt") {
 		t.Errorf("feed path %q not resolved against the config dir", c.Feeds[0].Path)
+	}
+	if want := []string{"203.0.113.7", "AS16509", "@" + filepath.Join(dir, "own-scanners.txt"), "@/etc/honeyreport/aws.txt"}; !slices.Equal(c.Exclude, want) {
+		t.Errorf("exclude %q, want %q", c.Exclude, want)
 	}
 	env := map[string]string{
 		"MY_ABUSE_KEY":                "abuse-key",

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -398,12 +399,6 @@ func (e *Embedded) CountryPoint(cc string) (lat, lon float64, ok bool) {
 // Hosting returns the embedded hosting/cloud ASN list.
 func (e *Embedded) Hosting() *HostingASNs { return e.hosting }
 
-// Stats reports the size of the decoded tables, for start-up diagnostics.
-func (e *Embedded) Stats() (countries, asns, ranges int) {
-	return len(e.countries), len(e.asnNums),
-		len(e.v4country.starts) + len(e.v4asn.starts) + len(e.v6country.starts) + len(e.v6asn.starts)
-}
-
 // Names of the embedded sources, as they appear in Geo.Source and ASN.Source.
 const (
 	SourceEmbeddedCountry = "ip-location-db geo-whois-asn-country"
@@ -460,4 +455,52 @@ func CountryName(cc string) string {
 		return ""
 	}
 	return display.English.Regions().Name(r)
+}
+
+// ASNRanges lists the address ranges, as [first, last] pairs in address
+// order, IPv4 before IPv6, that the embedded data puts in AS n: every
+// address for which ASN can answer n lies in one of them.
+func (e *Embedded) ASNRanges(n uint32) [][2]netip.Addr {
+	in := func(v uint32) bool { return v != 0 && e.asnNums[v-1] == n }
+	var out [][2]netip.Addr
+	t4 := &e.v4asn
+	for i, v := range t4.vals {
+		if !in(v) {
+			continue
+		}
+		last := uint32(math.MaxUint32)
+		if i+1 < len(t4.starts) {
+			last = t4.starts[i+1] - 1
+		}
+		out = append(out, [2]netip.Addr{uint32Addr(t4.starts[i]), uint32Addr(last)})
+	}
+	t6 := &e.v6asn
+	for i, v := range t6.vals {
+		if !in(v) {
+			continue
+		}
+		last := u128{math.MaxUint64, math.MaxUint64}
+		if i+1 < len(t6.starts) {
+			s := t6.starts[i+1]
+			last = u128{s.hi, s.lo - 1}
+			if s.lo == 0 {
+				last.hi--
+			}
+		}
+		out = append(out, [2]netip.Addr{u128Addr(t6.starts[i]), u128Addr(last)})
+	}
+	return out
+}
+
+func uint32Addr(v uint32) netip.Addr {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], v)
+	return netip.AddrFrom4(b)
+}
+
+func u128Addr(v u128) netip.Addr {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], v.hi)
+	binary.BigEndian.PutUint64(b[8:], v.lo)
+	return netip.AddrFrom16(b)
 }

@@ -74,7 +74,8 @@ func TestEmbeddedKnownAddresses(t *testing.T) {
 
 func TestEmbeddedCoverage(t *testing.T) {
 	e := testEmbedded(t)
-	nc, na, nr := e.Stats()
+	nc, na := len(e.countries), len(e.asnNums)
+	nr := len(e.v4country.starts) + len(e.v4asn.starts) + len(e.v6country.starts) + len(e.v6asn.starts)
 	// Loose floors: a rebuild that silently lost most of the data fails.
 	if nc < 240 || na < 50000 || nr < 500000 {
 		t.Errorf("Stats = %d countries, %d ASNs, %d ranges: data looks truncated", nc, na, nr)
@@ -245,7 +246,7 @@ func TestHoneybucketData(t *testing.T) {
 			t.Logf("%s is %s", a, p.Class)
 			continue
 		}
-		if !p.Geo.HasCountry() {
+		if p.Geo.CountryCode == "" {
 			t.Errorf("public %s has no country", a)
 		}
 		countryIPs[p.Geo.CountryCode]++
@@ -279,6 +280,40 @@ func TestHoneybucketData(t *testing.T) {
 		t.Logf("%s: %s", c.what, c.got)
 		if c.got != c.want {
 			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
+		}
+	}
+}
+
+// TestASNRanges: every address the embedded data puts in an AS lies in
+// one of the AS's ranges, and the ranges' ends are in the AS.
+func TestASNRanges(t *testing.T) {
+	e, err := OpenEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"52.95.110.1", "8.8.8.8", "2600:1f18::1", "1.1.1.1"} {
+		a := netip.MustParseAddr(s)
+		asn, ok := e.ASN(a)
+		if !ok {
+			t.Fatalf("%s: no AS in the embedded data", s)
+		}
+		ranges := e.ASNRanges(asn.Number)
+		found := false
+		for i, r := range ranges {
+			if r[0].Compare(r[1]) > 0 || (i > 0 && ranges[i-1][1].Compare(r[0]) >= 0 && ranges[i-1][1].Is4() == r[0].Is4()) {
+				t.Errorf("AS%d: range %d %v out of order", asn.Number, i, r)
+			}
+			for _, end := range r {
+				if got, _ := e.ASN(end); got.Number != asn.Number {
+					t.Errorf("AS%d: range end %s is in AS%d", asn.Number, end, got.Number)
+				}
+			}
+			if r[0].Compare(a) <= 0 && a.Compare(r[1]) <= 0 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s (AS%d) in none of %d ranges", s, asn.Number, len(ranges))
 		}
 	}
 }

@@ -62,9 +62,6 @@ type Geo struct {
 	Source string
 }
 
-// HasCountry reports whether a country is known.
-func (g Geo) HasCountry() bool { return g.CountryCode != "" }
-
 // HasLocation reports whether Lat/Lon are meaningful.
 func (g Geo) HasLocation() bool { return g.Lat != 0 || g.Lon != 0 }
 

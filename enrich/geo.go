@@ -166,14 +166,8 @@ func probeKeys(r *maxminddb.Reader) ([]string, error) {
 	return keys, nil
 }
 
-// Path is the file the database was opened from.
-func (d *Database) Path() string { return d.path }
-
 // Kind says whether the database answers city, country or ASN questions.
 func (d *Database) Kind() DBKind { return d.kind }
-
-// Schema is the record layout detected at open.
-func (d *Database) Schema() Schema { return d.schema }
 
 // Name is the metadata database_type, or the file name when it has none.
 func (d *Database) Name() string { return d.name }

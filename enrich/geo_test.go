@@ -28,8 +28,8 @@ func TestOpenDatabaseDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := openMMDB(t, tt.name)
-			if d.Kind() != tt.kind || d.Schema() != tt.schema {
-				t.Errorf("kind, schema = %s, %s; want %s, %s", d.Kind(), d.Schema(), tt.kind, tt.schema)
+			if d.Kind() != tt.kind || d.schema != tt.schema {
+				t.Errorf("kind, schema = %s, %s; want %s, %s", d.Kind(), d.schema, tt.kind, tt.schema)
 			}
 			if !d.BuildDate().Equal(mmdbEpoch) {
 				t.Errorf("BuildDate = %v, want %v", d.BuildDate(), mmdbEpoch)
@@ -136,7 +136,7 @@ func TestDatabaseInfo(t *testing.T) {
 			if si.Licence != tt.licence || !strings.HasPrefix(si.Attribution, tt.attribution) {
 				t.Errorf("Info = %+v; want licence %q, attribution %q...", si, tt.licence, tt.attribution)
 			}
-			if si.Path != d.Path() || !si.BuildDate.Equal(mmdbEpoch) || si.Embedded {
+			if si.Path != d.path || !si.BuildDate.Equal(mmdbEpoch) || si.Embedded {
 				t.Errorf("Info = %+v: wrong path, date or embedded flag", si)
 			}
 		})

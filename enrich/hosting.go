@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -60,26 +59,4 @@ func (h *HostingASNs) IsHosting(asn uint32) bool {
 	}
 	_, ok := h.names[asn]
 	return ok
-}
-
-// Provider returns the provider name for asn ("Amazon Web Services").
-func (h *HostingASNs) Provider(asn uint32) (string, bool) {
-	if h == nil {
-		return "", false
-	}
-	n, ok := h.names[asn]
-	return n, ok
-}
-
-// ASNs returns the listed AS numbers in ascending order.
-func (h *HostingASNs) ASNs() []uint32 {
-	if h == nil {
-		return nil
-	}
-	out := make([]uint32, 0, len(h.names))
-	for n := range h.names {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestParseHostingASNs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := h.ASNs(); !slices.Equal(got, tt.asns) {
+			if got := slices.Sorted(maps.Keys(h.names)); !slices.Equal(got, tt.asns) {
 				t.Errorf("ASNs = %v, want %v", got, tt.asns)
 			}
 		})
@@ -58,13 +59,12 @@ func TestEmbeddedHostingList(t *testing.T) {
 	for _, n := range e.asnNums {
 		known[n] = true
 	}
-	for _, n := range h.ASNs() {
+	for n, p := range h.names {
 		if !known[n] {
-			p, _ := h.Provider(n)
 			t.Errorf("AS%d (%s) is not in the embedded ASN data: typo or dead ASN?", n, p)
 		}
 	}
-	if p, _ := h.Provider(13335); p != "Cloudflare" {
-		t.Errorf("Provider(13335) = %q", p)
+	if p := h.names[13335]; p != "Cloudflare" {
+		t.Errorf("AS13335 provider = %q", p)
 	}
 }

@@ -64,7 +64,7 @@ func (o *Offline) Lookup(addr netip.Addr) Profile {
 	}
 	a := addr.Unmap().WithZone("")
 	p.Geo = o.geo(a)
-	p.ASN = o.asnOf(a)
+	p.ASN = o.asnOf(a, true)
 	return p
 }
 
@@ -99,16 +99,47 @@ func (o *Offline) geo(a netip.Addr) Geo {
 	return Geo{}
 }
 
-func (o *Offline) asnOf(a netip.Addr) ASN {
+// ASNumber is the AS number Lookup would give addr (0 for none or a
+// non-public address), without counting in Status: the exclusion filter
+// asks it while reading, before enrichment proper.
+func (o *Offline) ASNumber(addr netip.Addr) uint32 {
+	if ClassifyIP(addr) != ClassPublic {
+		return 0
+	}
+	return o.asnOf(addr.Unmap().WithZone(""), false).Number
+}
+
+// ASNRanges lists the address ranges, [first, last] in address order,
+// outside which ASNumber never answers n, so that a caller matching many
+// addresses against a few AS numbers can compare instead of looking up.
+// ok is false when a user ASN database is open: its answers come first,
+// and it is asked address by address.
+func (o *Offline) ASNRanges(n uint32) (ranges [][2]netip.Addr, ok bool) {
+	if len(o.asn) > 0 {
+		return nil, false
+	}
+	if o.emb == nil {
+		return nil, true
+	}
+	return o.emb.ASNRanges(n), true
+}
+
+func (o *Offline) asnOf(a netip.Addr, count bool) ASN {
 	for _, s := range o.asn {
-		s.queried.Add(1)
+		if count {
+			s.queried.Add(1)
+		}
 		r, ok, err := s.db.ASN(a)
 		if err != nil {
-			s.fail(err)
+			if count {
+				s.fail(err)
+			}
 			continue
 		}
 		if ok {
-			s.answered.Add(1)
+			if count {
+				s.answered.Add(1)
+			}
 			r.Hosting = o.hosting.IsHosting(r.Number)
 			return r
 		}

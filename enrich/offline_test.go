@@ -72,7 +72,7 @@ func TestOfflineSourcesAndStatus(t *testing.T) {
 	city := openMMDB(t, "GeoLite2-City.mmdb")
 	o := NewOffline(testEmbedded(t), city)
 	src := o.Sources()
-	if len(src) != 4 || src[0].Path != city.Path() || !src[1].Embedded {
+	if len(src) != 4 || src[0].Path != city.path || !src[1].Embedded {
 		t.Fatalf("Sources = %+v; want the user db then 3 embedded", src)
 	}
 	o.Lookup(netip.MustParseAddr("81.2.69.1"))
@@ -142,7 +142,7 @@ func TestOfflineConcurrent(t *testing.T) {
 			defer wg.Done()
 			for j := range 200 {
 				s := addrs[(i+j)%len(addrs)]
-				if p := o.Lookup(netip.MustParseAddr(s)); p.Class == ClassPublic && !p.Geo.HasCountry() {
+				if p := o.Lookup(netip.MustParseAddr(s)); p.Class == ClassPublic && p.Geo.CountryCode == "" {
 					t.Errorf("%s: no country", s)
 					return
 				}

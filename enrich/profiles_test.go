@@ -43,7 +43,7 @@ func TestProfilesSetLookup(t *testing.T) {
 	// Replacing keeps the number and drops what the new profile lacks.
 	i, _ := ps.Index(profs[1].Addr)
 	ps.Set(Profile{Addr: profs[1].Addr, Class: ClassPublic})
-	if j, _ := ps.Index(profs[1].Addr); j != i || ps.At(i).Whois != nil || ps.At(i).Geo.HasCountry() {
+	if j, _ := ps.Index(profs[1].Addr); j != i || ps.At(i).Whois != nil || ps.At(i).Geo.CountryCode != "" {
 		t.Errorf("after replacing: index %d (was %d), %+v", j, i, ps.At(i))
 	}
 	// The place and the AS are stored once for both addresses that had them.

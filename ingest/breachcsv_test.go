@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/honeyreport/honeyreport/internal/golden"
 )
 
 func TestBreachCSVGolden(t *testing.T) {
@@ -31,8 +33,8 @@ func TestBreachCSVGolden(t *testing.T) {
 			}
 			events, diags := eventsGolden(evs, st)
 			stem := strings.TrimSuffix(path, ".csv")
-			checkGolden(t, stem+".events.golden", events)
-			checkGolden(t, stem+".stderr.golden", diags)
+			golden.Check(t, stem+".events.golden", events)
+			golden.Check(t, stem+".stderr.golden", diags)
 		})
 	}
 }

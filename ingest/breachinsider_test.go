@@ -3,9 +3,9 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
-	"github.com/honeyreport/honeyreport/synth"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/honeyreport/honeyreport/internal/golden"
+	"github.com/honeyreport/honeyreport/synth"
 )
 
 func TestBreachInsiderGolden(t *testing.T) {
@@ -29,8 +32,8 @@ func TestBreachInsiderGolden(t *testing.T) {
 			}
 			events, diags := eventsGolden(evs, st)
 			stem := strings.TrimSuffix(path, ".txt")
-			checkGolden(t, stem+".events.golden", events)
-			checkGolden(t, stem+".stderr.golden", diags)
+			golden.Check(t, stem+".events.golden", events)
+			golden.Check(t, stem+".stderr.golden", diags)
 		})
 	}
 }
@@ -525,7 +528,7 @@ func BenchmarkBreachInsiderMapped(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchRead(b, dump.Bytes(), events, func() *Reader {
-		return newMappedReader(dump.Bytes(), false, "bench", FormatBreachInsider, nil)
+		return newMappedReader(context.Background(), dump.Bytes(), false, "bench", FormatBreachInsider, nil)
 	})
 }
 

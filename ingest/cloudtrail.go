@@ -11,166 +11,6 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-// maxRecord bounds one record (a CloudTrail event, an S3 access log line).
-// AWS caps a CloudTrail event at 256 KB; anything much larger is hostile or
-// broken, and is skipped without being held in memory.
-const maxRecord = 4 << 20
-
-// chunkSize is how much a window reads at a time.
-const chunkSize = 256 << 10
-
-// window is a growable read buffer over a stream, shared by the CloudTrail
-// and S3 access log decoders. buf[start:end] is the data still needed (the
-// record being scanned starts at start); pos is the scan position. Filling
-// compacts the buffer, so indexes into it are only valid until the next
-// fill: scanners keep positions in the window's fields, not in locals, across
-// a fill.
-type window struct {
-	r     io.Reader
-	buf   []byte
-	start int
-	pos   int
-	end   int
-	// line is the 1-based line number of buf[pos] as far as counted: see
-	// countTo.
-	line    int
-	counted int // buf index up to which newlines were counted into line
-	rerr    error
-	eof     bool
-	// overflow is set when the record at start grew beyond maxRecord and
-	// its beginning was dropped; the scan goes on to find its end.
-	overflow bool
-
-	// A window without r holds a whole chunk of a mapped file in buf.
-	mark readMark
-}
-
-func newWindow(r io.Reader) *window {
-	return &window{r: r, buf: *windowPool.Get().(*[]byte), line: 1}
-}
-
-// release gives the buffer back to windowPool, unless it grew for a long
-// record: the pool keeps only the usual size.
-func (w *window) release() {
-	if w.r != nil && cap(w.buf) == chunkSize {
-		buf := w.buf[:chunkSize]
-		windowPool.Put(&buf)
-	}
-	w.buf, w.r = nil, nil
-}
-
-// fill reads more data after end, keeping buf[start:]. It returns false
-// when nothing more can be read (end of input or read error, in rerr).
-func (w *window) fill() bool {
-	if w.eof {
-		return false
-	}
-	if w.start > 0 && (w.end == len(w.buf) || w.start >= len(w.buf)/2) {
-		w.countTo(w.start)
-		n := copy(w.buf, w.buf[w.start:w.end])
-		w.pos -= w.start
-		w.counted -= w.start
-		w.start = 0
-		w.end = n
-	}
-	if w.end == len(w.buf) {
-		if w.end-w.start >= maxRecord {
-			// The record is too long to keep: drop what was scanned
-			// of it, remembering that it overflowed.
-			w.countTo(w.pos)
-			w.overflow = true
-			n := copy(w.buf, w.buf[w.pos:w.end])
-			w.counted -= w.pos
-			w.start, w.pos, w.end = 0, 0, n
-		} else {
-			nb := make([]byte, 2*len(w.buf))
-			copy(nb, w.buf[:w.end])
-			w.buf = nb
-		}
-	}
-	for tries := 0; tries < 100; tries++ {
-		n, err := w.r.Read(w.buf[w.end:])
-		w.end += n
-		if err != nil {
-			w.eof = true
-			if err != io.EOF {
-				w.rerr = err
-			}
-			return n > 0
-		}
-		if n > 0 {
-			return true
-		}
-	}
-	w.eof, w.rerr = true, io.ErrNoProgress
-	return false
-}
-
-// countTo advances line over the newlines before buf[i].
-func (w *window) countTo(i int) {
-	if i > w.counted {
-		w.line += bytes.Count(w.buf[w.counted:i], nl)
-		w.counted = i
-	}
-}
-
-var nl = []byte{'\n'}
-
-// readErr describes the read error that ended the input, if any, with the
-// line where it happened.
-func (w *window) readErr(file string) error {
-	if w.rerr == nil {
-		return nil
-	}
-	if errors.Is(w.rerr, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%s:%d: %w (truncated input?)", file, w.line, w.rerr)
-	}
-	return fmt.Errorf("%s:%d: read: %w", file, w.line, w.rerr)
-}
-
-// nextLine returns the next line without its end of line, and its number.
-// A line longer than maxRecord is returned as nil with long set, after
-// being read through. ok is false at the end of the input.
-func (w *window) nextLine() (line []byte, n int, long, ok bool) {
-	w.start = w.pos
-	w.overflow = false
-	w.countTo(w.pos)
-	n = w.line
-	for {
-		if i := bytes.IndexByte(w.buf[w.pos:w.end], '\n'); i >= 0 {
-			line = w.buf[w.start : w.pos+i]
-			w.pos += i + 1
-			break
-		}
-		w.pos = w.end
-		if !w.fill() {
-			if w.start == w.end && !w.overflow {
-				return nil, n, false, false
-			}
-			line = w.buf[w.start:w.end]
-			break
-		}
-	}
-	// The line's own newline is counted here so that counting does not
-	// rescan long lines.
-	w.line++
-	w.counted = w.pos
-	if w.r == nil {
-		w.mark.reach(w.buf, w.pos, w.pos == w.end)
-		// A mapped file is never read in parts, so a long line does not
-		// overflow: it is cut here, where a stream's buffer would be full.
-		w.overflow = len(line) >= maxRecord
-	}
-	if w.overflow {
-		w.overflow = false
-		return nil, n, true, true
-	}
-	if len(line) > 0 && line[len(line)-1] == '\r' {
-		line = line[:len(line)-1]
-	}
-	return line, n, false, true
-}
-
 // cloudTrailDecoder reads CloudTrail events from a stream holding any
 // mixture of:
 //
@@ -186,6 +26,16 @@ func (w *window) nextLine() (line []byte, n int, long, ok bool) {
 // numeric errorCode) is left empty with a warning naming it; null is an
 // absent value. Without a usable eventSource or eventTime (a zero time
 // included) the record is skipped.
+//
+// A record is read on one path with one fallback. The path is ctScan
+// (cloudtrail_fast.go): one pass over the record where it lies in the read
+// buffer, checking its syntax and keeping the fifteen fields used. What it
+// declines (escapes, unusual layout, a record cut by the buffer's end) is
+// parsed by fastjson (cloudtrail_fastjson.go), which also decides what is
+// valid JSON. FuzzCloudTrailFastPath checks that both give the same result.
+// Finding records in the stream (Records objects, arrays, lines) is this
+// file's structural scanner, which reads no values: it looks only at
+// brackets and strings, so a broken record in an array costs only itself.
 type cloudTrailDecoder struct {
 	w    *window
 	st   *Stats
@@ -209,11 +59,9 @@ type cloudTrailDecoder struct {
 	// object after its array.
 	state    int
 	lineMode bool
-	// scanned is set when the fast path (ctfast.go) has already read the
-	// record being returned into rec; slowOnly turns the fast path off
-	// (tests compare the two paths).
-	scanned  bool
-	slowOnly bool
+	// scanned is set when the fast path has already read the record
+	// being returned into rec.
+	scanned bool
 }
 
 // ctRecord holds the fields of the event being read, pointing into the
@@ -289,7 +137,11 @@ func sniffCloudTrail(head []byte) bool {
 		bytes.Contains(head, []byte(`"digestStartTime"`)) && bytes.Contains(head, []byte(`"awsAccountId"`))
 }
 
-func (d *cloudTrailDecoder) next(ev *Event) bool {
+func (d *cloudTrailDecoder) next(ev *Event) bool { return d.read(ev, true) }
+
+// read is next, reading records on the fast path first when fast is set,
+// else with fastjson only: FuzzCloudTrailFastPath compares the two.
+func (d *cloudTrailDecoder) read(ev *Event, fast bool) bool {
 	for d.e == nil {
 		var (
 			rec  []byte
@@ -299,7 +151,7 @@ func (d *cloudTrailDecoder) next(ev *Event) bool {
 		if d.lineMode {
 			rec, line, ok = d.nextLineRecord()
 		} else {
-			rec, line, ok = d.nextRecord()
+			rec, line, ok = d.nextRecord(fast)
 		}
 		if !ok {
 			if d.e == nil {
@@ -310,7 +162,7 @@ func (d *cloudTrailDecoder) next(ev *Event) bool {
 		if rec == nil {
 			continue
 		}
-		if d.event(rec, line, ev) {
+		if d.event(rec, line, ev, fast) {
 			return true
 		}
 		*ev = Event{}
@@ -346,10 +198,10 @@ func (d *cloudTrailDecoder) nextLineRecord() (rec []byte, line int, ok bool) {
 }
 
 // Structural scanning. The scanner checks brackets and strings only, enough
-// to find where a value ends; each record is then validated and parsed by
-// fastjson.
+// to find where a value ends in a stream; the record found is then read by
+// the fast path or fastjson.
 
-// ws is the JSON whitespace, plus the byte order mark's bytes at the start.
+// isSpace reports whether c is JSON whitespace.
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // skipSpace moves pos past whitespace; false at the end of the input.
@@ -472,7 +324,7 @@ func (w *window) syntaxErr(want string) error {
 
 // nextRecord returns the next record found by structural scanning, or nil
 // with ok set when the scan moved on without a record.
-func (d *cloudTrailDecoder) nextRecord() (rec []byte, line int, ok bool) {
+func (d *cloudTrailDecoder) nextRecord(fast bool) (rec []byte, line int, ok bool) {
 	w := d.w
 	switch d.state {
 	case ctArray, ctTopArray:
@@ -501,7 +353,7 @@ func (d *cloudTrailDecoder) nextRecord() (rec []byte, line int, ok bool) {
 		w.overflow = false
 		w.countTo(w.pos)
 		line = w.line
-		if !d.slowOnly {
+		if fast {
 			// The fast path reads the record where it lies in the
 			// buffer, finding its end on the way; a record the buffer
 			// does not hold whole is declined and scanned below.
@@ -700,11 +552,11 @@ func (d *cloudTrailDecoder) resyncErr(line int, err error) error {
 }
 
 // event reads one record into ev, reporting whether it is an S3 event.
-func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
+func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event, fast bool) bool {
 	switch {
 	case d.scanned:
 		d.scanned = false
-	case !d.slowOnly && d.scanWhole(rec):
+	case fast && d.scanWhole(rec):
 	case !d.parse(rec, line):
 		return false
 	}
@@ -715,45 +567,6 @@ func (d *cloudTrailDecoder) event(rec []byte, line int, ev *Event) bool {
 func (d *cloudTrailDecoder) scanWhole(rec []byte) bool {
 	n, ok := d.scanEvent(rec)
 	return ok && n == len(rec)
-}
-
-// parse reads rec into d.rec with fastjson: the path for every record the
-// fast path declines, and the judge of what is valid JSON.
-func (d *cloudTrailDecoder) parse(rec []byte, line int) bool {
-	v, err := d.p.ParseBytes(rec)
-	if err != nil {
-		d.st.Skip(line, "invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
-		return false
-	}
-	o, err := v.Object()
-	if err != nil {
-		d.st.Skip(line, "not an object", fmt.Sprintf("record is JSON %s, not an object", v.Type()))
-		return false
-	}
-	r := &d.rec
-	*r = ctRecord{}
-	d.identV, d.paramsV = nil, nil
-	o.Visit(d.visitTop)
-	if d.identV != nil {
-		switch t := d.identV.Type(); t {
-		case fastjson.TypeObject:
-			d.identV.GetObject().Visit(d.visitIdent)
-		case fastjson.TypeNull:
-		default:
-			r.wrongType("userIdentity", nil, t.String())
-		}
-	}
-	if d.paramsV != nil && d.paramsV.Type() != fastjson.TypeObject && d.paramsV.Type() != fastjson.TypeNull {
-		r.wrongType("requestParameters", nil, d.paramsV.Type().String())
-	}
-	if d.paramsV != nil && d.paramsV.Type() == fastjson.TypeObject {
-		// Marshal before reading the fields: reading unescapes strings in
-		// place, and the raw text is what the log said.
-		d.paramsText = d.paramsV.MarshalTo(d.paramsText[:0])
-		r.params.text = d.paramsText
-		d.paramsV.GetObject().Visit(d.visitParam)
-	}
-	return true
 }
 
 // build checks the record read into d.rec and, for an S3 event, fills ev.
@@ -877,56 +690,6 @@ func (p *ctParams) slot(key []byte) *[]byte {
 		return &p.host
 	}
 	return nil
-}
-
-// top handles one key of an event object on the fastjson path.
-func (d *cloudTrailDecoder) top(key []byte, v *fastjson.Value) {
-	r := &d.rec
-	switch string(key) {
-	case "@timestamp":
-		if r.time != nil {
-			return // eventTime wins
-		}
-	case "requestParameters":
-		d.paramsV = v
-	case "userIdentity":
-		d.identV = v
-	case "digestStartTime", "digestEndTime":
-		r.digest = true
-	}
-	if f := r.slot(key); f != nil {
-		*f = d.strBytes("", key, v)
-	}
-}
-
-func (d *cloudTrailDecoder) ident(key []byte, v *fastjson.Value) {
-	if f := d.rec.ident.slot(key); f != nil {
-		*f = d.strBytes("userIdentity.", key, v)
-	}
-}
-
-func (d *cloudTrailDecoder) param(key []byte, v *fastjson.Value) {
-	if f := d.rec.params.slot(key); f != nil {
-		*f = d.strBytes("requestParameters.", key, v)
-	}
-}
-
-// strBytes returns a string value's bytes, or nil for other types, which
-// are recorded as wrong unless null.
-func (d *cloudTrailDecoder) strBytes(prefix string, key []byte, v *fastjson.Value) []byte {
-	switch t := v.Type(); t {
-	case fastjson.TypeString:
-	case fastjson.TypeNull:
-		return nil
-	default:
-		d.rec.wrongType(prefix, key, t.String())
-		return nil
-	}
-	b, _ := v.StringBytes()
-	if b == nil {
-		b = []byte{}
-	}
-	return b
 }
 
 // wrongTypeOf returns the JSON type of field when it was of the wrong

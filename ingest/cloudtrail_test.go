@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/honeyreport/honeyreport/internal/golden"
 )
 
 func TestCloudTrailGolden(t *testing.T) {
@@ -48,8 +50,8 @@ func TestCloudTrailGolden(t *testing.T) {
 			}
 			stem := strings.TrimSuffix(path, filepath.Ext(path))
 			e, d := eventsGolden(evs, st)
-			checkGolden(t, stem+".events.golden", e)
-			checkGolden(t, stem+".stderr.golden", d)
+			golden.Check(t, stem+".events.golden", e)
+			golden.Check(t, stem+".stderr.golden", d)
 		})
 	}
 }
@@ -249,8 +251,8 @@ func TestNewReaderUnknown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Scan() || r.Err() != nil {
-			t.Errorf("empty input with a forced format: event or error %v", r.Err())
+		if r.Scan() || r.Stats().Err != nil {
+			t.Errorf("empty input with a forced format: event or error %v", r.Stats().Err)
 		}
 	})
 }

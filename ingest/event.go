@@ -218,3 +218,16 @@ func clipValue(v []byte) string {
 	}
 	return validUTF8(string(v[:cut])) + "…"
 }
+
+// appendField appends a label/value pair to b as Event.Extra encodes it.
+// A value's line breaks would end the pair: they become spaces.
+func appendField(b []byte, label string, v []byte) []byte {
+	b = append(append(b, label...), '\t')
+	for _, c := range v {
+		if c == '\n' || c == '\r' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return append(b, '\n')
+}

@@ -3,15 +3,11 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // readAll reads every event of the named testdata file with the given format
 // (FormatAuto sniffs), returning the events and the input's stats.
@@ -69,40 +65,6 @@ func benchRead(b *testing.B, in []byte, want int64, open func() *Reader) {
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
-}
-
-// checkGolden compares got with the golden file NAME (relative to the
-// package), rewriting it under -update. On mismatch it writes NAME.got and
-// reports the first differing line.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(name, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if bytes.Equal(got, want) {
-		return
-	}
-	os.WriteFile(name+".got", got, 0o644)
-	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(gl) || i < len(wl); i++ {
-		var g, w string
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if g != w {
-			t.Fatalf("%s differs at line %d (full output in %s.got):\n got: %s\nwant: %s", name, i+1, name, g, w)
-		}
-	}
 }
 
 // eventsGolden renders events one JSON object per line, and the stats'

@@ -205,3 +205,15 @@ func daysIn(m time.Month, year int) int {
 	}
 	return 31
 }
+
+// lastString remembers a field's previous value: most lines of a log
+// repeat the bucket, host and often the user agent of the line before.
+type lastString struct{ s string }
+
+func (l *lastString) str(in *interner, b []byte) string {
+	if len(b) == len(l.s) && string(b) == l.s {
+		return l.s
+	}
+	l.s = in.str(b)
+	return l.s
+}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/honeyreport/honeyreport/internal/golden"
 )
 
 // TestOpsEveryLogOperation reads testdata/ops/every.log, one access log
@@ -18,7 +20,7 @@ import (
 // review the golden's diff against AWS's documentation.
 func TestOpsEveryLogOperation(t *testing.T) {
 	logPath := filepath.Join("testdata", "ops", "every.log")
-	if *update {
+	if golden.Update() {
 		var lines []string
 		names := make([]string, 0, len(opTab.logOps))
 		for name := range opTab.logOps {
@@ -72,7 +74,7 @@ func TestOpsEveryLogOperation(t *testing.T) {
 			t.Errorf("%s has no line in %s: run go test -update", name, logPath)
 		}
 	}
-	checkGolden(t, filepath.Join("testdata", "ops", "every.ops.golden"), []byte(got.String()))
+	golden.Check(t, filepath.Join("testdata", "ops", "every.ops.golden"), []byte(got.String()))
 }
 
 // TestOpsDocumented checks the mappings the S3 API reference states, each

@@ -334,18 +334,78 @@ func parseHex(b []byte, n int) (uint32, bool) {
 	return v, true
 }
 
-// parsePyDict parses Python dict text into its top-level keys. String values
-// are decoded; other values (numbers, None, True, nested containers) keep
-// their source text. With an error, the map holds the pairs read before it.
-func parsePyDict(s string) (map[string]string, error) {
-	var p pyDictScanner
-	p.reset([]byte(s))
-	m := make(map[string]string)
-	for p.next() {
-		m[string(p.key)] = string(p.val)
+// dictCache parses the python-dict columns, remembering the result per
+// distinct text: the same few "User ID" and "Request Parameters" texts
+// repeat on nearly every alert. Bounded like interner.
+type dictCache struct {
+	p      pyDictScanner
+	params map[string]s3Params
+	ids    map[string]textIdentity
+	// The previous alert's: the next one mostly repeats them, and
+	// comparing costs less than hashing.
+	lastParams s3Params
+	lastID     textIdentity
+}
+
+type s3Params struct{ text, bucket, host, key, prefix string }
+
+// textIdentity is an Identity with the text it was read from, and the
+// extra fields (Event.Extra) the text holds besides.
+type textIdentity struct {
+	text  string
+	id    Identity
+	extra string
+}
+
+// setIdentity fills ev.Identity from "User ID" python-dict text. Keys that
+// no Identity field stands for ("accessKeyId") are added to ev.Extra as
+// "User ID.key"; text that is not a well-formed dict is added whole, as
+// "User ID", besides the pairs read before the error.
+func (c *dictCache) setIdentity(ev *Event, v []byte, in *interner) {
+	t, ok := c.lastID, len(v) == len(c.lastID.text) && string(v) == c.lastID.text
+	if !ok {
+		t, ok = c.ids[string(v)]
 	}
-	if p.err != nil {
-		return m, fmt.Errorf("python dict: %w", p.err)
+	if !ok {
+		t = c.readIdentity(v, in)
+		if len(v) <= maxInternSize {
+			if c.ids == nil || len(c.ids) >= maxInterned {
+				c.ids = make(map[string]textIdentity)
+			}
+			c.ids[t.text] = t
+		}
 	}
-	return m, nil
+	c.lastID = t
+	ev.Identity = t.id
+	if t.extra != "" {
+		ev.Extra += t.extra
+	}
+}
+
+func (c *dictCache) readIdentity(v []byte, in *interner) textIdentity {
+	t := textIdentity{text: string(v)}
+	id := &t.id
+	var extra []byte
+	c.p.reset(v)
+	for c.p.next() {
+		switch string(c.p.key) {
+		case "type":
+			id.Type = in.str(c.p.val)
+		case "principalId":
+			id.PrincipalID = in.str(c.p.val)
+		case "accountId":
+			id.AccountID = in.str(c.p.val)
+		case "arn":
+			id.ARN = in.str(c.p.val)
+		case "userName":
+			id.UserName = in.str(c.p.val)
+		default:
+			extra = appendField(extra, "User ID."+string(c.p.key), c.p.val)
+		}
+	}
+	if c.p.err != nil {
+		extra = appendField(extra, "User ID", v)
+	}
+	t.extra = validUTF8(string(extra))
+	return t
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"maps"
 	"sort"
 	"strings"
@@ -94,4 +95,20 @@ func FuzzPyDict(f *testing.F) {
 			t.Fatalf("round trip of %q: %q, then %q", s, m, again)
 		}
 	})
+}
+
+// parsePyDict parses Python dict text into its top-level keys. String values
+// are decoded; other values (numbers, None, True, nested containers) keep
+// their source text. With an error, the map holds the pairs read before it.
+func parsePyDict(s string) (map[string]string, error) {
+	var p pyDictScanner
+	p.reset([]byte(s))
+	m := make(map[string]string)
+	for p.next() {
+		m[string(p.key)] = string(p.val)
+	}
+	if p.err != nil {
+		return m, fmt.Errorf("python dict: %w", p.err)
+	}
+	return m, nil
 }

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -36,7 +35,7 @@ type ReadOptions struct {
 // handle for each event with the index of the worker that read it. Calls
 // with the same worker index never overlap, so each worker can own an
 // aggregator. With one worker, events arrive in input order; with more, a
-// large file may be split between workers (see chunk.go), so counts must
+// large file may be split between workers (see fastread_chunk.go), so counts must
 // not depend on order.
 //
 // It returns one Stats per input, in the order of inputs. An input that
@@ -118,110 +117,6 @@ func ReadInputs(ctx context.Context, inputs []Input, opts ReadOptions, handle fu
 		stats[i].Bytes, stats[i].SHA256 = p[0].Bytes, p[0].SHA256
 	}
 	return stats
-}
-
-// readChunk reads one chunk of a split file. The first chunk also hashes
-// the whole file and detects its format for the others (every chunk
-// detects it the same way from the file's head).
-func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
-	if err := ctx.Err(); err != nil {
-		return &Stats{File: in.Name, Err: interruptedErr(ctx, 0)}
-	}
-	var r *Reader
-	var fileSum <-chan string
-	var size int64
-	if c.data != nil {
-		r, fileSum, size = openMappedChunk(ctx, in, c, first, opts)
-	}
-	if r == nil {
-		f, err := os.Open(in.Path)
-		if err != nil {
-			return &Stats{File: in.Name, Err: err}
-		}
-		defer f.Close()
-		format := opts.Format
-		if format == FormatAuto || format == "" {
-			head := make([]byte, sniffSize)
-			k, _ := f.ReadAt(head, 0)
-			format = Detect(head[:k])
-		}
-		if first && !opts.NoChecksum {
-			fileSum = hashFile(ctx, in.Path)
-			if fi, err := f.Stat(); err == nil {
-				size = fi.Size()
-			}
-		}
-		base, err := countLines(in.Path, c.start)
-		if err != nil {
-			return &Stats{File: in.Name, Err: err}
-		}
-		cr := &countingReader{ctx: ctx, r: io.NewSectionReader(f, c.start, c.end-c.start), progress: opts.BytesRead}
-		r, err = NewReader(cr, in.Name, format)
-		if err != nil {
-			return &Stats{File: in.Name, Err: err}
-		}
-		r.stats.lineBase = base
-	}
-	scan(ctx, r, pipeline, handle, opts.EventsRead)
-	r.Close()
-	st := r.Stats()
-	if ctx.Err() != nil {
-		st.Err = interruptedErr(ctx, -1)
-	}
-	if first {
-		st.Bytes = size
-		if fileSum != nil {
-			st.SHA256 = <-fileSum
-		}
-	}
-	return st
-}
-
-// openMappedChunk is readChunk's set-up for a mapped file; r is nil when
-// the chunk is to be read as a stream after all.
-func openMappedChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions) (r *Reader, fileSum <-chan string, size int64) {
-	format := opts.Format
-	base := 0
-	if err := guardFault(func() {
-		if format == FormatAuto || format == "" {
-			format = Detect(c.data[:min(len(c.data), sniffSize)])
-		}
-		forEachStep(c.data[:c.start], func(b []byte) { base += bytes.Count(b, nl) })
-	}); err != nil {
-		return nil, nil, 0
-	}
-	r = newMappedReaderContext(ctx, c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
-	if r == nil {
-		return nil, nil, 0
-	}
-	r.stats.lineBase = base
-	if first && !opts.NoChecksum {
-		fileSum = hashBytes(ctx, c.data)
-	}
-	return r, fileSum, int64(len(c.data))
-}
-
-// scan feeds r's events to handle, on two goroutines when pipeline is set,
-// and counts them into events (when not nil) as it goes.
-func scan(ctx context.Context, r *Reader, pipeline bool, handle func(*Event), events *atomic.Int64) {
-	if events == nil {
-		events = new(atomic.Int64)
-	}
-	if pipeline {
-		scanPipelined(ctx, r, handle, events)
-		return
-	}
-	n := 0
-	defer func() { events.Add(int64(n & 1023)) }()
-	for r.Scan() {
-		handle(r.Event())
-		if n++; n&1023 == 0 {
-			events.Add(1024)
-			if ctx.Err() != nil {
-				return
-			}
-		}
-	}
 }
 
 func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
@@ -339,52 +234,6 @@ func interruptedErr(ctx context.Context, read int64) error {
 		return fmt.Errorf("reading stopped early, the rest is missing: %w", context.Cause(ctx))
 	}
 	return fmt.Errorf("reading stopped after %d bytes, the rest is missing: %w", read, context.Cause(ctx))
-}
-
-// batchSize is how many events cross between goroutines at once: large
-// enough that channel operations vanish in the profile, small enough that a
-// few batches in flight stay well under a megabyte.
-const batchSize = 256
-
-// scanPipelined scans r on a new goroutine and calls handle on this one.
-// Batches are recycled, so the steady state allocates nothing.
-func scanPipelined(ctx context.Context, r *Reader, handle func(*Event), events *atomic.Int64) {
-	full := make(chan []Event, 4)
-	free := make(chan []Event, 5)
-	for range 5 {
-		free <- make([]Event, 0, batchSize)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(full)
-		b := <-free
-		for r.Scan() {
-			b = append(b, *r.Event())
-			if len(b) == batchSize {
-				if ctx.Err() != nil {
-					return
-				}
-				select {
-				case full <- b:
-				case <-done:
-					return
-				}
-				b = <-free
-			}
-		}
-		if len(b) > 0 {
-			full <- b
-		}
-	}()
-	defer close(done)
-	for b := range full {
-		for i := range b {
-			handle(&b[i])
-		}
-		events.Add(int64(len(b)))
-		clear(b)
-		free <- b[:0]
-	}
 }
 
 // hashFile returns the hex SHA-256 of the file at path, computed on a new

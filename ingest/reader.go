@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"sync"
 
-	// Same API as compress/gzip, about twice as fast to decompress, which
-	// is most of the cost of reading a CloudTrail delivery tree.
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -125,31 +122,6 @@ type Reader struct {
 	mapped bool
 }
 
-// Read buffers, gzip state and CloudTrail windows are recycled across
-// inputs: a CloudTrail tree is a thousand small files, and allocating (and
-// zeroing) half a megabyte afresh for each showed in the profile.
-var (
-	bufioPool  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, sniffSize) }}
-	gzipPool   sync.Pool // *gzip.Reader
-	windowPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
-)
-
-func pooledBufio(r io.Reader) *bufio.Reader {
-	br := bufioPool.Get().(*bufio.Reader)
-	br.Reset(r)
-	return br
-}
-
-func pooledGzip(r io.Reader) (*gzip.Reader, error) {
-	if zr, ok := gzipPool.Get().(*gzip.Reader); ok {
-		if err := zr.Reset(r); err != nil {
-			return nil, err
-		}
-		return zr, nil
-	}
-	return gzip.NewReader(r)
-}
-
 // Close gives the Reader's buffers back for reuse by later Readers. The
 // Reader, and any event it returned, must not be used after. Calling it is
 // optional: a Reader not closed is garbage collected like any value.
@@ -177,8 +149,7 @@ var ErrUnknownFormat = errors.New("not a supported log format")
 // NewReader returns a Reader for the input r named name. Gzip-compressed
 // input is recognised by its magic bytes and decompressed. With FormatAuto
 // the format is sniffed from the content; an input no format recognises (or
-// an empty one) gives an error wrapping ErrUnknownFormat, with the Stats
-// still available from the error's caller through ReaderStats.
+// an empty one) gives an error wrapping ErrUnknownFormat.
 func NewReader(r io.Reader, name string, format Format) (*Reader, error) {
 	rd := &Reader{}
 	br := pooledBufio(r)
@@ -238,24 +209,10 @@ func NewReader(r io.Reader, name string, format Format) (*Reader, error) {
 // or when reading stops early; Err tells which.
 func (r *Reader) Scan() bool {
 	if r.mapped {
-		var ok bool
-		if err := guardFault(func() { ok = r.scan() }); err != nil {
-			r.mapped, r.dec = false, faulted{err}
-			if r.stats.Err == nil {
-				r.stats.Err = err
-			}
-			return false
-		}
-		return ok
+		return r.scanMapped()
 	}
 	return r.scan()
 }
-
-// faulted replaces a decoder whose mapped input faulted: it reads nothing.
-type faulted struct{ e error }
-
-func (f faulted) next(*Event) bool { return false }
-func (f faulted) err() error       { return f.e }
 
 func (r *Reader) scan() bool {
 	r.ev = Event{}
@@ -281,15 +238,10 @@ func (r *Reader) scan() bool {
 // unchanged, until the next call to Scan.
 func (r *Reader) Event() *Event { return &r.ev }
 
-// Err returns the error that stopped reading early, or nil at a clean end.
-func (r *Reader) Err() error { return r.stats.Err }
-
-// Stats returns the input's statistics; they are complete once Scan has
+// Stats returns the input's statistics, with in Err the error that stopped
+// reading early (nil at a clean end); they are complete once Scan has
 // returned false.
 func (r *Reader) Stats() *Stats { return r.stats }
-
-// Format returns the input's format, detected or given.
-func (r *Reader) Format() Format { return r.stats.Format }
 
 // looksBinary reports whether head is unlikely to be text: NUL bytes or
 // mostly control characters.
@@ -304,4 +256,22 @@ func looksBinary(head []byte) bool {
 		}
 	}
 	return ctl*10 > len(head)
+}
+
+// fieldWarning is a problem with a field of a record that is kept anyway.
+type fieldWarning struct {
+	line        int
+	reason, msg string
+}
+
+// warnKept records w in st: listed and counted by reason, but not as a
+// skipped record, because the record was kept.
+func warnKept(st *Stats, w fieldWarning) {
+	st.count(w.reason)
+	if w.line > 0 {
+		w.line += st.lineBase
+	}
+	if len(st.Errors) < maxErrorsKept {
+		st.Errors = append(st.Errors, &SyntaxError{File: st.File, Line: w.line, Reason: w.reason, Msg: w.msg})
+	}
 }

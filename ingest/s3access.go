@@ -75,18 +75,6 @@ type lastOp struct {
 	row  opRow
 }
 
-// lastString remembers a field's previous value: most lines of a log
-// repeat the bucket, host and often the user agent of the line before.
-type lastString struct{ s string }
-
-func (l *lastString) str(in *interner, b []byte) string {
-	if len(b) == len(l.s) && string(b) == l.s {
-		return l.s
-	}
-	l.s = in.str(b)
-	return l.s
-}
-
 func newS3AccessDecoder(r io.Reader, st *Stats) decoder {
 	d := &s3AccessDecoder{w: newWindow(r), st: st}
 	return d

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/honeyreport/honeyreport/internal/golden"
 )
 
 func TestS3AccessGolden(t *testing.T) {
@@ -31,8 +33,8 @@ func TestS3AccessGolden(t *testing.T) {
 			}
 			stem := strings.TrimSuffix(path, filepath.Ext(path))
 			e, d := eventsGolden(evs, st)
-			checkGolden(t, stem+".events.golden", e)
-			checkGolden(t, stem+".stderr.golden", d)
+			golden.Check(t, stem+".events.golden", e)
+			golden.Check(t, stem+".stderr.golden", d)
 		})
 	}
 }

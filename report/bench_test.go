@@ -62,12 +62,12 @@ func BenchmarkReport1M(b *testing.B) {
 // BenchmarkSummaryJSON1M measures NewSummaryJSON and WriteJSON for the
 // same summary as BenchmarkReport1M.
 func BenchmarkSummaryJSON1M(b *testing.B) {
-	in := bigInput(b, 1_000_000)
+	rep := Build(bigInput(b, 1_000_000))
 	b.ResetTimer()
 	var size int64
 	for i := 0; i < b.N; i++ {
 		cw := &countWriter{}
-		s := NewSummaryJSON(in.Summary, in.Profiles, in.Statuses, in.Sources, in.UAFamily, fixedTime, "bench", DefaultJSONMaxIPs)
+		s := NewSummaryJSON(rep, DefaultJSONMaxIPs)
 		if err := s.WriteJSON(cw); err != nil {
 			b.Fatal(err)
 		}

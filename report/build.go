@@ -2,370 +2,16 @@ package report
 
 import (
 	"fmt"
-	"html/template"
 	"net/netip"
-	"net/url"
-	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/honeyreport/honeyreport/aggregate"
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
 )
-
-// Input is everything a report is built from.
-type Input struct {
-	Summary *aggregate.Summary
-	// Profiles holds what enrichment found per source IP; an IP without a
-	// profile is shown as unknown.
-	Profiles *enrich.Profiles
-	// Statuses says how each online source (WHOIS, threat intelligence) did.
-	Statuses []enrich.Status
-	// Sources are the databases used, for versions and attributions.
-	Sources []enrich.SourceInfo
-	// ThreatIntel names the threat-intelligence providers and feeds that
-	// were enabled for this run; empty means threat intelligence did not
-	// run, and the report says how to enable it.
-	ThreatIntel []string
-	// UAFamily classifies a user agent ("AWS CLI", "Python requests",
-	// "Browser" ...); nil leaves families out.
-	UAFamily func(ua string) string
-	Options  Options
-}
-
-// Options are the caller's settings for a report.
-type Options struct {
-	Title string // default "Honeybucket report"
-	// GeneratedAt is shown as the generation time; main passes time.Now or
-	// SOURCE_DATE_EPOCH. The report never reads the clock itself.
-	GeneratedAt time.Time
-	ToolVersion string
-	// MaxEventRows bounds the event table (default 500).
-	MaxEventRows int
-	// TopN bounds the top-N tables and charts (default 15).
-	TopN int
-	// NotesMarkdown is the analyst's notes (--notes), rendered with raw
-	// HTML removed unless AllowNotesHTML.
-	NotesMarkdown  []byte
-	AllowNotesHTML bool
-	// ExportHint is a sentence telling readers where the full event list
-	// is ("Every event is in events.csv beside this page."), shown when
-	// the event table is cut.
-	ExportHint string
-	// ThreatIntelHint is how to enable threat intelligence, shown when it
-	// did not run (default "--ti PROVIDER or --feed FILE").
-	ThreatIntelHint string
-	// Interrupted is why the run stopped early ("interrupted by SIGINT"),
-	// "" when it ran to the end: the report then says its counts cover
-	// only what was done before.
-	Interrupted string
-}
-
-// Report is the display-ready content of a report: strings, numbers,
-// sorted rows and chart options. Templates only loop over it.
-type Report struct {
-	Title       string
-	Period      string // "2022-01-03 – 2022-02-28 (57 days)"
-	GeneratedAt string // RFC 3339, UTC
-	ToolVersion string
-	Empty       bool // no events at all
-
-	Headline []Stat
-	// FindingsMarkdown is the key findings as Markdown (also used by
-	// WriteMarkdown); Findings is the same rendered to HTML.
-	FindingsMarkdown string
-	Findings         template.HTML
-	Notes            template.HTML // "" without notes
-	NotesMarkdown    string
-
-	Charts map[string]*Chart
-
-	Monthly        []MonthRow
-	Operations     []CountRow
-	Errors         []CountRow
-	UserAgents     []UARow
-	UAFamilies     []CountRow
-	UATotal        int // distinct user agents
-	Countries      []CountryRow
-	Locations      int // distinct map locations
-	LocationsShown int // bubbles drawn
-	RepeatIPs      []IPRow
-	RepeatTotal    int
-	TopIPs         []IPRow
-	IPTotal        int
-	NonIP          []IPRow
-	ASNs           []ASNRow
-	ASNTotal       int
-	Networks       []NetRow
-	NetTotal       int
-	Threat         ThreatSection
-
-	Writes        []EventRow
-	WritesTotal   int64
-	Denied        []EventRow
-	DeniedTotal   int64
-	Principals    []PrincipalRow
-	Authenticated int64
-
-	Events          []EventRow
-	EventsTotal     int64
-	EventsTruncated bool
-	ExportHint      string
-
-	Inputs []InputRow
-	// InputsOmitted counts the inputs left out of Inputs (a CloudTrail
-	// delivery tree has thousands of files): only ones without problems
-	// are left out; OmittedEvents and OmittedFiltered are their counts.
-	InputsOmitted   int
-	OmittedEvents   int64
-	OmittedFiltered int64
-	// UnmappedOps are the operations missing from ingest's table of S3
-	// operations (ingest/s3ops.tsv), counted under the name the log gave
-	// them; AWSOps are S3's own work (lifecycle), kept out of every other
-	// count. Both are data-quality lines.
-	UnmappedOps []CountRow
-	AWSOps      []CountRow
-	// Limits are data-quality lines for the counts past a bound on
-	// distinct values, counted together, and the events outside the days
-	// charted; Interrupted is why the run stopped early, "" if it did not.
-	Limits      []string
-	Interrupted string
-	Sources     []SourceRow
-	Statuses    []StatusRow
-}
-
-// Stat is one headline number.
-type Stat struct {
-	Label string
-	Value string
-	Note  string
-	Tone  string // "", "warn" or "bad": how alarming the number is
-}
-
-// CountRow is one value and how often it was seen.
-type CountRow struct {
-	Label    Text
-	Events   int64
-	Attempts int64
-	Share    float64 // of all events, 0..1
-	Bar      float64 // Share relative to the table's largest, 0..1, for the inline bar
-	Write    bool    // an operation that changes the bucket
-}
-
-// Percent is Share for display.
-func (r CountRow) Percent() string { return pct(r.Share) }
-
-// MonthRow is one month of the monthly totals table.
-type MonthRow struct {
-	Month  string
-	Events int64
-	Share  float64
-	Bar    float64
-}
-
-func (r MonthRow) Percent() string { return pct(r.Share) }
-
-// UARow is one user agent.
-type UARow struct {
-	UA     Text
-	Family string
-	Events int64
-	Share  float64
-	Bar    float64
-}
-
-func (r UARow) Percent() string { return pct(r.Share) }
-
-// CountryRow is one country.
-type CountryRow struct {
-	Code, Name string
-	Events     int64
-	IPs        int
-	Share      float64
-	Bar        float64
-}
-
-func (r CountryRow) Percent() string { return pct(r.Share) }
-
-// IPRow is one source address with its enrichment.
-type IPRow struct {
-	IP          string
-	Class       string
-	Country     string // code
-	CountryName string
-	ASN         string // "AS64500" or ""
-	Org         Text
-	Hosting     bool
-	Events      int64
-	Attempts    int64
-	Writes      int64
-	First       string
-	Last        string
-	TopUA       Text
-	UAs         int
-	Severity    string
-}
-
-// ASNRow is one autonomous system.
-type ASNRow struct {
-	ASN     string
-	Org     Text
-	Hosting bool
-	Events  int64
-	IPs     int
-	Share   float64
-	Bar     float64
-}
-
-func (r ASNRow) Percent() string { return pct(r.Share) }
-
-// NetRow is one /24 (IPv4) or /48 (IPv6) network.
-type NetRow struct {
-	Prefix string
-	Org    Text
-	Events int64
-	IPs    int
-}
-
-// ThreatSection is the threat-intelligence part.
-type ThreatSection struct {
-	Ran        bool
-	Hint       string
-	Providers  []string
-	Flagged    int // IPs with a verdict above none
-	BySeverity []CountRow
-	ByProvider []ProviderRow
-	Findings   []ThreatRow
-	// Problems lists the requested providers that did not answer for
-	// every address, by provider name; Incomplete says so in one sentence
-	// ("3 of 5 providers failed: otx (timeout), ...; results
-	// incomplete"), empty when every provider answered. AllFailed is set
-	// when every requested provider failed every lookup: then Flagged
-	// says nothing about the addresses.
-	Problems   []ProviderProblem
-	Incomplete string
-	AllFailed  bool
-}
-
-// ProviderProblem is a threat-intelligence provider that did not answer
-// for every address.
-type ProviderProblem struct {
-	Provider string
-	State    string // "failed", "partial" or "interrupted" (enrich.Status.State)
-	Detail   string // why, or how many lookups failed
-}
-
-// summary words t.Problems as one sentence, each value from the data
-// passed through esc (plain text or Markdown).
-func (t *ThreatSection) summary(esc func(string, int) string) string {
-	groups := map[string][]string{}
-	for _, p := range t.Problems {
-		groups[p.State] = append(groups[p.State], fmt.Sprintf("%s (%s)", esc(p.Provider, 60), esc(p.Detail, 160)))
-	}
-	var parts []string
-	for _, g := range []struct{ state, verb string }{
-		{enrich.StateFailed, "failed"},
-		{enrich.StatePartial, "failed some lookups"},
-		{enrich.StateInterrupted, "were interrupted"},
-	} {
-		if list := groups[g.state]; len(list) > 0 {
-			parts = append(parts, fmt.Sprintf("%d of %d providers %s: %s", len(list), len(t.Providers), g.verb, strings.Join(list, ", ")))
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, "; ") + "; results incomplete"
-}
-
-// ProviderRow counts one provider's verdicts by severity.
-type ProviderRow struct {
-	Provider                   string
-	High, Warning, Information int
-	Clean                      int
-}
-
-// ThreatRow is one provider's verdict on one IP.
-type ThreatRow struct {
-	IP         string
-	Events     int64
-	Provider   string
-	Severity   string
-	Score      string
-	Categories Text
-	// Link is the provider's page for the IP, set only for https URLs we
-	// built; Reference is the text shown either way.
-	Link      string
-	Reference Text
-}
-
-// EventRow is one event for the notable and full event tables.
-type EventRow struct {
-	Time     string
-	Source   Text
-	Country  string
-	Op       string
-	Write    bool
-	Bucket   Text
-	Key      Text
-	UA       Text
-	Identity Text
-	Error    Text
-	Attempts int
-	Pos      Text
-}
-
-// PrincipalRow is one non-anonymous identity.
-type PrincipalRow struct {
-	Account Text
-	Type    Text
-	ARN     Text
-	Events  int64
-	First   string
-	Last    string
-}
-
-// InputRow is the data-quality line of one input.
-type InputRow struct {
-	Name       Text
-	Format     string
-	Events     int64
-	Skipped    int64
-	Filtered   int64
-	Reasons    []ReasonRow
-	Errors     []Text
-	MoreErrors int64
-	Err        Text
-	Bytes      string
-	SHA256     string
-}
-
-// ReasonRow counts one skip reason.
-type ReasonRow struct {
-	Reason Text
-	Count  int64
-}
-
-// SourceRow describes one database used.
-type SourceRow struct {
-	Name, Kind, Version, BuildDate, Licence string
-	Attribution                             Text
-	URL                                     string // shown as text, linked only when https
-	Link                                    string
-}
-
-// StatusRow is how one online source did.
-type StatusRow struct {
-	Source                                string
-	Queried, FromCache, Succeeded, Failed int
-	Err                                   Text
-	Duration                              string
-}
 
 const (
 	defaultMaxEventRows = 500
@@ -374,8 +20,6 @@ const (
 	// maxNotableRows bounds each notable-event table.
 	maxNotableRows = 100
 	defaultTopN    = 15
-	dateFmt        = "2006-01-02"
-	timeFmt        = "2006-01-02 15:04:05"
 )
 
 // defaultTitle names the report after the bucket most seen: analysts
@@ -413,7 +57,10 @@ func Build(in Input) *Report {
 	if s == nil {
 		s = &aggregate.Summary{}
 	}
-	b := &builder{in: in, o: o, s: s, profiles: in.Profiles, ipProfiles: profilesOf(s.IPs, in.Profiles)}
+	b := &builder{in: in, o: o, s: s, profiles: in.Profiles, all: &facts{
+		generatedAt: o.GeneratedAt, toolVersion: o.ToolVersion, sum: s, profiles: profilesOf(s.IPs, in.Profiles),
+		store: in.Profiles, classify: in.UAFamily, statuses: in.Statuses, sources: in.Sources,
+	}}
 	return b.build()
 }
 
@@ -422,9 +69,8 @@ type builder struct {
 	o        Options
 	s        *aggregate.Summary
 	profiles *enrich.Profiles
-	// ipProfiles gives the profile of each of s.IPs by its place there.
-	ipProfiles ipProfiles
-	r          *Report
+	all      *facts
+	r        *Report
 
 	countries []CountryRow
 	asns      []ASNRow
@@ -439,14 +85,13 @@ func (b *builder) build() *Report {
 		EventsTotal: s.Events,
 		ExportHint:  clean(o.ExportHint, 200),
 		Charts:      map[string]*Chart{},
+		all:         b.all,
 	}
 	b.r = r
-	if !o.GeneratedAt.IsZero() {
-		r.GeneratedAt = o.GeneratedAt.UTC().Format(time.RFC3339)
-	}
+	r.GeneratedAt = formatTime(o.GeneratedAt, time.RFC3339)
 	if !s.FirstSeen.IsZero() {
 		days := int(s.LastSeen.UTC().Truncate(24*time.Hour).Sub(s.FirstSeen.UTC().Truncate(24*time.Hour)).Hours()/24) + 1
-		r.Period = fmt.Sprintf("%s – %s (%s)", s.FirstSeen.UTC().Format(dateFmt), s.LastSeen.UTC().Format(dateFmt), plural(int64(days), "day"))
+		r.Period = fmt.Sprintf("%s – %s (%s)", formatTime(s.FirstSeen, dateFmt), formatTime(s.LastSeen, dateFmt), Plural(int64(days), "day"))
 	}
 	b.counts()
 	b.geography()
@@ -459,6 +104,7 @@ func (b *builder) build() *Report {
 	b.limits()
 	b.sources()
 	b.headline()
+	b.windowed()
 	r.FindingsMarkdown = b.findings()
 	r.Findings = renderMarkdown([]byte(r.FindingsMarkdown), false)
 	if len(bytesTrim(o.NotesMarkdown)) > 0 {
@@ -526,56 +172,28 @@ func (b *builder) counts() {
 		r.Errors = append(r.Errors, CountRow{Label: newText(c.Key, 60), Events: c.Events, Attempts: c.Attempts, Share: b.share(c.Events)})
 	}
 	r.UATotal = len(s.UserAgents)
-	for i, c := range s.UserAgents {
-		if i == b.o.TopN*2 {
-			break
+	if b.in.UAFamily != nil {
+		b.all.uaFamily = make([]string, len(s.UserAgents))
+		for i, c := range s.UserAgents {
+			b.all.uaFamily[i] = b.in.UAFamily(c.Key)
 		}
+		b.all.families = tallyFamilies(s.UserAgents, b.all.uaFamily)
+	}
+	for i, c := range firstN(s.UserAgents, b.o.TopN*2) {
 		row := UARow{UA: newText(orNone(c.Key), 140), Events: c.Events, Share: b.share(c.Events)}
-		if b.in.UAFamily != nil {
-			row.Family = clean(b.in.UAFamily(c.Key), 60)
+		if b.all.uaFamily != nil {
+			row.Family = clean(b.all.uaFamily[i], 60)
 		}
 		r.UserAgents = append(r.UserAgents, row)
 	}
-	if b.in.UAFamily != nil {
-		fam := map[string]*CountRow{}
-		for _, c := range s.UserAgents {
-			f := clean(b.in.UAFamily(c.Key), 60)
-			if f == "" {
-				f = "Other"
-			}
-			if fam[f] == nil {
-				fam[f] = &CountRow{Label: Text{Short: f}}
-			}
-			fam[f].Events += c.Events
-			fam[f].Attempts += c.Attempts
-		}
-		for _, c := range fam {
-			c.Share = b.share(c.Events)
-			r.UAFamilies = append(r.UAFamilies, *c)
-		}
-		sortCountRows(r.UAFamilies)
+	for _, f := range b.all.families {
+		r.UAFamilies = append(r.UAFamilies, CountRow{Label: Text{Short: clean(f.Family, 60)}, Events: f.Events, Attempts: f.Attempts, Share: b.share(f.Events)})
 	}
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-func sortCountRows(rows []CountRow) {
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].Events != rows[j].Events {
-			return rows[i].Events > rows[j].Events
-		}
-		return rows[i].Label.Short < rows[j].Label.Short
-	})
 }
 
 func (b *builder) geography() {
-	countries, asns := tallyGeography(b.s.IPs, b.ipProfiles)
-	for _, c := range countries {
+	b.all.countries, b.all.asns = tallyGeography(b.s.IPs, b.all.profiles)
+	for _, c := range b.all.countries {
 		code, name := c.Code, c.Name
 		if code == "" {
 			name = "Unknown"
@@ -584,7 +202,7 @@ func (b *builder) geography() {
 			Events: c.Events, IPs: c.IPs, Share: b.share(c.Events)})
 	}
 	b.r.Countries = b.countries
-	for _, a := range asns {
+	for _, a := range b.all.asns {
 		b.asns = append(b.asns, ASNRow{ASN: "AS" + strconv.FormatUint(uint64(a.ASN), 10), Org: newText(a.Org, 60), Hosting: a.Hosting,
 			Events: a.Events, IPs: a.IPs, Share: b.share(a.Events)})
 	}
@@ -645,7 +263,7 @@ func (b *builder) networks() {
 	}
 	for i, j := range ipNet {
 		if n := byNet[j]; j >= 0 && n != nil {
-			if org := b.ipProfiles.get(i).ASN.Org; org != "" {
+			if org := b.all.profiles.get(i).ASN.Org; org != "" {
 				n.orgs[org] += b.s.IPs[i].Events
 			}
 		}
@@ -711,13 +329,6 @@ func topKey(m map[string]int64) (string, int64) {
 	return best, n
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
 func firstN[T any](s []T, n int) []T {
 	if len(s) > n {
 		return s[:n]
@@ -772,7 +383,7 @@ func (b *builder) ipRow(ip *aggregate.IPStats) IPRow {
 	ua, _ := ip.TopUserAgent()
 	row := IPRow{
 		IP: clean(ip.Source(), 100), Events: ip.Events, Attempts: ip.Attempts, Writes: ip.Writes,
-		First: fmtTime(ip.FirstSeen), Last: fmtTime(ip.LastSeen), TopUA: newText(orNone(ua), 80), UAs: ip.UserAgents(),
+		First: formatTime(ip.FirstSeen, timeFmt), Last: formatTime(ip.LastSeen, timeFmt), TopUA: newText(orNone(ua), 80), UAs: ip.UserAgents(),
 	}
 	if ip.Addr.IsValid() {
 		p, _ := b.profiles.Lookup(ip.Addr)
@@ -820,23 +431,28 @@ func (b *builder) threat() {
 	// Only addresses with verdicts are listed, and without threat
 	// intelligence there are none: sort and count just those.
 	addrs := b.profiles.WithThreat()
-	var events map[netip.Addr]int64
+	var place map[netip.Addr]int // in s.IPs
 	if len(addrs) > 0 {
-		events = make(map[netip.Addr]int64, len(b.s.IPs))
-		for _, ip := range b.s.IPs {
-			events[ip.Addr] = ip.Events
+		place = make(map[netip.Addr]int, len(b.s.IPs))
+		for i, ip := range b.s.IPs {
+			place[ip.Addr] = i
 		}
 	}
 	sev := map[string]int64{}
 	prov := map[string]*ProviderRow{}
 	for _, a := range addrs {
 		p, _ := b.profiles.Lookup(a)
+		i, listed := place[a]
+		var events int64
+		if listed {
+			events = b.s.IPs[i].Events
+		}
 		t.Ran = true
 		if s := p.Severity(); s.Rank() > 0 {
 			t.Flagged++
 			sev[string(s)]++
 		}
-		for _, v := range p.Threat {
+		for j, v := range p.Threat {
 			name := clean(v.Provider, 60)
 			pr := prov[name]
 			if pr == nil {
@@ -853,11 +469,14 @@ func (b *builder) threat() {
 			default:
 				pr.Clean++
 			}
+			if listed && v.Severity != enrich.SeverityNone {
+				b.all.verdicts = append(b.all.verdicts, ipVerdict{ip: i, v: &p.Threat[j]})
+			}
 			if v.Severity.Rank() == 0 {
 				continue
 			}
 			row := ThreatRow{
-				IP: a.String(), Events: events[a], Provider: name, Severity: string(v.Severity),
+				IP: a.String(), Events: events, Provider: name, Severity: string(v.Severity),
 				Categories: newText(strings.Join(v.Categories, ", "), 120),
 				Reference:  newText(v.Reference, 100),
 			}
@@ -876,6 +495,8 @@ func (b *builder) threat() {
 	for _, p := range prov {
 		t.ByProvider = append(t.ByProvider, *p)
 	}
+	// Busiest source first, as in the summary's lists.
+	sort.SliceStable(b.all.verdicts, func(i, j int) bool { return b.all.verdicts[i].ip < b.all.verdicts[j].ip })
 	sort.Slice(t.ByProvider, func(i, j int) bool { return t.ByProvider[i].Provider < t.ByProvider[j].Provider })
 	sort.SliceStable(t.Findings, func(i, j int) bool {
 		x, y := t.Findings[i], t.Findings[j]
@@ -923,23 +544,9 @@ func (b *builder) threatProblems() {
 	t.AllFailed = failed > 0 && failed == len(t.Providers)
 }
 
-// safeLink returns u when it is an absolute https URL with a host and no
-// credentials, else "". Only such URLs ever become links: they can open a
-// page when clicked but never load anything by themselves.
-func safeLink(u string) string {
-	if len(u) > 2048 || strings.ContainsAny(u, " \t\r\n\"'<>\\`") {
-		return ""
-	}
-	p, err := url.Parse(u)
-	if err != nil || p.Scheme != "https" || p.Host == "" || p.User != nil || p.Opaque != "" {
-		return ""
-	}
-	return p.String()
-}
-
 func (b *builder) eventRow(ev *ingest.Event) EventRow {
 	row := EventRow{
-		Time: fmtTime(ev.Time), Source: newText(ev.SourceString(), 45), Op: clean(string(ev.Op), 40), Write: ev.Op.IsWrite(),
+		Time: formatTime(ev.Time, timeFmt), Source: newText(ev.SourceString(), 45), Op: clean(string(ev.Op), 40), Write: ev.Op.IsWrite(),
 		Bucket: newText(ev.Bucket, 40), Key: newText(ev.Key, 60), UA: newText(ev.UserAgent, 60),
 		Error: newText(ev.ErrorCode, 30), Attempts: ev.Weight, Pos: posText(ev.Pos),
 	}
@@ -968,7 +575,7 @@ func (b *builder) notable() {
 			Account: newText(orDefault(p.Identity.AccountID, "(none)"), 40),
 			Type:    newText(p.Identity.Type, 30),
 			ARN:     newText(orDefault(p.Identity.ARN, orDefault(p.Identity.UserName, p.Identity.PrincipalID)), 80),
-			Events:  p.Events, First: fmtTime(p.FirstSeen), Last: fmtTime(p.LastSeen),
+			Events:  p.Events, First: formatTime(p.FirstSeen, timeFmt), Last: formatTime(p.LastSeen, timeFmt),
 		})
 	}
 }
@@ -1023,7 +630,10 @@ func (b *builder) inputs() {
 	for _, st := range shown {
 		row := InputRow{
 			Name: newText(st.File, 80), Format: clean(string(st.Format), 30), Events: st.Events,
-			Skipped: st.Skipped, Filtered: st.Filtered, SHA256: clean(st.SHA256, 64), Bytes: fmtBytes(st.Bytes),
+			Skipped: st.Skipped, Filtered: st.Filtered, SHA256: clean(st.SHA256, 64),
+		}
+		if st.Bytes > 0 {
+			row.Bytes = ByteSize(st.Bytes)
 		}
 		for _, rc := range st.SortedReasons() {
 			row.Reasons = append(row.Reasons, ReasonRow{Reason: newText(rc.Reason, 60), Count: rc.Count})
@@ -1064,10 +674,7 @@ func (b *builder) sources() {
 		row := SourceRow{
 			Name: clean(si.Name, 60), Kind: clean(string(si.Kind), 30), Version: clean(si.Version, 100),
 			Licence: clean(si.Licence, 60), Attribution: newText(si.Attribution, 400), URL: clean(si.URL, 200),
-			Link: safeLink(si.URL),
-		}
-		if !si.BuildDate.IsZero() {
-			row.BuildDate = si.BuildDate.UTC().Format(dateFmt)
+			Link: safeLink(si.URL), BuildDate: formatTime(si.BuildDate, dateFmt),
 		}
 		if si.Path != "" {
 			row.Version = strings.TrimSpace(row.Version + " (" + clean(si.Path, 100) + ")")
@@ -1093,7 +700,7 @@ func (b *builder) headline() {
 	}
 	span := "no events"
 	if !s.FirstSeen.IsZero() {
-		span = s.FirstSeen.UTC().Format(dateFmt) + " → " + s.LastSeen.UTC().Format(dateFmt)
+		span = formatTime(s.FirstSeen, dateFmt) + " → " + formatTime(s.LastSeen, dateFmt)
 	}
 	tone := func(n int64, t string) string {
 		if n > 0 {
@@ -1104,7 +711,7 @@ func (b *builder) headline() {
 	r.Headline = []Stat{
 		{Label: "Alerts", Value: num(s.Events), Note: "log records"},
 		{Label: "Attempts", Value: num(s.Attempts), Note: "incl. repeats"},
-		{Label: "Unique IPs", Value: num(int64(len(s.IPs))), Note: plural(int64(r.RepeatTotal), "repeat source")},
+		{Label: "Unique IPs", Value: num(int64(len(s.IPs))), Note: Plural(int64(r.RepeatTotal), "repeat source")},
 		{Label: "Countries", Value: num(int64(countries))},
 		{Label: "ASNs", Value: num(int64(len(b.asns)))},
 		{Label: "Period", Value: span, Note: strings.TrimPrefix(periodDays(r.Period), " ")},
@@ -1126,112 +733,4 @@ func (b *builder) headline() {
 	if s.Authenticated > 0 {
 		r.Headline = append(r.Headline, Stat{Label: "Authenticated", Value: num(s.Authenticated), Note: "non-anonymous", Tone: "bad"})
 	}
-}
-
-func periodDays(p string) string {
-	if i := strings.LastIndex(p, "("); i >= 0 {
-		return strings.TrimSuffix(p[i+1:], ")")
-	}
-	return ""
-}
-
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(timeFmt)
-}
-
-func fmtBytes(n int64) string {
-	switch {
-	case n <= 0:
-		return ""
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	case n < 1<<30:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-}
-
-// num formats n with thin thousands separators: 1 234 567.
-func num(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(",")
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-func pct(f float64) string {
-	switch {
-	case f == 0:
-		return "0%"
-	case f < 0.001:
-		return "<0.1%"
-	}
-	return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
-}
-
-func plural(n int64, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	if len(word) > 1 && word[len(word)-1] == 'y' && !strings.ContainsRune("aeiou", rune(word[len(word)-2])) {
-		return num(n) + " " + word[:len(word)-1] + "ies"
-	}
-	return num(n) + " " + word + "s"
-}
-
-// EventColumns says which of an event table's sparse columns have a value
-// in some row: a honeybucket's events mostly have no key, no principal
-// and no error, and three empty columns squeezed the others.
-type EventColumns struct {
-	Key, Principal, Error bool
-	N                     int // columns shown
-}
-
-func eventColumns(rows []EventRow) EventColumns {
-	var c EventColumns
-	for _, r := range rows {
-		c.Key = c.Key || !r.Key.Empty()
-		c.Principal = c.Principal || !r.Identity.Empty()
-		c.Error = c.Error || !r.Error.Empty()
-	}
-	c.N = 8
-	for _, shown := range []bool{c.Key, c.Principal, c.Error} {
-		if shown {
-			c.N++
-		}
-	}
-	return c
-}
-
-// posText shows where an event was read. A long path becomes its file's
-// base name, cut in the middle if need be, and the line, the whole on
-// hover: a path in every row of an event table made the rows five lines
-// high, and the line number, at the end, is what must stay.
-func posText(p ingest.Pos) Text {
-	const fits = 24 // runes the column shows in two lines
-	whole := newText(p.String(), fullLimit).Short
-	if utf8.RuneCountInString(whole) <= fits {
-		return Text{Short: whole}
-	}
-	name := []rune(clean(filepath.Base(p.File), fullLimit))
-	if len(name) > fits-6 {
-		name = slices.Concat(name[:8], []rune("…"), name[len(name)-10:])
-	}
-	short := ingest.Pos{File: string(name), Line: p.Line}
-	return Text{Short: short.String(), Full: whole}
 }

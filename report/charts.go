@@ -206,7 +206,7 @@ func (b *builder) timelineChart() {
 	}
 	days := make([]string, len(s.Days))
 	for i, d := range s.Days {
-		days[i] = d.UTC().Format(dateFmt)
+		days[i] = formatTime(d, dateFmt)
 	}
 	// Over long periods open on the last 120 days, where an analyst looks
 	// first; the slider below shows the whole range.
@@ -338,7 +338,7 @@ func (b *builder) locations() (shown []*location, total int, maxEv int64) {
 	ipLoc := make([]int, len(b.s.IPs)) // index into locs, or -1
 	for i, ip := range b.s.IPs {
 		ipLoc[i] = -1
-		p := b.ipProfiles.get(i)
+		p := b.all.profiles.get(i)
 		if !p.Geo.HasLocation() {
 			continue
 		}
@@ -383,7 +383,7 @@ func (b *builder) locations() (shown []*location, total int, maxEv int64) {
 		if j < 0 || locs[j].asns == nil {
 			continue
 		}
-		ip, p := b.s.IPs[i], b.ipProfiles.get(i)
+		ip, p := b.s.IPs[i], b.all.profiles.get(i)
 		if p.ASN.HasASN() {
 			locs[j].asns[asnKey{p.ASN.Number, p.ASN.Org}] += ip.Events
 		}

@@ -4,10 +4,21 @@
 // (json.go, schema honeyreport.summary/v1) and the per-event CSV/NDJSON
 // export (export.go), whose cells a spreadsheet cannot execute.
 //
-// It is the pipeline's last stage: main calls Build with the
-// aggregate.Summary and the enrich.Profiles, then WriteHTML and
-// WriteMarkdown. Build does every computation (sorting, shares, top-N,
-// truncation, chart options) so that templates only loop and print.
+// It is the pipeline's last stage: main calls Build once with the
+// aggregate.Summary and the enrich.Profiles, and every renderer reads the
+// Report it returns: WriteHTML, WriteMarkdown and NewSummaryJSON. Build
+// does every computation (tallies, sorting, shares, top-N, truncation,
+// chart options) so that renderers and templates only loop and print;
+// the complete values the display rows are cut from stay in the Report
+// for renderers that list everything, such as the JSON summary. An IP's
+// enrichment has one output shape, IPProfile, in the summary, the export
+// and honeyreport lookup.
+//
+// Files: model.go holds the Report and its row types, build.go the
+// builder, format.go the formatting of times, counts, sizes and links,
+// text.go the cleaning of untrusted strings, tally.go the counts shared
+// by several parts; one file per renderer (html.go, markdown.go, json.go,
+// export.go, charts.go).
 //
 // Everything that came from a log, a WHOIS server or a threat-intelligence
 // provider is hostile. The HTML writer relies on html/template for text and

@@ -60,10 +60,15 @@ type EventWriter struct {
 }
 
 // NewEventWriter returns a writer of events to w in the given format,
-// joined with the per-IP profiles (nil entries are fine) and the user-agent
-// family function (nil: no family column). Call Flush at the end.
-func NewEventWriter(w io.Writer, format ExportFormat, profiles *enrich.Profiles, uaFamily func(string) string) (*EventWriter, error) {
-	ew := &EventWriter{format: format, bw: bufio.NewWriterSize(w, 256<<10), profiles: profiles, uaFamily: uaFamily, families: make(map[string]string)}
+// each joined with its address's profile in rep and named a user-agent
+// family by rep's classifier (none without one). The events are read
+// again by the caller: the model keeps counts, not events. Call Flush at
+// the end.
+func NewEventWriter(w io.Writer, format ExportFormat, rep *Report) (*EventWriter, error) {
+	ew := &EventWriter{format: format, bw: bufio.NewWriterSize(w, 256<<10), families: make(map[string]string)}
+	if rep.all != nil {
+		ew.profiles, ew.uaFamily = rep.all.store, rep.all.classify
+	}
 	switch format {
 	case ExportCSV:
 		ew.csv = csv.NewWriter(ew.bw)
@@ -80,12 +85,13 @@ func NewEventWriter(w io.Writer, format ExportFormat, profiles *enrich.Profiles,
 
 // Write writes one event.
 func (ew *EventWriter) Write(ev *ingest.Event) error {
-	var p enrich.Profile
+	q := enrich.Profile{Addr: ev.Source}
 	if ev.Source.IsValid() {
-		if q, ok := ew.profiles.Lookup(ev.Source); ok {
-			p = q
+		if found, ok := ew.profiles.Lookup(ev.Source); ok {
+			q = found
 		}
 	}
+	p := NewIPProfile(&q, false)
 	family := ""
 	if ew.uaFamily != nil {
 		f, ok := ew.families[ev.UserAgent]
@@ -99,26 +105,25 @@ func (ew *EventWriter) Write(ev *ingest.Event) error {
 	}
 	o := &ew.obj
 	*o = exportEvent{
-		Time: formatTime(ev.Time), SourceText: ev.SourceText, UserAgent: ev.UserAgent, AlertUserAgent: ev.AlertUserAgent,
+		Time: formatTime(ev.Time, time.RFC3339Nano), SourceText: ev.SourceText, UserAgent: ev.UserAgent, AlertUserAgent: ev.AlertUserAgent,
 		Operation: string(ev.Op), EventType: ev.EventType, Bucket: ev.Bucket, Key: ev.Key, Prefix: ev.Prefix, Host: ev.Host,
 		Params: ev.Params, IdentityType: ev.Identity.Type, AccountID: ev.Identity.AccountID, PrincipalID: ev.Identity.PrincipalID,
 		ARN: ev.Identity.ARN, UserName: ev.Identity.UserName, ErrorCode: ev.ErrorCode, ErrorMessage: ev.ErrorMessage,
-		Attempts: ev.Weight, AlertID: ev.AlertID, EventID: ev.EventID, RequestID: ev.RequestID, AlarmTime: formatTime(ev.AlarmTime),
+		Attempts: ev.Weight, AlertID: ev.AlertID, EventID: ev.EventID, RequestID: ev.RequestID, AlarmTime: formatTime(ev.AlarmTime, time.RFC3339Nano),
 		Format: string(ev.Format), File: ev.Pos.File, Line: ev.Pos.Line,
-		Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
-		ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting,
-		UserAgentFamily: family, Severity: string(p.Severity()), RawOperation: ev.RawOp,
+		Country: p.Country, CountryName: p.CountryName, City: p.City, Lat: p.Lat, Lon: p.Lon,
+		ASN: p.ASN, ASOrg: p.ASOrg, IPClass: p.IPClass, Hosting: p.Hosting,
+		UserAgentFamily: family, Severity: p.Severity, RawOperation: ev.RawOp,
 	}
 	if o.RawOperation == "" {
 		o.RawOperation = o.Operation
 	}
 	if ev.Source.IsValid() {
-		o.SourceIP = ev.Source.String()
+		o.SourceIP = p.IP
 	}
 	if ev.Extra != "" {
 		o.Extra = extraJSON(ev.ExtraFields())
 	}
-	o.Lat, o.Lon = p.Geo.Coordinates()
 	if ew.format == ExportNDJSON {
 		b, err := json.Marshal(o)
 		if err != nil {
@@ -243,11 +248,4 @@ func cell(s string) string {
 		return "'" + c
 	}
 	return c
-}
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }

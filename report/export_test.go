@@ -62,7 +62,7 @@ func exportEvents() ([]ingest.Event, *enrich.Profiles) {
 func TestExportCSV(t *testing.T) {
 	evs, profiles := exportEvents()
 	var buf bytes.Buffer
-	ew, err := NewEventWriter(&buf, ExportCSV, profiles, func(ua string) string { return "family of " + ua })
+	ew, err := NewEventWriter(&buf, ExportCSV, Build(Input{Profiles: profiles, UAFamily: func(ua string) string { return "family of " + ua }}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestExportCSV(t *testing.T) {
 func TestExportNDJSON(t *testing.T) {
 	evs, profiles := exportEvents()
 	var buf bytes.Buffer
-	ew, err := NewEventWriter(&buf, ExportNDJSON, profiles, nil)
+	ew, err := NewEventWriter(&buf, ExportNDJSON, Build(Input{Profiles: profiles}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestExportExtraFields(t *testing.T) {
 	want := `{"Event Source":"s3.amazonaws.com","AWS Region":"\"eu-west-1\" \u003cb\u003e","Resources":""}`
 	for _, format := range []ExportFormat{ExportNDJSON, ExportCSV} {
 		var buf bytes.Buffer
-		ew, err := NewEventWriter(&buf, format, nil, nil)
+		ew, err := NewEventWriter(&buf, format, &Report{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,9 +17,8 @@ import (
 
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // stubAssets keeps goldens about our markup, not vendored code.
 var stubAssets = assets.Assets{
@@ -64,27 +61,7 @@ func TestTemplatesParse(t *testing.T) {
 
 func TestGoldenSmall(t *testing.T) {
 	got := render(t, smallInput(), stubAssets)
-	golden := filepath.Join("testdata", "small.html.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update)", err)
-	}
-	if got != string(want) {
-		os.WriteFile(golden[:len(golden)-len(".golden")]+".got", []byte(got), 0o644)
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) && i < len(wl); i++ {
-			if gl[i] != wl[i] {
-				t.Fatalf("output differs from %s at line %d:\ngot:  %.300s\nwant: %.300s\n(full output in testdata/small.html.got; -update rewrites)", golden, i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("output differs from %s in length: %d vs %d lines", golden, len(gl), len(wl))
-	}
+	golden.Check(t, filepath.Join("testdata", "small.html.golden"), []byte(got))
 }
 
 func TestDeterministic(t *testing.T) {

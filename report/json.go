@@ -50,6 +50,10 @@ type SummaryJSON struct {
 	Principals   []PrincipalJSON `json:"principals"`
 	Sources      []SourceJSON    `json:"sources"`
 	ThreatIntel  ThreatIntelJSON `json:"threat_intel"`
+	// Window is the time window the run covered, absent without one;
+	// Excluded counts what each exclusion rule left out (see window.go).
+	Window   *WindowJSON    `json:"window,omitempty"`
+	Excluded []ExcludedJSON `json:"excluded"`
 }
 
 type ToolJSON struct {
@@ -63,6 +67,7 @@ type InputJSON struct {
 	Events         int64        `json:"events"`
 	Skipped        int64        `json:"skipped"`
 	Filtered       int64        `json:"filtered"`
+	OutsideWindow  int64        `json:"outside_window"`
 	SkippedReasons []ReasonJSON `json:"skipped_reasons"`
 	Problems       []string     `json:"problems"`
 	Error          string       `json:"error,omitempty"`
@@ -117,26 +122,15 @@ type FamilyJSON struct {
 	Count  int64  `json:"count"`
 }
 
+// IPJSON is one IP source: its traffic, then its profile.
 type IPJSON struct {
-	IP           string   `json:"ip"`
-	Count        int64    `json:"count"`
-	Attempts     int64    `json:"attempts"`
-	FirstSeen    string   `json:"first_seen"`
-	LastSeen     string   `json:"last_seen"`
-	TopUserAgent string   `json:"top_user_agent"`
-	Country      string   `json:"country"`
-	CountryName  string   `json:"country_name"`
-	City         string   `json:"city"`
-	Lat          *float64 `json:"lat"`
-	Lon          *float64 `json:"lon"`
-	ASN          uint32   `json:"asn"`
-	ASOrg        string   `json:"as_org"`
-	IPClass      string   `json:"ip_class"`
-	Hosting      bool     `json:"hosting"`
-	WhoisOrg     string   `json:"whois_org"`
-	WhoisCountry string   `json:"whois_country"`
-	AbuseContact string   `json:"abuse_contact"`
-	Severity     string   `json:"severity"`
+	IP           string `json:"ip"`
+	Count        int64  `json:"count"`
+	Attempts     int64  `json:"attempts"`
+	FirstSeen    string `json:"first_seen"`
+	LastSeen     string `json:"last_seen"`
+	TopUserAgent string `json:"top_user_agent"`
+	IPProfile
 }
 
 type NonIPJSON struct {
@@ -221,23 +215,24 @@ type FindingJSON struct {
 // million forged sources would make a summary of most of a gigabyte.
 const DefaultJSONMaxIPs = 100000
 
-// NewSummaryJSON builds the JSON summary. uaFamily names a user agent's
-// family (nil leaves families empty); sources describes the databases used.
-// It lists the maxIPs busiest IP sources and counts the others in
-// IPsOmitted; totals, countries, ASNs and findings still cover them all.
-func NewSummaryJSON(sum *aggregate.Summary, profiles *enrich.Profiles, statuses []enrich.Status, sources []enrich.SourceInfo, uaFamily func(string) string, generatedAt time.Time, toolVersion string, maxIPs int) *SummaryJSON {
+// NewSummaryJSON renders r as the JSON summary. It lists the maxIPs
+// busiest IP sources and counts the others in IPsOmitted; totals,
+// countries, ASNs and findings still cover them all.
+func NewSummaryJSON(r *Report, maxIPs int) *SummaryJSON {
+	d := r.all
+	if d == nil { // not made by Build: nothing to list
+		d = &facts{sum: &aggregate.Summary{}}
+	}
+	sum := d.sum
 	out := &SummaryJSON{
 		Schema:      SummarySchema,
-		GeneratedAt: generatedAt.UTC().Format(time.RFC3339),
-		Tool:        ToolJSON{Name: "honeyreport", Version: toolVersion},
+		GeneratedAt: d.generatedAt.UTC().Format(time.RFC3339),
+		Tool:        ToolJSON{Name: "honeyreport", Version: d.toolVersion},
 		Sources:     []SourceJSON{},
 	}
-	for _, src := range sources {
-		date := ""
-		if !src.BuildDate.IsZero() {
-			date = src.BuildDate.UTC().Format("2006-01-02")
-		}
-		out.Sources = append(out.Sources, SourceJSON{Name: src.Name, Kind: string(src.Kind), Version: src.Version, BuildDate: date, Licence: src.Licence, Attribution: src.Attribution})
+	for _, src := range d.sources {
+		out.Sources = append(out.Sources, SourceJSON{Name: src.Name, Kind: string(src.Kind), Version: src.Version,
+			BuildDate: formatTime(src.BuildDate, dateFmt), Licence: src.Licence, Attribution: src.Attribution})
 	}
 	var skipped int64
 	for _, st := range sum.Inputs {
@@ -272,50 +267,37 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles *enrich.Profiles, statuses 
 	for _, m := range sum.Monthly {
 		out.Monthly = append(out.Monthly, MonthJSON{m.Month, m.Events})
 	}
-	families := map[string]int64{}
-	for _, c := range sum.UserAgents {
+	for i, c := range sum.UserAgents {
 		fam := ""
-		if uaFamily != nil {
-			fam = uaFamily(c.Key)
-			families[fam] += c.Events
+		if d.uaFamily != nil {
+			fam = d.uaFamily[i]
 		}
 		out.UserAgents = append(out.UserAgents, UserAgentJSON{c.Key, fam, c.Events})
 	}
-	for f, n := range families {
-		out.UserAgentFamilies = append(out.UserAgentFamilies, FamilyJSON{f, n})
+	for _, f := range d.families {
+		out.UserAgentFamilies = append(out.UserAgentFamilies, FamilyJSON{f.Family, f.Events})
 	}
-	sort.Slice(out.UserAgentFamilies, func(i, j int) bool {
-		a, b := out.UserAgentFamilies[i], out.UserAgentFamilies[j]
-		return a.Count > b.Count || a.Count == b.Count && a.Family < b.Family
-	})
 
-	profs := profilesOf(sum.IPs, profiles)
 	listed := sum.IPs[:min(len(sum.IPs), max(maxIPs, 0))]
 	out.IPsOmitted = len(sum.IPs) - len(listed)
 	out.IPs = make([]IPJSON, 0, len(listed))
 	for i, ip := range listed {
-		p := profs.get(i)
 		ua, _ := ip.TopUserAgent()
-		j := IPJSON{IP: ip.Addr.String(), Count: ip.Events, Attempts: ip.Attempts, FirstSeen: jsonTime(ip.FirstSeen), LastSeen: jsonTime(ip.LastSeen),
-			TopUserAgent: ua, Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
-			ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting, Severity: string(p.Severity())}
-		j.Lat, j.Lon = p.Geo.Coordinates()
-		if w := p.Whois; w != nil {
-			j.WhoisOrg, j.WhoisCountry, j.AbuseContact = w.Org, w.Country, w.AbuseContact
-		}
-		out.IPs = append(out.IPs, j)
+		prof := d.profiles.get(i)
+		p := NewIPProfile(&prof, false)
+		out.IPs = append(out.IPs, IPJSON{IP: p.IP, Count: ip.Events, Attempts: ip.Attempts, FirstSeen: formatTime(ip.FirstSeen, time.RFC3339),
+			LastSeen: formatTime(ip.LastSeen, time.RFC3339), TopUserAgent: ua, IPProfile: p})
 	}
-	countries, asns := tallyGeography(sum.IPs, profs)
-	for _, c := range countries {
+	for _, c := range d.countries {
 		if c.Code != "" {
 			out.Countries = append(out.Countries, CountryJSON{c.Code, c.Name, c.Events, c.IPs})
 		}
 	}
-	for _, a := range asns {
+	for _, a := range d.asns {
 		out.ASNs = append(out.ASNs, ASNJSON{a.ASN, a.Org, a.Events, a.IPs})
 	}
 	for _, s := range sum.NonIPSources {
-		out.NonIPSources = append(out.NonIPSources, NonIPJSON{s.Text, s.Events, jsonTime(s.FirstSeen), jsonTime(s.LastSeen)})
+		out.NonIPSources = append(out.NonIPSources, NonIPJSON{s.Text, s.Events, formatTime(s.FirstSeen, time.RFC3339), formatTime(s.LastSeen, time.RFC3339)})
 	}
 	for _, c := range sum.Buckets {
 		out.Buckets = append(out.Buckets, KeyCountJSON{c.Key, c.Events})
@@ -325,13 +307,14 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles *enrich.Profiles, statuses 
 	}
 	for _, p := range sum.Principals {
 		id := p.Identity
-		out.Principals = append(out.Principals, PrincipalJSON{id.Type, id.AccountID, id.PrincipalID, id.ARN, id.UserName, p.Events, jsonTime(p.FirstSeen), jsonTime(p.LastSeen)})
+		out.Principals = append(out.Principals, PrincipalJSON{id.Type, id.AccountID, id.PrincipalID, id.ARN, id.UserName, p.Events,
+			formatTime(p.FirstSeen, time.RFC3339), formatTime(p.LastSeen, time.RFC3339)})
 	}
-	out.ThreatIntel = threatIntelJSON(sum.IPs, profs, statuses)
+	out.ThreatIntel = threatIntelJSON(d)
 	out.Totals = TotalsJSON{
 		Events: sum.Events, Attempts: sum.Attempts, UniqueIPs: len(sum.IPs), NonIPSources: len(sum.NonIPSources),
 		Countries: len(out.Countries), ASNs: len(out.ASNs),
-		FirstSeen: jsonTime(sum.FirstSeen), LastSeen: jsonTime(sum.LastSeen),
+		FirstSeen: formatTime(sum.FirstSeen, time.RFC3339), LastSeen: formatTime(sum.LastSeen, time.RFC3339),
 		Writes: sum.Writes, AccessDenied: sum.AccessDenied, Authenticated: sum.Authenticated, Skipped: skipped,
 	}
 	out.Operations = nonNil(out.Operations)
@@ -346,26 +329,22 @@ func NewSummaryJSON(sum *aggregate.Summary, profiles *enrich.Profiles, statuses 
 	out.Buckets = nonNil(out.Buckets)
 	out.Keys = nonNil(out.Keys)
 	out.Principals = nonNil(out.Principals)
+	addFilterJSON(out, sum)
 	return out
 }
 
-// threatIntelJSON lists the verdicts on ips; profs are their profiles, in
-// the same order.
-func threatIntelJSON(ips []*aggregate.IPStats, profs ipProfiles, statuses []enrich.Status) ThreatIntelJSON {
+// threatIntelJSON lists the providers' statuses and d's verdicts.
+func threatIntelJSON(d *facts) ThreatIntelJSON {
 	ti := ThreatIntelJSON{Providers: []ProviderJSON{}, BySeverity: []BySeverityJSON{}, Findings: []FindingJSON{}}
-	for _, st := range statuses {
+	for _, st := range d.statuses {
 		ti.Providers = append(ti.Providers, ProviderJSON{st.Source, st.State(), st.Queried, st.FromCache, st.Succeeded, st.Failed, st.Err})
 	}
 	type sevProv struct{ sev, prov string }
 	counts := map[sevProv]int{}
-	for i, ip := range ips {
-		for _, v := range profs.get(i).Threat {
-			if v.Severity == enrich.SeverityNone {
-				continue
-			}
-			counts[sevProv{string(v.Severity), v.Provider}]++
-			ti.Findings = append(ti.Findings, FindingJSON{ip.Addr.String(), v.Provider, string(v.Severity), v.Score, nonNil(v.Categories), v.Reference})
-		}
+	for _, iv := range d.verdicts {
+		v := iv.v
+		counts[sevProv{string(v.Severity), v.Provider}]++
+		ti.Findings = append(ti.Findings, FindingJSON{d.sum.IPs[iv.ip].Addr.String(), v.Provider, string(v.Severity), v.Score, nonNil(v.Categories), v.Reference})
 	}
 	for k, n := range counts {
 		ti.BySeverity = append(ti.BySeverity, BySeverityJSON{k.sev, k.prov, n})
@@ -437,13 +416,6 @@ func (s *SummaryJSON) WriteJSON(w io.Writer) error {
 	}
 	bw.WriteString("\n}\n")
 	return bw.Flush()
-}
-
-func jsonTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 // nonNil makes empty lists encode as [] rather than null, so consumers can

@@ -17,6 +17,10 @@ type jsonAppender interface {
 // source IP, 50,000 on a large input, and reflection over each of them
 // costs more than the rest of the summary.
 func (j *IPJSON) appendJSON(b []byte) ([]byte, error) {
+	if j.IPDetail != nil {
+		m, err := json.Marshal(j) // never in a summary; kept right all the same
+		return append(b, m...), err
+	}
 	o := jsonObject{b: append(b, '{')}
 	o.str("ip", j.IP)
 	o.int("count", j.Count)

@@ -29,13 +29,13 @@ func TestAppendJSON(t *testing.T) {
 	}
 	for _, s := range []string{"", "plain", `"quoted"`, `back\slash`, "<script>", "AT&T", "a>b", "tab\tnl\n", "\x00\x1f\x7f",
 		"bad \xff utf-8", "line\u2028sep\u2029", "Côte d’Ivoire", "emoji 👩‍💻"} {
-		same(IPJSON{IP: s, TopUserAgent: s, City: s, AbuseContact: s, Severity: s})
+		same(IPJSON{IP: s, TopUserAgent: s, IPProfile: IPProfile{City: s, AbuseContact: s, Severity: s}})
 	}
 	for _, v := range []float64{0, math.Copysign(0, -1), 46, -33.8688, 0.1, 1e-6, 9.99e-7, 1e-7, 5e-324, 1e20, 1e21, -1e21,
 		math.MaxFloat64, math.NaN(), math.Inf(1)} {
-		same(IPJSON{Lat: f(v), Lon: f(-v)})
+		same(IPJSON{IPProfile: IPProfile{Lat: f(v), Lon: f(-v)}})
 	}
-	same(IPJSON{Count: math.MinInt64, Attempts: math.MaxInt64, ASN: math.MaxUint32, Hosting: true})
+	same(IPJSON{Count: math.MinInt64, Attempts: math.MaxInt64, IPProfile: IPProfile{ASN: math.MaxUint32, Hosting: true}})
 	if err := quick.Check(same, &quick.Config{MaxCount: 2000}); err != nil {
 		t.Error(err)
 	}

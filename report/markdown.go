@@ -193,29 +193,33 @@ func inertMarkdown(s string) bool {
 func (b *builder) findings() string {
 	s, r := b.s, b.r
 	var w strings.Builder
+	filtered := filterFindings(s)
 	if s.Events == 0 {
+		if filtered != "" {
+			return filtered
+		}
 		w.WriteString("- No events were found in the inputs.\n")
 		return w.String()
 	}
 	fmt.Fprintf(&w, "- **%s** (%s) from **%s** in %s, %s to %s.\n",
-		plural(s.Events, "alert"), plural(s.Attempts, "attempt"), plural(int64(len(s.IPs)), "unique IP"),
-		plural(int64(countKnown(b.countries)), "country"), s.FirstSeen.UTC().Format(timeFmt), s.LastSeen.UTC().Format(timeFmt))
+		Plural(s.Events, "alert"), Plural(s.Attempts, "attempt"), Plural(int64(len(s.IPs)), "unique IP"),
+		Plural(int64(countKnown(b.countries)), "country"), formatTime(s.FirstSeen, timeFmt), formatTime(s.LastSeen, timeFmt))
 	if len(b.asns) > 0 {
 		a := b.asns[0]
 		fmt.Fprintf(&w, "- The top network, %s %s, sent %s of alerts (%s from %s).\n",
-			a.ASN, mdEscape(a.Org.Whole(), 60), pct(a.Share), num(a.Events), plural(int64(a.IPs), "IP"))
+			a.ASN, mdEscape(a.Org.Whole(), 60), pct(a.Share), num(a.Events), Plural(int64(a.IPs), "IP"))
 	}
 	if len(b.countries) > 0 && b.countries[0].Code != "" {
 		c := b.countries[0]
-		fmt.Fprintf(&w, "- Most alerts came from %s (%s, %s).\n", mdEscape(c.Name, 60), pct(c.Share), plural(c.Events, "alert"))
+		fmt.Fprintf(&w, "- Most alerts came from %s (%s, %s).\n", mdEscape(c.Name, 60), pct(c.Share), Plural(c.Events, "alert"))
 	}
 	if len(s.IPs) > 0 {
 		ip := s.IPs[0]
 		fmt.Fprintf(&w, "- The busiest source, %s, made %s between %s and %s.\n",
-			mdEscape(ip.Source(), 60), plural(ip.Events, "alert"), ip.FirstSeen.UTC().Format(dateFmt), ip.LastSeen.UTC().Format(dateFmt))
+			mdEscape(ip.Source(), 60), Plural(ip.Events, "alert"), formatTime(ip.FirstSeen, dateFmt), formatTime(ip.LastSeen, dateFmt))
 	}
 	if n := r.RepeatTotal; n > 0 {
-		fmt.Fprintf(&w, "- %s came back more than once (%s of sources).\n", plural(int64(n), "IP"), pct(float64(n)/float64(max(1, len(s.IPs)))))
+		fmt.Fprintf(&w, "- %s came back more than once (%s of sources).\n", Plural(int64(n), "IP"), pct(float64(n)/float64(max(1, len(s.IPs)))))
 	}
 	if !s.LastSeen.IsZero() {
 		since := s.LastSeen.Add(-7 * 24 * time.Hour)
@@ -225,22 +229,22 @@ func (b *builder) findings() string {
 				n++
 			}
 		}
-		fmt.Fprintf(&w, "- %s first seen in the last 7 days of the log (since %s).\n", plural(int64(n), "new IP"), since.UTC().Format(dateFmt))
+		fmt.Fprintf(&w, "- %s first seen in the last 7 days of the log (since %s).\n", Plural(int64(n), "new IP"), formatTime(since, dateFmt))
 	}
 	if s.Writes > 0 {
-		fmt.Fprintf(&w, "- **%s** tried to change the bucket.\n", plural(s.Writes, "write attempt"))
+		fmt.Fprintf(&w, "- **%s** tried to change the bucket.\n", Plural(s.Writes, "write attempt"))
 	} else {
 		w.WriteString("- No write attempts (PutObject, DeleteObject ...) were recorded.\n")
 	}
 	if s.AccessDenied > 0 {
-		fmt.Fprintf(&w, "- %s were refused with an access error.\n", plural(s.AccessDenied, "request"))
+		fmt.Fprintf(&w, "- %s were refused with an access error.\n", Plural(s.AccessDenied, "request"))
 	}
 	if len(s.Principals) > 0 {
 		var ids []string
 		for _, p := range firstN(s.Principals, 5) {
 			ids = append(ids, mdEscape(orDefault(p.Identity.AccountID, p.Identity.ARN), 40))
 		}
-		fmt.Fprintf(&w, "- **%s** made %s with AWS credentials: %s.\n", plural(int64(len(s.Principals)), "non-anonymous principal"), plural(s.Authenticated, "request"), strings.Join(ids, ", "))
+		fmt.Fprintf(&w, "- **%s** made %s with AWS credentials: %s.\n", Plural(int64(len(s.Principals)), "non-anonymous principal"), Plural(s.Authenticated, "request"), strings.Join(ids, ", "))
 	}
 	if len(r.UAFamilies) > 0 {
 		f := r.UAFamilies[0]
@@ -250,12 +254,13 @@ func (b *builder) findings() string {
 	case t.AllFailed:
 		fmt.Fprintf(&w, "- **Threat intelligence could not check any IP**: %s.\n", t.summary(mdEscape))
 	case t.Incomplete != "":
-		fmt.Fprintf(&w, "- Threat intelligence flagged %s, **but** %s.\n", plural(int64(t.Flagged), "IP"), t.summary(mdEscape))
+		fmt.Fprintf(&w, "- Threat intelligence flagged %s, **but** %s.\n", Plural(int64(t.Flagged), "IP"), t.summary(mdEscape))
 	case t.Ran:
-		fmt.Fprintf(&w, "- Threat intelligence flagged %s.\n", plural(int64(t.Flagged), "IP"))
+		fmt.Fprintf(&w, "- Threat intelligence flagged %s.\n", Plural(int64(t.Flagged), "IP"))
 	default:
 		w.WriteString("- Threat intelligence was not run.\n")
 	}
+	w.WriteString(filtered)
 	return w.String()
 }
 

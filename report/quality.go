@@ -18,7 +18,7 @@ func (b *builder) limits() {
 	}
 	past := func(n int64, what string, bound int, count, note string) {
 		if n > 0 {
-			b.r.Limits = append(b.r.Limits, fmt.Sprintf("%s beyond the first %s distinct: %s counted together%s", what, num(int64(bound)), plural(n, count), note))
+			b.r.Limits = append(b.r.Limits, fmt.Sprintf("%s beyond the first %s distinct: %s counted together%s", what, num(int64(bound)), Plural(n, count), note))
 		}
 	}
 	past(s.OtherOperations.Events, "operations", aggregate.MaxOperations, "event", ", not in the daily chart")

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"sort"
 
 	"github.com/honeyreport/honeyreport/aggregate"
@@ -76,38 +77,64 @@ func tallyGeography(ips []*aggregate.IPStats, profs ipProfiles) ([]countryTally,
 	as := map[uint32]*asnTally{}
 	for i, ip := range ips {
 		p := profs.get(i)
-		c := cs[p.Geo.CountryCode]
-		if c == nil {
-			c = &countryTally{Code: p.Geo.CountryCode, Name: p.Geo.CountryName}
-			cs[c.Code] = c
-		}
+		c := entry(cs, p.Geo.CountryCode, func() countryTally { return countryTally{Code: p.Geo.CountryCode, Name: p.Geo.CountryName} })
 		c.Events += ip.Events
 		c.IPs++
 		if p.ASN.HasASN() {
-			a := as[p.ASN.Number]
-			if a == nil {
-				a = &asnTally{ASN: p.ASN.Number, Org: p.ASN.Org, Hosting: p.ASN.Hosting}
-				as[a.ASN] = a
-			}
+			a := entry(as, p.ASN.Number, func() asnTally { return asnTally{ASN: p.ASN.Number, Org: p.ASN.Org, Hosting: p.ASN.Hosting} })
 			a.Events += ip.Events
 			a.IPs++
 		}
 	}
-	countries := make([]countryTally, 0, len(cs))
-	for _, c := range cs {
-		countries = append(countries, *c)
-	}
-	sort.Slice(countries, func(i, j int) bool {
-		x, y := countries[i], countries[j]
+	countries := sortedValues(cs, func(x, y countryTally) bool {
 		return x.Events > y.Events || x.Events == y.Events && x.Code < y.Code
 	})
-	asns := make([]asnTally, 0, len(as))
-	for _, a := range as {
-		asns = append(asns, *a)
-	}
-	sort.Slice(asns, func(i, j int) bool {
-		x, y := asns[i], asns[j]
+	asns := sortedValues(as, func(x, y asnTally) bool {
 		return x.Events > y.Events || x.Events == y.Events && x.ASN < y.ASN
 	})
 	return countries, asns
+}
+
+// familyTally counts the events of one user-agent family.
+type familyTally struct {
+	Family           string
+	Events, Attempts int64
+}
+
+// tallyFamilies counts uas by family; families names each of uas, in the
+// same order, "" for unknown, counted as enrich.UAFamilyOther. The list
+// is sorted by events, descending, ties by name.
+func tallyFamilies(uas []aggregate.Count, families []string) []familyTally {
+	fs := map[string]*familyTally{}
+	for i, c := range uas {
+		f := cmp.Or(families[i], enrich.UAFamilyOther)
+		t := entry(fs, f, func() familyTally { return familyTally{Family: f} })
+		t.Events += c.Events
+		t.Attempts += c.Attempts
+	}
+	return sortedValues(fs, func(x, y familyTally) bool {
+		return x.Events > y.Events || x.Events == y.Events && x.Family < y.Family
+	})
+}
+
+// entry returns m's tally for k, adding the one made by mk when absent.
+func entry[K comparable, T any](m map[K]*T, k K, mk func() T) *T {
+	t := m[k]
+	if t == nil {
+		v := mk()
+		t = &v
+		m[k] = t
+	}
+	return t
+}
+
+// sortedValues returns m's tallies ordered by less, which must be total
+// (map order must not show).
+func sortedValues[K comparable, T any](m map[K]*T, less func(x, y T) bool) []T {
+	out := make([]T, 0, len(m))
+	for _, t := range m {
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool { return less(out[i], out[j]) })
+	return out
 }

@@ -23,7 +23,7 @@ func benchPerEvent(b *testing.B, run func(g *Generator) error) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(g.Len()), "ns/event")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(g.cfg.Events), "ns/event")
 }
 
 func BenchmarkGenerate(b *testing.B) {

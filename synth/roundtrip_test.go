@@ -28,8 +28,8 @@ func (p *parsed) read(t *testing.T, name string, data []byte, want ingest.Format
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	if r.Format() != want {
-		t.Fatalf("%s: detected as %q, want %q", name, r.Format(), want)
+	if r.Stats().Format != want {
+		t.Fatalf("%s: detected as %q, want %q", name, r.Stats().Format, want)
 	}
 	for r.Scan() {
 		ev := r.Event()

@@ -210,12 +210,6 @@ func New(cfg Config) (*Generator, error) {
 	return g, nil
 }
 
-// Config returns the configuration with defaults filled in.
-func (g *Generator) Config() Config { return g.cfg }
-
-// Len returns the number of events the generator yields.
-func (g *Generator) Len() int { return g.cfg.Events }
-
 func cdf(n int, w func(int) float64) []float64 {
 	c := make([]float64, n)
 	sum := 0.0

@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,9 +18,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/honeyreport/honeyreport/internal/golden"
+)
 
 func newGen(t testing.TB, cfg Config) *Generator {
 	t.Helper()
@@ -195,7 +194,7 @@ func TestExpected(t *testing.T) {
 			if e.Attempts < e.Events {
 				t.Errorf("attempts %d < events %d", e.Attempts, e.Events)
 			}
-			cfg := g.Config()
+			cfg := g.cfg
 			if e.Events > 0 && (e.First.Before(cfg.Start) || !e.Last.Before(cfg.End)) {
 				t.Errorf("events from %s to %s fall outside %s..%s", e.First, e.Last, cfg.Start, cfg.End)
 			}
@@ -571,23 +570,6 @@ func TestAppendJSONString(t *testing.T) {
 func TestGolden(t *testing.T) {
 	g := newGen(t, Config{Events: 6, IPs: 4, Seed: 42, Start: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 5, 3, 0, 0, 0, 0, time.UTC)})
 	for name, got := range writeAll(t, g) {
-		path := filepath.Join("testdata", name+".golden")
-		if *update {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			os.WriteFile(path+".got", got, 0o644)
-			t.Errorf("%s differs from %s; wrote %s.got (go test -update to accept)", name, path, path)
-		}
+		golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 	}
 }

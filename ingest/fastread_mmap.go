@@ -18,7 +18,7 @@ var errNoMap = errors.New("file cannot be mapped")
 var errFileChanged = errors.New("read: the file shrank while being read")
 
 // mapInput maps the file at path, or returns nil when it cannot be (then
-// it is read with read(2), as before).
+// it is read with read(2)).
 func mapInput(path string) []byte {
 	f, err := os.Open(path)
 	if err != nil {
@@ -85,16 +85,12 @@ func hashBytes(ctx context.Context, data []byte) <-chan string {
 	return out
 }
 
-// newMappedReader returns a Reader that decodes data, a chunk of a mapped
-// file (mapped is false in tests), in place, or nil for a format that is
-// only read as a stream.
-func newMappedReader(data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
-	return newMappedReaderContext(context.Background(), data, mapped, name, format, progress)
-}
-
-// newMappedReaderContext is newMappedReader stopping within a readStep of
-// ctx's cancellation, with ctx's error.
-func newMappedReaderContext(ctx context.Context, data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
+// newMappedReader returns a Reader that decodes data, a file or a chunk of
+// one held in memory, in place, or nil for a format that is only read as a
+// stream. mapped says that data is a mapping, whose pages are dropped once
+// read (pages of the Go heap must not be). Reading stops within a readStep
+// of ctx's cancellation, with ctx's error.
+func newMappedReader(ctx context.Context, data []byte, mapped bool, name string, format Format, progress *atomic.Int64) *Reader {
 	mark := readMark{ctx: ctx, progress: progress, mapped: mapped}
 	st := &Stats{File: name, Format: format}
 	var dec decoder
@@ -155,3 +151,23 @@ func forEachStep(data []byte, fn func([]byte)) {
 		data = data[n:]
 	}
 }
+
+// scanMapped is Scan for a decoder reading a mapped file: a fault on the
+// mapping ends the input with an error instead of the program.
+func (r *Reader) scanMapped() bool {
+	var ok bool
+	if err := guardFault(func() { ok = r.scan() }); err != nil {
+		r.mapped, r.dec = false, faulted{err}
+		if r.stats.Err == nil {
+			r.stats.Err = err
+		}
+		return false
+	}
+	return ok
+}
+
+// faulted replaces a decoder whose mapped input faulted: it reads nothing.
+type faulted struct{ e error }
+
+func (f faulted) next(*Event) bool { return false }
+func (f faulted) err() error       { return f.e }

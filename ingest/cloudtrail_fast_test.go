@@ -10,14 +10,13 @@ import (
 
 // decodeBoth reads in twice, with and without the CloudTrail fast path.
 func decodeBoth(t testing.TB, in []byte) (fast, slow []Event, fs, ss Stats) {
-	read := func(slowOnly bool) ([]Event, Stats) {
+	read := func(fast bool) ([]Event, Stats) {
 		st := &Stats{File: "x", Format: FormatCloudTrail}
 		d := newCloudTrailDecoder(bytes.NewReader(in), st).(*cloudTrailDecoder)
-		d.slowOnly = slowOnly
 		var evs []Event
 		for {
 			var ev Event
-			if !d.next(&ev) {
+			if !d.read(&ev, fast) {
 				break
 			}
 			evs = append(evs, ev)
@@ -25,8 +24,8 @@ func decodeBoth(t testing.TB, in []byte) (fast, slow []Event, fs, ss Stats) {
 		st.Err = d.err()
 		return evs, *st
 	}
-	fast, fs = read(false)
-	slow, ss = read(true)
+	fast, fs = read(true)
+	slow, ss = read(false)
 	return
 }
 
@@ -88,7 +87,7 @@ func TestCloudTrailFastPathTaken(t *testing.T) {
 	d = newCloudTrailDecoder(bytes.NewReader(records), &Stats{}).(*cloudTrailDecoder)
 	fast := 0
 	for {
-		rec, _, ok := d.nextRecord()
+		rec, _, ok := d.nextRecord(true)
 		if !ok {
 			break
 		}

@@ -17,7 +17,7 @@ import (
 // returning the events, the stats and the bytes counted as progress.
 func decodeMapped(b []byte, format Format) ([]Event, *Stats, int64) {
 	var progress atomic.Int64
-	r := newMappedReader(b, false, "in", format, &progress)
+	r := newMappedReader(context.Background(), b, false, "in", format, &progress)
 	var evs []Event
 	for r.Scan() {
 		evs = append(evs, *r.Event())
@@ -130,7 +130,7 @@ func TestMappedFileShrinks(t *testing.T) {
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
 	}
-	r := newMappedReader(data, true, "dump.txt", FormatBreachInsider, nil)
+	r := newMappedReader(context.Background(), data, true, "dump.txt", FormatBreachInsider, nil)
 	n := 0
 	for r.Scan() {
 		n++
@@ -157,20 +157,20 @@ func TestMappedReaderStops(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
 			var progress atomic.Int64
-			r := newMappedReaderContext(ctx, junk, false, "in", format, &progress)
+			r := newMappedReader(ctx, junk, false, "in", format, &progress)
 			if r.Scan() {
 				t.Fatal("an event from junk")
 			}
-			if !errors.Is(r.Err(), context.Canceled) || progress.Load() >= readStep {
-				t.Errorf("err %v after %d of %d bytes", r.Err(), progress.Load(), len(junk))
+			if !errors.Is(r.Stats().Err, context.Canceled) || progress.Load() >= readStep {
+				t.Errorf("err %v after %d of %d bytes", r.Stats().Err, progress.Load(), len(junk))
 			}
 
 			progress.Store(0)
-			r = newMappedReaderContext(t.Context(), junk, false, "in", format, &progress)
+			r = newMappedReader(t.Context(), junk, false, "in", format, &progress)
 			for r.Scan() {
 			}
-			if r.Err() != nil || progress.Load() != int64(len(junk)) {
-				t.Errorf("not cancelled: err %v after %d of %d bytes", r.Err(), progress.Load(), len(junk))
+			if r.Stats().Err != nil || progress.Load() != int64(len(junk)) {
+				t.Errorf("not cancelled: err %v after %d of %d bytes", r.Stats().Err, progress.Load(), len(junk))
 			}
 		})
 	}

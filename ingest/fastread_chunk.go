@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 )
@@ -158,4 +159,85 @@ func mergeStats(parts []*Stats) *Stats {
 		}
 	}
 	return &st
+}
+
+// readChunk reads one chunk of a split file. The first chunk also hashes
+// the whole file and detects its format for the others (every chunk
+// detects it the same way from the file's head).
+func readChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions, pipeline bool, handle func(*Event)) *Stats {
+	if err := ctx.Err(); err != nil {
+		return &Stats{File: in.Name, Err: interruptedErr(ctx, 0)}
+	}
+	var r *Reader
+	var fileSum <-chan string
+	var size int64
+	if c.data != nil {
+		r, fileSum, size = openMappedChunk(ctx, in, c, first, opts)
+	}
+	if r == nil {
+		f, err := os.Open(in.Path)
+		if err != nil {
+			return &Stats{File: in.Name, Err: err}
+		}
+		defer f.Close()
+		format := opts.Format
+		if format == FormatAuto || format == "" {
+			head := make([]byte, sniffSize)
+			k, _ := f.ReadAt(head, 0)
+			format = Detect(head[:k])
+		}
+		if first && !opts.NoChecksum {
+			fileSum = hashFile(ctx, in.Path)
+			if fi, err := f.Stat(); err == nil {
+				size = fi.Size()
+			}
+		}
+		base, err := countLines(in.Path, c.start)
+		if err != nil {
+			return &Stats{File: in.Name, Err: err}
+		}
+		cr := &countingReader{ctx: ctx, r: io.NewSectionReader(f, c.start, c.end-c.start), progress: opts.BytesRead}
+		r, err = NewReader(cr, in.Name, format)
+		if err != nil {
+			return &Stats{File: in.Name, Err: err}
+		}
+		r.stats.lineBase = base
+	}
+	scan(ctx, r, pipeline, handle, opts.EventsRead)
+	r.Close()
+	st := r.Stats()
+	if ctx.Err() != nil {
+		st.Err = interruptedErr(ctx, -1)
+	}
+	if first {
+		st.Bytes = size
+		if fileSum != nil {
+			st.SHA256 = <-fileSum
+		}
+	}
+	return st
+}
+
+// openMappedChunk is readChunk's set-up for a mapped file; r is nil when
+// the chunk is to be read as a stream after all.
+func openMappedChunk(ctx context.Context, in Input, c chunk, first bool, opts ReadOptions) (r *Reader, fileSum <-chan string, size int64) {
+	format := opts.Format
+	base := 0
+	if err := guardFault(func() {
+		if format == FormatAuto || format == "" {
+			format = Detect(c.data[:min(len(c.data), sniffSize)])
+		}
+		forEachStep(c.data[:c.start], func(b []byte) { base += bytes.Count(b, nl) })
+	}); err != nil {
+		return nil, nil, 0
+	}
+	r = newMappedReader(ctx, c.data[c.start:c.end], true, in.Name, format, opts.BytesRead)
+	if r == nil {
+		return nil, nil, 0
+	}
+	r.stats.lineBase = base
+	if first && !opts.NoChecksum {
+		fileSum = hashBytes(ctx, c.data)
+	}
+	return r, fileSum, int64(len(c.data))
 }

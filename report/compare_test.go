@@ -1,11 +1,15 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/internal/golden"
 )
 
 // writeBaseline writes a summary of n IP sources, each with a full
@@ -63,5 +67,47 @@ func BenchmarkReadBaseline(b *testing.B) {
 		if _, err := ReadBaseline(path); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// compareInput is smallInput with the window before it: 198.51.100.7
+// returns, 192.0.2.200 and its NoSuchKey errors have gone quiet, and
+// the rest is new, including the first write attempt and principal.
+func compareInput() Input {
+	in := smallInput()
+	prev := []ingest.Event{
+		ev("2021-12-20T08:00:00Z", "198.51.100.7", "curl/7.68.0", ingest.OpListObjects),
+		ev("2021-12-21T08:00:00Z", "198.51.100.7", "curl/7.68.0", ingest.OpListObjects),
+		ev("2021-12-22T08:00:00Z", "192.0.2.200", "curl/7.68.0", ingest.OpGetObject),
+	}
+	prev[2].ErrorCode = "NoSuchKey"
+	in.Summary.Previous = summarize(prev)
+	return in
+}
+
+func TestCompareGolden(t *testing.T) {
+	rep := Build(compareInput())
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, rep); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "compare.md.golden"), md.Bytes())
+	out := render(t, compareInput(), stubAssets)
+	start, end := strings.Index(out, `<section id="changed"`), strings.Index(out, `<section id="time"`)
+	if start < 0 || end < start {
+		t.Fatal("no What changed section before the time section")
+	}
+	golden.Check(t, filepath.Join("testdata", "compare.html.golden"), []byte(out[start:end]))
+
+	c := NewSummaryJSON(rep, 1).Comparison
+	if c == nil {
+		t.Fatal("no comparison in the JSON summary")
+	}
+	s := c.Sources
+	if s.NewCount != 3 || s.ReturningCount != 1 || s.GoneQuietCount != 1 || len(s.New) != 1 || s.GoneQuiet[0].Key != "192.0.2.200" {
+		t.Errorf("sources %+v: want 3 new (1 listed at --json-max-ips 1), 1 returning, 192.0.2.200 gone", s)
+	}
+	if !c.FirstWriteAttempt || !c.FirstAuthenticated || len(c.NewPrincipals) != 1 || c.Baseline.Kind != "previous_window" {
+		t.Errorf("first write %v, first authenticated %v, new principals %v, kind %q", c.FirstWriteAttempt, c.FirstAuthenticated, c.NewPrincipals, c.Baseline.Kind)
 	}
 }

@@ -179,7 +179,7 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 	// --json last.json rolls a weekly summary forward.
 	if f.baselinePath != "" {
 		if f.baseline, err = report.ReadBaseline(f.baselinePath); err != nil {
-			return nil, usagef("--baseline: %v", err)
+			return nil, usagef("--%v", err) // "--baseline FILE: why"
 		}
 	}
 	outs := f.outputs()

@@ -183,6 +183,12 @@ func TestReportBaselineChain(t *testing.T) {
 	if c.FirstWriteAttempt || !c.WritesEver {
 		t.Errorf("W48 first write %v, ever %v", c.FirstWriteAttempt, c.WritesEver)
 	}
+
+	// One file rolled forward: read whole before it is replaced.
+	run(epochAt(t, "2026-12-01"), "--window", "last-week", "--baseline", o("w48.json"), "-o", o("w48.html"), "--json", o("w48.json"))
+	if c := readSummaryJSON(t, o("w48.json")).Comparison; c == nil || c.Sources.ReturningCount != 2 || c.Sources.NewCount != 0 {
+		t.Errorf("W48 against itself: %+v", c)
+	}
 }
 
 // TestReportBadBaseline: a baseline that cannot be compared with is a

@@ -3,7 +3,9 @@ package report
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -23,8 +25,9 @@ import (
 type Baseline struct {
 	// Path is the summary file, "" for the previous window.
 	Path string
-	// Label says what the baseline covers: "summary last.json (2026-11-16
-	// – 2026-11-22)" or "previous window 2026-11-16 – 2026-11-22".
+	// Label says what the baseline covers: "summary last.json, last week
+	// (2026-W46: 2026-11-09 – 2026-11-15)" or "previous window 2026-11-09
+	// – 2026-11-15".
 	Label       string
 	GeneratedAt string
 	FirstSeen   string
@@ -69,6 +72,9 @@ var deltaLabels = [...]string{"Alerts", "Attempts", "Unique IPs", "Countries", "
 // a comparison with nothing would read as "everything is new".
 func ReadBaseline(path string) (*Baseline, error) {
 	data, err := os.ReadFile(path)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err // the path is said once
+	}
 	if err != nil {
 		return nil, fmt.Errorf("baseline %s: %w", path, err)
 	}
@@ -251,8 +257,8 @@ type change struct {
 	now, before int64
 }
 
-// compare works out what changed since b; countries and asns are the
-// current tallies. Lists are sorted by count, ties by key.
+// compare works out what changed between b and the report's facts d (of
+// s); kind is BaselineJSON.Kind. Lists are sorted by count, ties by key.
 func compare(s *aggregate.Summary, d *facts, b *Baseline, kind string) *comparison {
 	c := &comparison{base: b, kind: kind}
 	known := 0
@@ -356,6 +362,11 @@ type CompareSection struct {
 	FirstAuthenticated bool
 	NewPrincipals      []Text
 	NewPrincipalsTotal int
+}
+
+// NewPrincipalsCount is NewPrincipalsTotal in words ("1 AWS principal").
+func (c *CompareSection) NewPrincipalsCount() string {
+	return Plural(int64(c.NewPrincipalsTotal), "AWS principal")
 }
 
 // DeltaRow is one headline number, now and before.

@@ -468,7 +468,7 @@ func compareFindings(c *comparison) string {
 	if c.base.ipsOmitted > 0 {
 		newWord = "not in the baseline's list"
 	}
-	fmt.Fprintf(&w, "- Sources: %d %s, %d returning, %d gone quiet", len(ips.new), newWord, len(ips.returning), len(ips.gone))
+	fmt.Fprintf(&w, "- Sources: %s %s, %s returning, %s gone quiet", count(ips.new), newWord, count(ips.returning), count(ips.gone))
 	if len(ips.new) > 0 {
 		var ks []string
 		for _, x := range firstN(ips.new, 3) {
@@ -493,12 +493,12 @@ func compareFindings(c *comparison) string {
 			}
 			more := ""
 			if len(set.new) > 5 {
-				more = fmt.Sprintf(" and %d more", len(set.new)-5)
+				more = " and " + num(int64(len(set.new)-5)) + " more"
 			}
 			parts = append(parts, "new "+strings.Join(ks, ", ")+more)
 		}
 		if len(set.gone) > 0 {
-			parts = append(parts, fmt.Sprintf("%d gone quiet", len(set.gone)))
+			parts = append(parts, count(set.gone)+" gone quiet")
 		}
 		fmt.Fprintf(&w, "- %s: %s.\n", dimNames[dim], strings.Join(parts, "; "))
 	}
@@ -518,6 +518,9 @@ func compareFindings(c *comparison) string {
 	return w.String()
 }
 
+// count is the length of cs for display ("8,426").
+func count(cs []change) string { return num(int64(len(cs))) }
+
 // writeCompareMarkdown writes the What changed table of the Markdown
 // summary.
 func writeCompareMarkdown(b *strings.Builder, rep *Report) {
@@ -531,7 +534,7 @@ func writeCompareMarkdown(b *strings.Builder, rep *Report) {
 	}
 	b.WriteString("\n| | New | Returning | Gone quiet |\n|---|---:|---:|---:|\n")
 	for _, s := range c.Sets {
-		fmt.Fprintf(b, "| %s | %d | %d | %d |\n", s.Name, s.NewTotal, s.ReturningTotal, s.GoneTotal)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", s.Name, num(int64(s.NewTotal)), num(int64(s.ReturningTotal)), num(int64(s.GoneTotal)))
 	}
 }
 

@@ -433,9 +433,25 @@ func (b *builder) compared() {
 		}
 		sec.Deltas = append(sec.Deltas, row)
 	}
-	rows := func(cs []change) []ChangeRow {
+	// A source shown is named by its country and AS, when located (a
+	// source only in a baseline file is not).
+	where := func(key string) string {
+		a, err := netip.ParseAddr(key)
+		if err != nil || b.in.Profiles == nil {
+			return ""
+		}
+		p, ok := b.in.Profiles.Lookup(a)
+		if !ok {
+			return ""
+		}
+		return strings.TrimSpace(p.Geo.CountryCode + " " + p.ASN.Org)
+	}
+	rows := func(cs []change, ip bool) []ChangeRow {
 		var out []ChangeRow
 		for _, x := range firstN(cs, maxChangeRows) {
+			if ip {
+				x.name = where(x.key)
+			}
 			out = append(out, ChangeRow{Key: newText(x.key, 60), Name: newText(x.name, 40), Now: x.now, Before: x.before})
 		}
 		return out
@@ -445,7 +461,8 @@ func (b *builder) compared() {
 		if i > 0 {
 			name = dimNames[i-1]
 		}
-		sec.Sets = append(sec.Sets, ChangeSetRow{Name: name, New: rows(set.new), Returning: rows(set.returning), Gone: rows(set.gone),
+		ip := i == 0
+		sec.Sets = append(sec.Sets, ChangeSetRow{Name: name, New: rows(set.new, ip), Returning: rows(set.returning, ip), Gone: rows(set.gone, ip),
 			NewTotal: len(set.new), ReturningTotal: len(set.returning), GoneTotal: len(set.gone)})
 	}
 	for _, p := range firstN(c.newPrincipals, maxChangeRows) {

@@ -49,6 +49,10 @@ type reportFlags struct {
 	excludes, excludeUAs stringList
 	timeWindow           filter.Window
 	rules                []filter.Rule
+	// baselinePath is --baseline; plan reads it into baseline, before
+	// the logs.
+	baselinePath string
+	baseline     *report.Baseline
 
 	// online is settled by plan, before reading.
 	online *onlinePlan
@@ -82,6 +86,7 @@ func (f *reportFlags) registerFilter(fs *flag.FlagSet) {
 	fs.StringVar(&f.window, "window", "", "report on the previous complete UTC `PERIOD`: last-day, last-week (Monday to Sunday) or last-month")
 	fs.Var(&f.excludes, "exclude", "leave out events from `RULE`: an IP, a CIDR, an ASN (AS16509), a service name, or @FILE of rules, one a line (repeatable; counted in the data-quality section)")
 	fs.Var(&f.excludeUAs, "exclude-ua", "leave out events whose user agent matches `REGEX` (RE2; repeatable)")
+	fs.StringVar(&f.baselinePath, "baseline", "", "compare with an earlier run's JSON summary `FILE` (--json) in a What changed section; without it, a window is compared with the one of equal length before it when the inputs hold it")
 }
 
 // parseFilter parses the window (now is SOURCE_DATE_EPOCH when set) and
@@ -169,6 +174,13 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 	f.online = online
 	if err := f.parseFilter(online.cfg, e); err != nil {
 		return nil, err
+	}
+	// Read whole before any output is written: --baseline last.json
+	// --json last.json rolls a weekly summary forward.
+	if f.baselinePath != "" {
+		if f.baseline, err = report.ReadBaseline(f.baselinePath); err != nil {
+			return nil, usagef("--%v", err) // "--baseline FILE: why"
+		}
 	}
 	outs := f.outputs()
 	ins = dropFoundOutputs(ins, outs, e.stderr)
@@ -382,6 +394,23 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 			}
 		}
 	}
+	// Without a baseline, the window before this one, from the same
+	// read, is what the report compares with: one more aggregator, fed
+	// only events the window leaves out.
+	var prevs []*aggregate.Aggregator
+	if prev := win.Previous(); f.baseline == nil && !prev.IsZero() {
+		prevs = make([]*aggregate.Aggregator, workers)
+		for i := range prevs {
+			prevs[i] = aggregate.New(aggregate.Options{SampleSize: 1, Axis: aggregate.Span{FirstSeen: prev.Since, LastSeen: prev.LastDay()}})
+		}
+		handle = func(w int, ev *ingest.Event) {
+			if tallies[w].Keep(ev) {
+				aggs[w].Add(ev)
+			} else if tallies[w].Previous(ev) {
+				prevs[w].Add(ev)
+			}
+		}
+	}
 	var read, events atomic.Int64
 	stop := startProgress(e, f.quiet, "reading", &read, &events, totalSize(ins))
 	stats := ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: format, Workers: workers, BytesRead: &read, EventsRead: &events}, handle)
@@ -391,6 +420,12 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 	}
 	sum := aggs[0].Summary()
 	sum.Inputs = stats
+	if prevs != nil {
+		for _, a := range prevs[1:] {
+			prevs[0].Merge(a)
+		}
+		sum.Previous = prevs[0].Summary()
+	}
 	if !f.quiet {
 		printDiagnostics(e.stderr, stats)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/honeyreport/honeyreport/aggregate"
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/filter"
@@ -71,7 +73,9 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	// An interrupt stops reading and waiting on the network; what was
 	// read is still reported, and local work is quick.
 	addrs := sum.Addrs()
-	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), addrs, 0)
+	// The previous window's sources are located too, offline only, for
+	// the comparison's countries and ASNs.
+	profiles, err := offline.LookupMany(context.WithoutCancel(ctx), withPrevious(addrs, sum.Previous), 0)
 	if err != nil {
 		return fmt.Errorf("enrich: %w", err)
 	}
@@ -113,7 +117,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		interrupted = err.Error()
 	}
 	rep := report.Build(report.Input{
-		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily,
+		Summary: sum, Profiles: profiles, Statuses: statuses, Sources: sources, ThreatIntel: tiNames, UAFamily: uaFamily, Baseline: f.baseline,
 		Options: report.Options{
 			Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,
 			NotesMarkdown: notes, AllowNotesHTML: f.notesHTML, ExportHint: exportHint, Interrupted: interrupted,
@@ -210,6 +214,25 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		return fmt.Errorf("%w: %s", err, msg)
 	}
 	return tiErr
+}
+
+// withPrevious returns addrs followed by the previous window's sources
+// not among them (prev may be nil).
+func withPrevious(addrs []netip.Addr, prev *aggregate.Summary) []netip.Addr {
+	if prev == nil || len(prev.IPs) == 0 {
+		return addrs
+	}
+	seen := make(map[netip.Addr]bool, len(addrs))
+	for _, a := range addrs {
+		seen[a] = true
+	}
+	out := addrs
+	for _, ip := range prev.IPs {
+		if !seen[ip.Addr] {
+			out = append(out, ip.Addr)
+		}
+	}
+	return out
 }
 
 func copyFile(w io.Writer, path string) error {

@@ -49,7 +49,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer closeDBs()
-	en, err := enrichAddrs(ctx, &f, e, offline, addrs)
+	en, err := enrichAddrs(ctx, &f, e, offline, addrs, nil)
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,10 @@ type reportFlags struct {
 	excludes, excludeUAs stringList
 	timeWindow           filter.Window
 	rules                []filter.Rule
+	// baselinePath is --baseline; plan reads it into baseline, before
+	// the logs.
+	baselinePath string
+	baseline     *report.Baseline
 
 	// online is settled by plan, before reading.
 	online *onlinePlan
@@ -81,6 +85,7 @@ func (f *reportFlags) registerFilter(fs *flag.FlagSet) {
 	fs.StringVar(&f.window, "window", "", "report on the previous complete UTC `PERIOD`: last-day, last-week (Monday to Sunday) or last-month")
 	fs.Var(&f.excludes, "exclude", "leave out events from `RULE`: an IP, a CIDR, an ASN (AS16509), a service name, or @FILE of rules, one a line (repeatable; counted in the data-quality section)")
 	fs.Var(&f.excludeUAs, "exclude-ua", "leave out events whose user agent matches `REGEX` (RE2; repeatable)")
+	fs.StringVar(&f.baselinePath, "baseline", "", "compare with an earlier run's JSON summary `FILE` (--json) in a What changed section; without it, a window is compared with the one of equal length before it when the inputs hold it")
 }
 
 // parseFilter parses the window (now is SOURCE_DATE_EPOCH when set) and
@@ -168,6 +173,13 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 	f.online = online
 	if err := f.parseFilter(online.cfg, e); err != nil {
 		return nil, err
+	}
+	// Read whole before any output is written: --baseline last.json
+	// --json last.json rolls a weekly summary forward.
+	if f.baselinePath != "" {
+		if f.baseline, err = report.ReadBaseline(f.baselinePath); err != nil {
+			return nil, usagef("--%v", err) // "--baseline FILE: why"
+		}
 	}
 	outs := f.outputs()
 	ins = dropFoundOutputs(ins, outs, e.stderr)

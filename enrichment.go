@@ -93,10 +93,11 @@ func planOnline(f *reportFlags, e *env) (*onlinePlan, error) {
 
 // enrichAddrs builds the profiles of addrs with what the user opted into
 // besides the offline data: WHOIS (bulk IP-to-ASN first), threat-intelligence
-// providers and blocklist feeds. Provider failures are statuses, not
+// providers and blocklist feeds; and of offlineOnly from the offline data
+// alone (see enrich.Plan). Provider failures are statuses, not
 // errors; errors are configuration mistakes, which "report" finds before
 // reading (f.online) and "lookup" here.
-func enrichAddrs(ctx context.Context, f *reportFlags, e *env, offline *enrich.Offline, addrs []netip.Addr) (enrich.Enrichment, error) {
+func enrichAddrs(ctx context.Context, f *reportFlags, e *env, offline *enrich.Offline, addrs, offlineOnly []netip.Addr) (enrich.Enrichment, error) {
 	plan := f.online
 	if plan == nil {
 		var err error
@@ -112,7 +113,7 @@ func enrichAddrs(ctx context.Context, f *reportFlags, e *env, offline *enrich.Of
 	}
 	bar := newProviderProgress(e, f.quiet)
 	en := enrich.Run(ctx, addrs, enrich.Plan{
-		Offline: offline, Online: plan.sources, ThreatIntel: plan.ti, Feeds: plan.feeds,
+		Offline: offline, OfflineOnly: offlineOnly, Online: plan.sources, ThreatIntel: plan.ti, Feeds: plan.feeds,
 		Cache: cache, Refresh: f.refresh, Progress: bar.update,
 	})
 	bar.done()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 
 	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/enrich"
@@ -32,8 +33,13 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	sum := in.sum
 
 	// An interrupt stops the online sources; what was read is still
-	// enriched from the local data and reported.
-	en, err := enrichAddrs(ctx, f, e, in.offline, sum.Addrs())
+	// enriched from the local data and reported. The previous window's
+	// sources are located too, for the comparison's countries and ASNs.
+	var previous []netip.Addr
+	if sum.Previous != nil {
+		previous = sum.Previous.Addrs()
+	}
+	en, err := enrichAddrs(ctx, f, e, in.offline, sum.Addrs(), previous)
 	if err != nil {
 		return err
 	}
@@ -44,7 +50,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	uaFamily := func(ua string) string { return enrich.ClassifyUserAgent(ua).Family }
 	rep := report.Build(report.Input{
 		Summary: sum, Profiles: en.Profiles, Statuses: en.Statuses, Sources: en.Sources,
-		ThreatIntel: en.ThreatIntel, UAFamily: uaFamily, Options: opts,
+		ThreatIntel: en.ThreatIntel, UAFamily: uaFamily, Baseline: f.baseline, Options: opts,
 	})
 	var summaryJSON *report.SummaryJSON
 	if f.jsonOut != "" || f.siteDir != "" {

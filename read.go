@@ -85,6 +85,23 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 			}
 		}
 	}
+	// Without a baseline, the window before this one, from the same
+	// read, is what the report compares with: one more aggregator, fed
+	// only events the window leaves out.
+	var prevs []*aggregate.Aggregator
+	if prev := win.Previous(); f.baseline == nil && !prev.IsZero() {
+		prevs = make([]*aggregate.Aggregator, workers)
+		for i := range prevs {
+			prevs[i] = aggregate.New(aggregate.Options{SampleSize: 1, Axis: aggregate.Span{FirstSeen: prev.Since, LastSeen: prev.LastDay()}})
+		}
+		handle = func(w int, ev *ingest.Event) {
+			if tallies[w].Keep(ev) {
+				aggs[w].Add(ev)
+			} else if tallies[w].Previous(ev) {
+				prevs[w].Add(ev)
+			}
+		}
+	}
 	var read, events atomic.Int64
 	stop := startProgress(e, f.quiet, "reading", &read, &events, totalSize(ins))
 	stats := ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: format, Workers: workers, BytesRead: &read, EventsRead: &events}, handle)
@@ -94,6 +111,12 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 	}
 	sum := aggs[0].Summary()
 	sum.Inputs = stats
+	if prevs != nil {
+		for _, a := range prevs[1:] {
+			prevs[0].Merge(a)
+		}
+		sum.Previous = prevs[0].Summary()
+	}
 	if !f.quiet {
 		printDiagnostics(e.stderr, stats)
 	}

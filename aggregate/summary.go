@@ -174,6 +174,11 @@ type Summary struct {
 	// filter), nil when nothing was filtered; the caller that filtered
 	// sets it, as it does Inputs.
 	Filter *filter.Result
+	// Previous counts the events of the window of equal length before
+	// Filter's (filter.Window.Previous), read in the same pass so that a
+	// report can say what changed; nil when not counted. Its Inputs and
+	// Filter are nil.
+	Previous *Summary
 }
 
 // UnmappedOperations returns the operations, in the order of Operations,

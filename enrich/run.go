@@ -9,6 +9,10 @@ import (
 // the cache and the feeds when the user asked for them.
 type Plan struct {
 	Offline *Offline
+	// OfflineOnly are more addresses to profile from the offline data
+	// alone: a comparison's earlier sources, whose countries and ASNs are
+	// wanted, not their reputation.
+	OfflineOnly []netip.Addr
 	// Online runs in order: bulk IP-to-ASN and WHOIS first, then threat
 	// intelligence.
 	Online []Online
@@ -23,7 +27,8 @@ type Plan struct {
 
 // Enrichment is everything Run found.
 type Enrichment struct {
-	// Profiles has one profile per distinct address asked about.
+	// Profiles has one profile per distinct address of addrs and
+	// Plan.OfflineOnly, in that order.
 	Profiles *Profiles
 	// Statuses has one Status per source: user databases, then the online
 	// sources in Plan order, then the feeds.
@@ -39,7 +44,8 @@ type Enrichment struct {
 }
 
 // Run builds the profile of every address in addrs: the offline lookups,
-// then the online sources (public addresses only), then the feeds.
+// then the online sources (public addresses only), then the feeds; and of
+// every address of p.OfflineOnly, from the offline lookups only.
 //
 // Offline lookups ignore cancellation: they are local and quick, and what
 // was read before an interrupt is still reported with its profiles. A
@@ -47,7 +53,11 @@ type Enrichment struct {
 // Problems with a source never fail Run; they end up in its Status.
 func Run(ctx context.Context, addrs []netip.Addr, p Plan) Enrichment {
 	// Without cancellation LookupMany cannot fail.
-	profiles, _ := p.Offline.LookupMany(context.WithoutCancel(ctx), addrs, 0)
+	all := addrs
+	if len(p.OfflineOnly) > 0 {
+		all = append(addrs[:len(addrs):len(addrs)], p.OfflineOnly...)
+	}
+	profiles, _ := p.Offline.LookupMany(context.WithoutCancel(ctx), all, 0)
 	en := Enrichment{
 		Profiles:    profiles,
 		Statuses:    p.Offline.Status(),

@@ -26,10 +26,12 @@ func (s *askedSource) Lookup(_ context.Context, addr netip.Addr) (Finding, error
 }
 
 // TestRun: one call runs the offline data, the online sources (public
-// addresses only) and the feeds; an interrupt stops only the online part.
+// addresses only) and the feeds; an interrupt stops only the online part;
+// OfflineOnly addresses get the offline data alone.
 func TestRun(t *testing.T) {
 	listed := netip.MustParseAddr("1.10.16.1") // in testdata/feeds/drop.txt
 	private := netip.MustParseAddr("10.0.0.1")
+	earlier := netip.MustParseAddr("1.10.16.2") // listed too, but OfflineOnly
 	tests := []struct {
 		name        string
 		cancel      bool
@@ -50,6 +52,7 @@ func TestRun(t *testing.T) {
 			src := &askedSource{}
 			en := Run(ctx, []netip.Addr{listed, private}, Plan{
 				Offline:     NewOffline(testEmbedded(t)),
+				OfflineOnly: []netip.Addr{earlier, listed},
 				Online:      []Online{{Source: src, Limits: onFastLimits()}},
 				ThreatIntel: []string{"fake"},
 				Feeds: []FeedConfig{
@@ -61,8 +64,11 @@ func TestRun(t *testing.T) {
 				t.Errorf("online source asked %v, want only the public address", src.asked)
 			}
 			priv, ok := en.Profiles.Lookup(private)
-			if en.Profiles.Len() != 2 || !ok || priv.Class != ClassPrivate {
+			if en.Profiles.Len() != 3 || !ok || priv.Class != ClassPrivate {
 				t.Fatalf("%d profiles, private %+v, want both addresses looked up offline", en.Profiles.Len(), priv)
+			}
+			if old, ok := en.Profiles.Lookup(earlier); !ok || old.Class != ClassPublic || len(old.Threat) != 0 {
+				t.Errorf("OfflineOnly profile %+v (found %v), want the offline data alone", old, ok)
 			}
 			pub, _ := en.Profiles.Lookup(listed)
 			var got []string

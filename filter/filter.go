@@ -13,6 +13,8 @@ import (
 // use; each goroutine filters through its own Tally.
 type Filter struct {
 	window Window
+	// prev is window.Previous(), worked out once rather than per event.
+	prev   Window
 	rules  []Rule
 	byAddr bool // some rule matches on the source address
 	// addrRules counts the IP and CIDR rules.
@@ -52,7 +54,7 @@ type ASData interface {
 // ranges when the data lists them, and asked about (once per distinct
 // address) only when they fall in one, or when it does not.
 func New(w Window, rules []Rule, asData func() ASData) *Filter {
-	f := &Filter{window: w, rules: rules, asData: asData, asns: map[netip.Addr]uint32{}}
+	f := &Filter{window: w, prev: w.Previous(), rules: rules, asData: asData, asns: map[netip.Addr]uint32{}}
 	for _, r := range rules {
 		switch r.Kind {
 		case KindIP, KindCIDR:
@@ -159,6 +161,22 @@ func (t *Tally) Keep(ev *ingest.Event) bool {
 	t.rules[i].Attempts += w
 	t.input(ev.Pos.File).excluded++
 	return false
+}
+
+// Previous reports whether ev, which Keep left out, falls in the window
+// of equal length before the filter's (Window.Previous) and no rule
+// matches it: an event the previous window's counts take, so a report
+// can compare with that window from the same read. It counts nothing;
+// Keep already counted ev as outside the window.
+func (t *Tally) Previous(ev *ingest.Event) bool {
+	f := t.f
+	if f == nil {
+		return false
+	}
+	if f.prev.IsZero() || !f.prev.Contains(ev.Time) {
+		return false
+	}
+	return len(f.rules) == 0 || t.match(ev) < 0
 }
 
 func (t *Tally) input(name string) *inputCount {

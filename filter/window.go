@@ -169,3 +169,15 @@ func rangeLabel(w Window) string {
 	}
 	return format(w.Since) + " – " + last()
 }
+
+// Previous returns the window of equal length that ends where w starts,
+// the one a report compares w with when no baseline summary is given; the
+// zero Window when w has an open end (an open window has no length).
+func (w Window) Previous() Window {
+	if w.Since.IsZero() || w.Until.IsZero() {
+		return Window{}
+	}
+	p := Window{Since: w.Since.Add(-w.Until.Sub(w.Since)), Until: w.Since}
+	p.Label = "previous window " + rangeLabel(Window{Since: p.Since.UTC(), Until: p.Until.UTC()})
+	return p
+}

@@ -1,9 +1,12 @@
 package filter
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/honeyreport/honeyreport/ingest"
 )
 
 func ts(s string) time.Time {
@@ -117,5 +120,42 @@ func TestContainsEdges(t *testing.T) {
 	}
 	if !(Window{}).Contains(time.Time{}) {
 		t.Error("the zero window leaves out an event without a time")
+	}
+}
+
+func TestWindowPrevious(t *testing.T) {
+	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	w := Window{Since: day("2026-11-16"), Until: day("2026-11-23")}
+	p := w.Previous()
+	if !p.Since.Equal(day("2026-11-09")) || !p.Until.Equal(w.Since) || p.Label != "previous window 2026-11-09 – 2026-11-15" {
+		t.Errorf("previous of %v = %+v", w, p)
+	}
+	if p := (Window{Since: w.Since}).Previous(); !p.IsZero() {
+		t.Errorf("an open window has a previous one: %+v", p)
+	}
+	// Tally.Previous takes only events in the previous window that no
+	// rule matches.
+	rules, err := ParseRules([]string{"192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := New(w, rules, nil).NewTally()
+	for _, tc := range []struct {
+		at, ip string
+		want   bool
+	}{
+		{"2026-11-09T00:00:00Z", "198.51.100.1", true},
+		{"2026-11-15T23:59:59Z", "198.51.100.1", true},
+		{"2026-11-08T23:59:59Z", "198.51.100.1", false},
+		{"2026-11-10T00:00:00Z", "192.0.2.1", false},
+	} {
+		at, _ := time.Parse(time.RFC3339, tc.at)
+		ev := &ingest.Event{Time: at, Source: netip.MustParseAddr(tc.ip)}
+		if tally.Keep(ev) {
+			t.Fatalf("%s is in the window", tc.at)
+		}
+		if got := tally.Previous(ev); got != tc.want {
+			t.Errorf("Previous(%s from %s) = %v, want %v", tc.at, tc.ip, got, tc.want)
+		}
 	}
 }

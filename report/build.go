@@ -105,6 +105,7 @@ func (b *builder) build() *Report {
 	b.sources()
 	b.headline()
 	b.windowed()
+	b.compared()
 	r.FindingsMarkdown = b.findings()
 	r.Findings = renderMarkdown([]byte(r.FindingsMarkdown), false)
 	if len(bytesTrim(o.NotesMarkdown)) > 0 {

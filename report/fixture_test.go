@@ -134,6 +134,18 @@ func hostileInput() Input {
 				Reference: p}},
 		})
 	}
+	// The window before, for the What changed section: its operations,
+	// errors, principals and sources are gone quiet now.
+	var prev []ingest.Event
+	for i, p := range payloads {
+		ip := fmt.Sprintf("198.51.100.%d", 100+i)
+		e := ev("2021-12-01T00:00:00Z", ip, p, ingest.Operation(p+" old"))
+		e.ErrorCode = p + " old"
+		e.Identity = ingest.Identity{Type: p, AccountID: p + " old"}
+		prev = append(prev, e)
+		profiles = append(profiles, &enrich.Profile{Addr: e.Source, Geo: enrich.Geo{CountryCode: p + " old", CountryName: p},
+			ASN: enrich.ASN{Number: uint32(64600 + i), Org: p}})
+	}
 	events = append(events, ev("2022-01-20T10:00:00Z", "198.51.100.200", huge, ingest.OpPutObject))
 	events = append(events, ev("2022-01-21T10:00:00Z", "</script><b>svc</b>", payloads[0], ingest.OpGetObject))
 	events[len(events)-1].Key = huge
@@ -141,8 +153,10 @@ func hostileInput() Input {
 		Reasons: map[string]int64{payloads[0]: 1, payloads[5]: 1}, SHA256: payloads[3],
 		Errors: []*ingest.SyntaxError{{File: payloads[1], Line: 3, Reason: payloads[0], Msg: payloads[2]}},
 		Err:    fmt.Errorf("stopped: %s", payloads[4])}
+	sum := summarize(events, st)
+	sum.Previous = summarize(prev)
 	return Input{
-		Summary:     summarize(events, st),
+		Summary:     sum,
 		Profiles:    enrich.NewProfiles(profiles...),
 		Statuses:    []enrich.Status{{Source: payloads[0], Queried: 1, Failed: 1, Err: payloads[2]}},
 		Sources:     []enrich.SourceInfo{{Name: payloads[0], Kind: enrich.DBKind(payloads[1]), Version: payloads[2], Licence: payloads[3], Attribution: payloads[5], URL: payloads[3]}},

@@ -99,6 +99,9 @@ func stripScripts(out string, a assets.Assets) string {
 func TestHostileEscaping(t *testing.T) {
 	out := stripScripts(render(t, hostileInput(), stubAssets), stubAssets)
 	assertHTML(t, out,
+		// the What changed section lists the previous window's payloads
+		`<section id="changed"`,
+		"&lt;script&gt;alert(1)&lt;/script&gt; old",
 		// HTML text
 		"&lt;script&gt;alert(1)&lt;/script&gt;",
 		"! <script>alert",

@@ -54,6 +54,9 @@ type SummaryJSON struct {
 	// Excluded counts what each exclusion rule left out (see window.go).
 	Window   *WindowJSON    `json:"window,omitempty"`
 	Excluded []ExcludedJSON `json:"excluded"`
+	// Comparison is what changed since the baseline (compare.go), absent
+	// without one.
+	Comparison *ComparisonJSON `json:"comparison,omitempty"`
 }
 
 type ToolJSON struct {
@@ -330,6 +333,7 @@ func NewSummaryJSON(r *Report, maxIPs int) *SummaryJSON {
 	out.Keys = nonNil(out.Keys)
 	out.Principals = nonNil(out.Principals)
 	addFilterJSON(out, sum)
+	out.Comparison = comparisonJSON(d.cmp, maxIPs)
 	return out
 }
 

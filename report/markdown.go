@@ -195,8 +195,8 @@ func (b *builder) findings() string {
 	var w strings.Builder
 	filtered := filterFindings(s)
 	if s.Events == 0 {
-		if filtered != "" {
-			return filtered
+		if filtered != "" || b.all.cmp != nil {
+			return filtered + compareFindings(b.all.cmp)
 		}
 		w.WriteString("- No events were found in the inputs.\n")
 		return w.String()
@@ -261,6 +261,7 @@ func (b *builder) findings() string {
 		w.WriteString("- Threat intelligence was not run.\n")
 	}
 	w.WriteString(filtered)
+	w.WriteString(compareFindings(b.all.cmp))
 	return w.String()
 }
 
@@ -297,6 +298,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	}
 	b.WriteString("\n## Key findings\n\n")
 	b.WriteString(rep.FindingsMarkdown)
+	writeCompareMarkdown(&b, rep)
 	table := func(title string, head []string, rows [][]string) {
 		if len(rows) == 0 {
 			return

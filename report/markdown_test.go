@@ -99,6 +99,9 @@ func TestWriteMarkdownHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := buf.String()
+	if !strings.Contains(md, "## What changed") || !strings.Contains(md, "- Operations: new ") {
+		t.Error("the hostile Markdown summary has no comparison")
+	}
 	for _, bad := range []string{"](javascript", "\u2028", "\u202E"} {
 		if strings.Contains(md, bad) {
 			t.Errorf("Markdown summary contains %q", bad)

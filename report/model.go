@@ -27,6 +27,9 @@ type Input struct {
 	// UAFamily classifies a user agent ("AWS CLI", "Python requests",
 	// "Browser" ...); nil leaves families out.
 	UAFamily func(ua string) string
+	// Baseline is an earlier run's summary to compare with (ReadBaseline);
+	// without one the report compares with Summary.Previous, when read.
+	Baseline *Baseline
 	Options  Options
 }
 
@@ -71,6 +74,8 @@ type Report struct {
 	Empty       bool // no events at all
 
 	Headline []Stat
+	// Compare is what changed since the baseline, nil without one.
+	Compare *CompareSection
 	// FindingsMarkdown is the key findings as Markdown (also used by
 	// WriteMarkdown); Findings is the same rendered to HTML.
 	FindingsMarkdown string
@@ -166,6 +171,8 @@ type facts struct {
 	verdicts []ipVerdict
 	statuses []enrich.Status
 	sources  []enrich.SourceInfo
+	// cmp is the comparison with the baseline, nil without one.
+	cmp *comparison
 }
 
 // ipVerdict is one verdict on sum.IPs[ip].

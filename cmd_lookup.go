@@ -49,15 +49,11 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer closeDBs()
-	profiles, err := offline.LookupMany(ctx, addrs, 0)
+	en, err := enrichAddrs(ctx, &f, e, offline, addrs, nil)
 	if err != nil {
 		return err
 	}
-	statuses, _, err := runOnline(ctx, &f, e, addrs, profiles)
-	if err != nil {
-		return err
-	}
-	for _, st := range statuses {
+	for _, st := range en.Statuses {
 		if st.Failed > 0 {
 			fmt.Fprintf(e.stderr, "honeyreport: %s: %d of %d lookups failed: %s\n", st.Source, st.Failed, st.Queried, st.Err)
 		}
@@ -65,7 +61,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	if *asJSON {
 		out := make([]report.IPProfile, 0, len(addrs))
 		for _, a := range addrs {
-			p, _ := profiles.Lookup(a)
+			p, _ := en.Profiles.Lookup(a)
 			out = append(out, report.NewIPProfile(&p, true))
 		}
 		enc := json.NewEncoder(e.stdout)
@@ -75,7 +71,7 @@ func cmdLookup(ctx context.Context, args []string, e *env) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "IP\tCLASS\tCOUNTRY\tCITY\tLAT,LON\tASN\tORGANISATION\tHOSTING\tSEVERITY")
 	for _, a := range addrs {
-		p, _ := profiles.Lookup(a)
+		p, _ := en.Profiles.Lookup(a)
 		j := report.NewIPProfile(&p, true)
 		loc := ""
 		if j.Lat != nil {

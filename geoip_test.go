@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,18 @@ func TestGeoIPDatabaseUpgradesToCity(t *testing.T) {
 	// A flag naming a missing file is a usage error found before reading.
 	if _, stderr, code := runCmd(t, nil, "report", "testdata/dump.txt", "--geoip-db", filepath.Join(dir, "missing.mmdb"), "-o", filepath.Join(dir, "x.html")); code != 2 {
 		t.Errorf("missing database: exit %d (%s), want 2", code, stderr)
+	}
+	// A file that is not a database fails the run while the logs are
+	// read, and no report is written.
+	bad := filepath.Join(dir, "bad.mmdb")
+	if err := os.WriteFile(bad, make([]byte, 5000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "bad.html")
+	if _, stderr, code := runCmd(t, nil, "report", "testdata/dump.txt", "--geoip-db", bad, "-o", out); code != 1 || !strings.Contains(stderr, "open GeoIP database") {
+		t.Errorf("damaged database: exit %d (%s), want 1 naming the database", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a report was written with a damaged database")
 	}
 }

@@ -247,8 +247,12 @@ func (f *Feed) Contains(addr netip.Addr) bool {
 	return f.set != nil && f.set.Contains(addr.Unmap())
 }
 
+// Source names the feed as a threat-intelligence source, in verdicts and
+// statuses: "feed:NAME", apart from any provider's name.
+func (f *Feed) Source() string { return "feed:" + f.Name }
+
 // Match returns one verdict per feed listing addr, with Provider
-// "feed:NAME", the feed's severity, Score 1 and the feed name as category.
+// f.Source(), the feed's severity, Score 1 and the feed name as category.
 // Reference is empty: a local file has no page to link to.
 func (fs *Feeds) Match(addr netip.Addr) []Verdict {
 	if fs == nil {
@@ -257,7 +261,7 @@ func (fs *Feeds) Match(addr netip.Addr) []Verdict {
 	var out []Verdict
 	for _, f := range fs.list {
 		if f.Contains(addr) {
-			out = append(out, Verdict{Provider: "feed:" + f.Name, Severity: f.Severity, Score: 1, Categories: []string{f.Name}})
+			out = append(out, Verdict{Provider: f.Source(), Severity: f.Severity, Score: 1, Categories: []string{f.Name}})
 		}
 	}
 	return out

@@ -91,70 +91,84 @@ func planOnline(f *reportFlags, e *env) (*onlinePlan, error) {
 	return p, nil
 }
 
-// runOnline runs what the user opted into: WHOIS (bulk IP-to-ASN first),
-// threat-intelligence providers and blocklist feeds, and stores the
-// answers in profiles. It returns one Status per source and the names of the
-// threat-intelligence sources that ran (for the report's section). Provider
-// failures are statuses, not errors; errors are configuration mistakes,
-// which "report" finds before reading (f.online) and "lookup" here.
-func runOnline(ctx context.Context, f *reportFlags, e *env, addrs []netip.Addr, profiles *enrich.Profiles) ([]enrich.Status, []string, error) {
+// enrichAddrs builds the profiles of addrs with what the user opted into
+// besides the offline data: WHOIS (bulk IP-to-ASN first), threat-intelligence
+// providers and blocklist feeds; and of offlineOnly from the offline data
+// alone (see enrich.Plan). Provider failures are statuses, not
+// errors; errors are configuration mistakes, which "report" finds before
+// reading (f.online) and "lookup" here.
+func enrichAddrs(ctx context.Context, f *reportFlags, e *env, offline *enrich.Offline, addrs, offlineOnly []netip.Addr) (enrich.Enrichment, error) {
 	plan := f.online
 	if plan == nil {
 		var err error
 		if plan, err = planOnline(f, e); err != nil {
-			return nil, nil, err
+			return enrich.Enrichment{}, err
 		}
 	}
-	if len(plan.sources) == 0 && len(plan.feeds) == 0 {
-		// Nothing asked for: feeds in a config still apply on their own.
-		return nil, nil, nil
-	}
-	// The sources and feeds fill in Profile values; the store takes them
-	// back at the end.
-	list := make([]*enrich.Profile, 0, profiles.Len())
-	for _, a := range addrs {
-		if p, ok := profiles.Lookup(a); ok {
-			list = append(list, &p)
-		}
-	}
-	defer func() {
-		for _, p := range list {
-			profiles.Set(*p)
-		}
-	}()
-	var statuses []enrich.Status
-	tiNames := append([]string(nil), plan.ti...)
-	if srcs := plan.sources; len(srcs) > 0 {
-		cache := openCache(f, plan.cfg, e)
-		if cache != nil {
+	var cache *enrich.Cache
+	if len(plan.sources) > 0 {
+		if cache = openCache(f, plan.cfg, e); cache != nil {
 			defer cache.Close()
 		}
-		bar := newProviderProgress(e, f.quiet)
-		res, sts := enrich.RunOnline(ctx, onlineAddrs(list), srcs, cache, enrich.OnlineOptions{Refresh: f.refresh, Progress: bar.update})
-		bar.done()
-		if cache != nil {
-			// Older than any provider's TTL, answers are never used again.
-			if _, err := cache.Prune(cacheMaxAge); err != nil {
-				fmt.Fprintf(e.stderr, "honeyreport: %v\n", err)
-			}
-		}
-		res.Apply(list)
-		statuses = append(statuses, sts...)
 	}
-
-	if len(plan.feeds) > 0 {
-		feeds, err := enrich.LoadFeeds(plan.feeds)
-		if err != nil {
-			// The good feeds still apply; the report says which failed.
+	bar := newProviderProgress(e, f.quiet)
+	en := enrich.Run(ctx, addrs, enrich.Plan{
+		Offline: offline, OfflineOnly: offlineOnly, Online: plan.sources, ThreatIntel: plan.ti, Feeds: plan.feeds,
+		Cache: cache, Refresh: f.refresh, Progress: bar.update,
+	})
+	bar.done()
+	if cache != nil {
+		// Older than any provider's TTL, answers are never used again.
+		if _, err := cache.Prune(cacheMaxAge); err != nil {
 			fmt.Fprintf(e.stderr, "honeyreport: %v\n", err)
 		}
-		feeds.Apply(list)
-		for _, fd := range feeds.List() {
-			statuses = append(statuses, enrich.Status{Source: "feed:" + fd.Name, Queried: len(list), Succeeded: len(list)})
-			tiNames = append(tiNames, "feed:"+fd.Name)
+	}
+	if en.FeedErr != nil {
+		// The good feeds still apply; the report says which failed.
+		fmt.Fprintf(e.stderr, "honeyreport: %v\n", en.FeedErr)
+	}
+	return en, nil
+}
+
+// openOffline opens the embedded data and every user database: --geoip-db
+// flags, then $HONEYREPORT_GEOIP_DB, then the usual system folders.
+func openOffline(f *reportFlags, e *env) (*enrich.Offline, func(), error) {
+	emb, err := enrich.OpenEmbedded()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load embedded geolocation data: %w", err)
+	}
+	paths := append([]string(nil), f.geoipDBs...)
+	for _, p := range filepath.SplitList(e.getenv("HONEYREPORT_GEOIP_DB")) {
+		if p != "" {
+			paths = append(paths, p)
 		}
 	}
-	return statuses, tiNames, nil
+	if !f.noSystemGeoIP {
+		found, _ := enrich.Locate("/usr/share/GeoIP", "/var/lib/GeoIP")
+		paths = append(paths, found...)
+	}
+	var dbs []*enrich.Database
+	closeAll := func() {
+		for _, db := range dbs {
+			db.Close()
+		}
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			if seen[abs] {
+				continue
+			}
+			seen[abs] = true
+		}
+		db, err := enrich.OpenDatabase(p)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		dbs = append(dbs, db)
+	}
+	return enrich.NewOffline(emb, dbs...), closeAll, nil
 }
 
 // threatOutcome says on stderr when threat intelligence is incomplete (a
@@ -172,19 +186,6 @@ func threatOutcome(rep *report.Report, e *env) error {
 	}
 	fmt.Fprintln(e.stderr, "honeyreport: "+msg)
 	return nil
-}
-
-// onlineAddrs keeps the addresses worth asking the internet about: public
-// ones. Private, reserved and documentation addresses have no WHOIS or
-// reputation, and asking would leak them.
-func onlineAddrs(list []*enrich.Profile) []netip.Addr {
-	var out []netip.Addr
-	for _, p := range list {
-		if p.Class == enrich.ClassPublic || p.Class == "" {
-			out = append(out, p.Addr)
-		}
-	}
-	return out
 }
 
 // cacheMaxAge is when cached answers are deleted: past every provider's

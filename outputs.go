@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/filter"
+	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/output"
+	"github.com/honeyreport/honeyreport/report"
+)
+
+// target is one file to write: its path ("" when not asked for, "-" for
+// standard output) and the renderer that fills it.
+type target struct {
+	path   string
+	render func(io.Writer) error
+}
+
+// outputs writes files through package output and lists those written,
+// for the closing line on stderr.
+type outputs struct {
+	stdout  io.Writer
+	written []string
+}
+
+// write writes one output; an empty path is an output not asked for.
+func (o *outputs) write(path string, render func(io.Writer) error) error {
+	if path == "" {
+		return nil
+	}
+	if err := output.Write(path, o.stdout, render); err != nil {
+		return err
+	}
+	o.written = append(o.written, path)
+	return nil
+}
+
+// writeSorted writes each of outs and lists them by path, so that the
+// closing line does not depend on which flag named which file.
+func (o *outputs) writeSorted(outs ...target) error {
+	n := len(o.written)
+	for _, out := range outs {
+		if err := o.write(out.path, out.render); err != nil {
+			return err
+		}
+	}
+	sort.Strings(o.written[n:])
+	return nil
+}
+
+// writeSite writes the GitHub Pages folder: the HTML report, the JSON
+// summary, .nojekyll and, unless events is nil, events.csv.
+func (o *outputs) writeSite(dir string, html, summary, events func(io.Writer) error) error {
+	// Pages would run Jekyll over the folder without .nojekyll.
+	if err := output.WriteFile(filepath.Join(dir, ".nojekyll"), func(io.Writer) error { return nil }); err != nil {
+		return err
+	}
+	if err := o.write(filepath.Join(dir, "index.html"), html); err != nil {
+		return err
+	}
+	if err := o.write(filepath.Join(dir, "summary.json"), summary); err != nil {
+		return err
+	}
+	if events == nil {
+		return nil
+	}
+	return o.write(filepath.Join(dir, "events.csv"), events)
+}
+
+func copyFile(w io.Writer, path string) error {
+	r, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.Copy(w, r)
+	return err
+}
+
+// exporter is the second pass over the inputs: every event, joined with
+// its IP's profile.
+type exporter struct {
+	ins         []ingest.Input
+	inputFormat string         // the --input-format flag
+	filter      *filter.Filter // leaves out the events the report left out
+	rep         *report.Report
+}
+
+// to returns the renderer of the export named name, whose extension
+// chooses CSV or NDJSON. Inputs are read one at a time so rows keep input
+// order.
+func (x *exporter) to(ctx context.Context, name string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		format, err := report.ExportFormatFor(name)
+		if err != nil {
+			return err
+		}
+		ew, err := report.NewEventWriter(w, format, x.rep)
+		if err != nil {
+			return err
+		}
+		inFormat, _ := ingest.ParseFormat(x.inputFormat)
+		var werr error
+		tally := x.filter.NewTally()
+		ingest.ReadInputs(ctx, x.ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
+			if werr == nil && tally.Keep(ev) {
+				werr = ew.Write(ev)
+			}
+		})
+		if werr != nil {
+			return werr
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return ew.Flush()
+	}
+}
+
+// siteEvents returns the renderer of the site's events.csv, nil from a nil
+// exporter (no export). An export already written as CSV to exportOut is
+// copied rather than the logs read again.
+func (x *exporter) siteEvents(ctx context.Context, exportOut string) func(io.Writer) error {
+	if x == nil {
+		return nil
+	}
+	if format, _ := report.ExportFormatFor(exportOut); format == report.ExportCSV {
+		return func(w io.Writer) error { return copyFile(w, exportOut) }
+	}
+	return x.to(ctx, "events.csv")
+}
+
+// printTotals writes the closing line: what was read, left out and
+// written.
+func printTotals(w io.Writer, sum *aggregate.Summary, written []string) {
+	var skipped int64
+	for _, st := range sum.Inputs {
+		skipped += st.Skipped
+	}
+	fmt.Fprintf(w, "honeyreport: %s (%s) from %s in %s", report.Plural(sum.Events, "event"), report.Plural(sum.Attempts, "attempt"),
+		report.Plural(int64(len(sum.IPs)), "unique IP"), report.Plural(int64(len(sum.Inputs)), "input"))
+	if skipped > 0 {
+		fmt.Fprintf(w, ", %s skipped", report.Plural(skipped, "record"))
+	}
+	if res := sum.Filter; res != nil {
+		if n := res.OutsideTotal(); n > 0 || !res.Window.IsZero() {
+			fmt.Fprintf(w, ", %s outside the window", report.Plural(n, "event"))
+		}
+		if n := res.ExcludedTotal(); n > 0 || len(res.Excluded) > 0 {
+			fmt.Fprintf(w, ", %s excluded", report.Plural(n, "event"))
+		}
+	}
+	if len(written) > 0 && !(len(written) == 1 && written[0] == "-") {
+		fmt.Fprintf(w, "; wrote %s", strings.Join(written, ", "))
+	}
+	fmt.Fprintln(w)
+}

@@ -57,6 +57,12 @@ type SummaryJSON struct {
 	// Comparison is what changed since the baseline (compare.go), absent
 	// without one.
 	Comparison *ComparisonJSON `json:"comparison,omitempty"`
+	// Bounded counts what was counted together past a bound on distinct
+	// values, and the events outside the days listed (quality.go); absent
+	// when nothing was. Interrupted is why the run stopped early, absent
+	// when it ran to the end: every count then covers only what was read.
+	Bounded     *BoundedJSON `json:"bounded,omitempty"`
+	Interrupted string       `json:"interrupted,omitempty"`
 }
 
 type ToolJSON struct {
@@ -334,6 +340,8 @@ func NewSummaryJSON(r *Report, maxIPs int) *SummaryJSON {
 	out.Principals = nonNil(out.Principals)
 	addFilterJSON(out, sum)
 	out.Comparison = comparisonJSON(d.cmp, maxIPs)
+	out.Bounded = boundedJSON(sum)
+	out.Interrupted = r.Interrupted
 	return out
 }
 

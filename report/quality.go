@@ -33,6 +33,34 @@ func (b *builder) limits() {
 	}
 }
 
+// BoundedJSON is the summary's account of the counts past a bound (see
+// limits): events (attempts for keys) counted together instead of one by
+// one, and events outside the days listed.
+type BoundedJSON struct {
+	OtherOperations   int64 `json:"other_operations"`
+	OtherErrors       int64 `json:"other_errors"`
+	OtherUserAgents   int64 `json:"other_user_agents"`
+	OtherBuckets      int64 `json:"other_buckets"`
+	OtherKeysAttempts int64 `json:"other_keys_attempts"`
+	OtherPrincipals   int64 `json:"other_principals"`
+	OutsideDays       int64 `json:"outside_days"`
+}
+
+// boundedJSON returns s's bounded counts, nil when every one is zero, so
+// that the summary of an ordinary log does not change.
+func boundedJSON(s *aggregate.Summary) *BoundedJSON {
+	b := BoundedJSON{
+		OtherOperations: s.OtherOperations.Events, OtherErrors: s.OtherErrors.Events,
+		OtherUserAgents: s.OtherUserAgents.Events, OtherBuckets: s.OtherBuckets.Events,
+		OtherKeysAttempts: s.OtherKeys, OtherPrincipals: s.OtherPrincipals.Events,
+		OutsideDays: s.OutsideDays,
+	}
+	if b == (BoundedJSON{}) {
+		return nil
+	}
+	return &b
+}
+
 // writeInterruptedMarkdown opens the Markdown summary of an interrupted run
 // with a warning, before any number a reader could take as complete.
 func writeInterruptedMarkdown(b *strings.Builder, rep *Report) {

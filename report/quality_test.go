@@ -28,21 +28,22 @@ func TestLimitsShown(t *testing.T) {
 		name string
 		set  func(s *aggregate.Summary)
 		want string
+		json string // in the summary's "bounded"
 	}{
 		{"operations", func(s *aggregate.Summary) { s.OtherOperations = aggregate.Count{Events: 1234, Attempts: 2000} },
-			"operations beyond the first 1,000 distinct: 1,234 events counted together, not in the daily chart"},
+			"operations beyond the first 1,000 distinct: 1,234 events counted together, not in the daily chart", `"other_operations":1234`},
 		{"errors", func(s *aggregate.Summary) { s.OtherErrors = aggregate.Count{Events: 7, Attempts: 7} },
-			"error codes beyond the first 1,000 distinct: 7 events counted together"},
+			"error codes beyond the first 1,000 distinct: 7 events counted together", `"other_errors":7`},
 		{"user agents", func(s *aggregate.Summary) { s.OtherUserAgents = aggregate.Count{Events: 1234, Attempts: 1300} },
-			"user agents beyond the first 50,000 distinct: 1,234 events counted together"},
+			"user agents beyond the first 50,000 distinct: 1,234 events counted together", `"other_user_agents":1234`},
 		{"buckets", func(s *aggregate.Summary) { s.OtherBuckets = aggregate.Count{Events: 1, Attempts: 1} },
-			"buckets beyond the first 50,000 distinct: 1 event counted together"},
+			"buckets beyond the first 50,000 distinct: 1 event counted together", `"other_buckets":1`},
 		{"keys", func(s *aggregate.Summary) { s.OtherKeys = 99 },
-			"object keys beyond the first 50,000 distinct: 99 attempts counted together"},
+			"object keys beyond the first 50,000 distinct: 99 attempts counted together", `"other_keys_attempts":99`},
 		{"principals", func(s *aggregate.Summary) { s.OtherPrincipals = aggregate.Count{Events: 5, Attempts: 6} },
-			"AWS identities beyond the first 10,000 distinct: 5 events counted together"},
+			"AWS identities beyond the first 10,000 distinct: 5 events counted together", `"other_principals":5`},
 		{"days", func(s *aggregate.Summary) { s.OutsideDays = 42 },
-			"events outside the 3,660 days shown by the time charts (about ten years, the days with the most events): 42"},
+			"events outside the 3,660 days shown by the time charts (about ten years, the days with the most events): 42", `"outside_days":42`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,9 +54,19 @@ func TestLimitsShown(t *testing.T) {
 			quality = quality[:strings.Index(quality, "</section>")]
 			assertHTML(t, quality, "<li>"+tc.want+"</li>")
 			assertHTML(t, markdown(t, in), "## Data quality\n\n- "+tc.want+"\n")
+			var js bytes.Buffer
+			if err := NewSummaryJSON(Build(in), 10).WriteJSON(&js); err != nil {
+				t.Fatal(err)
+			}
+			assertHTML(t, js.String(), `"bounded": {`, tc.json)
 		})
 	}
 	in := smallInput()
+	var js bytes.Buffer
+	if err := NewSummaryJSON(Build(in), 10).WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	assertHTML(t, js.String(), `! "bounded"`, `! "interrupted"`)
 	assertHTML(t, render(t, in, stubAssets), "! beyond the first", "! events outside the")
 	assertHTML(t, markdown(t, in), "! ## Data quality", "! Incomplete")
 }
@@ -92,4 +103,9 @@ func TestInterruptedShown(t *testing.T) {
 	if i := strings.Index(md, want); i < 0 || i > strings.Index(md, "| |") {
 		t.Errorf("the Markdown summary does not open with the interruption:\n%.800s", md)
 	}
+	var js bytes.Buffer
+	if err := NewSummaryJSON(Build(in), 10).WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	assertHTML(t, js.String(), `"interrupted": "interrupted by SIGTERM"`)
 }

@@ -61,6 +61,11 @@ if [ ! -s "$work/span.log" ]; then
 	}' >"$work/span.log"
 fi
 
+# 10,000 copies of a valid access log line: an endless log to interrupt.
+if [ ! -s "$work/lines.log" ]; then
+	head -n 1 testdata/access.log | awk '{for (i = 0; i < 10000; i++) print}' >"$work/lines.log"
+fi
+
 printf '| case | exit | seconds | peak RSS MB | HTML KB | JSON KB |\n|---|---:|---:|---:|---:|---:|\n'
 
 # run NAME SIGNAL STDIN_CMD ARGS...: runs honeyreport ARGS under GNU time,
@@ -117,6 +122,7 @@ run "gzip bomb (4 GiB of zeros)" - - "$work/bomb.gz"
 run "/dev/zero, SIGINT after 1 s" INT - /dev/zero
 run "endless stdin (/dev/urandom), SIGTERM after 1 s" TERM "cat /dev/urandom" -
 run "endless stdin (text lines), SIGTERM after 1 s" TERM "yes 'not a log line'" -
+run "endless stdin (access log lines), SIGTERM after 1 s" TERM "while cat '$work/lines.log'; do :; done" -
 run "20 events, forged times years 2 and 9999" - - "$work/span.log"
 limit=$((limit * 10))
 run "$n distinct IPs" - - "$work/ips-$n/s3access.log"

@@ -28,8 +28,8 @@ type Chart struct {
 	// encoded with encoding/json's HTML escaping: it contains no '<', '>',
 	// '&', U+2028 or U+2029, so it cannot end its <script> element.
 	JSON template.JS
-	// Static is what the box shows before report.js replaces it, and all
-	// it shows with scripts off or in print (svg.go draws it).
+	// Static is what the box shows until report.js replaces it: all it
+	// shows with scripts off, on screen and in print (svg.go draws it).
 	Static Static
 }
 

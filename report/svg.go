@@ -10,8 +10,8 @@ import (
 )
 
 // Static is a chart's data as plain values, drawn as inline SVG by
-// staticSVG: the chart a reader sees with scripts off, in print, and
-// until report.js replaces it. One of Bars, Slices, Stack, Heat and
+// staticSVG: the chart a reader sees with scripts off (on screen and in
+// print), and until report.js replaces it. One of Bars, Slices, Stack, Heat and
 // Points is set.
 type Static struct {
 	Bars   []StaticBar // horizontal bars, top to bottom
@@ -83,7 +83,11 @@ func (w *svgWriter) open(width, height int) {
 }
 
 func (w *svgWriter) tip(label string, v int64) {
-	w.f(`<title>%s: %s %s</title>`, esc(label), num(v), esc(w.unit))
+	unit := w.unit
+	if v == 1 {
+		unit = strings.TrimSuffix(unit, "s")
+	}
+	w.f(`<title>%s: %s %s</title>`, esc(label), num(v), esc(unit))
 }
 
 // staticSVG draws c.Static; land is the world map's outline as path data

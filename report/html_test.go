@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -505,4 +506,22 @@ func TestEmptyRowSpansTheTable(t *testing.T) {
 			t.Errorf("threat intelligence %v: no empty table rendered", ti)
 		}
 	}
+}
+
+// TestInputStoppedBadge: the "stopped" badge of the data-quality table is
+// shown for an input whose reading ended on an error, with the error, and
+// only then (a Text is a struct, which a template's "if" always takes as
+// true).
+func TestInputStoppedBadge(t *testing.T) {
+	in := smallInput()
+	quality := func() string {
+		out := render(t, in, stubAssets)
+		q := out[strings.Index(out, `<section id="quality"`):]
+		return q[:strings.Index(q, "</section>")]
+	}
+	assertHTML(t, quality(), "! stopped:")
+	st := *in.Summary.Inputs[0]
+	st.Err = errors.New("read: unexpected EOF")
+	in.Summary.Inputs = []*ingest.Stats{&st}
+	assertHTML(t, quality(), `<span class="badge sev-high">stopped: read: unexpected EOF</span>`)
 }

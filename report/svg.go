@@ -128,6 +128,10 @@ func height(size string) int {
 	return 300
 }
 
+// barLabelRunes is as many characters as the bar labels' column holds
+// at 12 px (about 7 px each), wide characters included.
+const barLabelRunes = 28
+
 func (w *svgWriter) bars(c *Chart, bars []StaticBar) {
 	const W, labelW, right = 600, 210, 56
 	H := height(c.Size)
@@ -144,7 +148,7 @@ func (w *svgWriter) bars(c *Chart, bars []StaticBar) {
 		bw := float64(W-labelW-right) * float64(b.Value) / float64(top)
 		w.b.WriteString("<g>")
 		w.tip(orDefault(b.Title, b.Label), b.Value)
-		w.f(`<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle">%s</text>`, labelW-6, n1(y+row/2), esc(fit(b.Label, 34)))
+		w.f(`<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle">%s</text>`, labelW-6, n1(y+row/2), esc(fit(b.Label, barLabelRunes)))
 		w.f(`<rect x="%d" y="%s" width="%s" height="%s" fill="%s"/>`, labelW, n1(y+(row-bh)/2), n1(math.Max(bw, 1)), n1(bh), b.Color)
 		w.f(`<text x="%s" y="%s" dominant-baseline="middle">%s</text>`, n1(float64(labelW)+bw+4), n1(y+row/2), num(b.Value))
 		w.b.WriteString("</g>")

@@ -164,6 +164,7 @@ func TestBrowser(t *testing.T) {
 				os.WriteFile(filepath.Join(*screenshots, "report-"+tc.name+".html"), data, 0o644)
 			}
 			checkPage(t, browser, tc.name, "file://"+file)
+			checkNoScript(t, browser, tc.name, "file://"+file)
 		})
 	}
 }
@@ -306,6 +307,66 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 	}
 	for _, p := range probs {
 		t.Errorf("page problem: %s", p)
+	}
+}
+
+// checkNoScript opens the report with JavaScript off, on screen and in
+// print: every chart box shows its static SVG, drawn and of a visible
+// size, and the page requests nothing.
+func checkNoScript(t *testing.T, browser context.Context, name, url string) {
+	tab, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	w := &pageWatch{}
+	if err := chromedp.Listen(tab, w.listen); err != nil {
+		t.Fatal(err)
+	}
+	noScript := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+	for _, medium := range []string{"screen", "print"} {
+		setMedia := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: medium})
+			return err
+		})
+		if err := chromedp.Do(tab, noScript, setMedia, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url), chromedp.Sleep(300*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancelEval := context.WithTimeout(tab, 20*time.Second)
+		// Each box: id, drawn shapes, and the SVG's rendered size.
+		boxes, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-chart]')).map(function (el) {
+			var svg = el.querySelector('svg.static'), r = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+			var shapes = svg ? svg.querySelectorAll('rect, path, circle').length : 0;
+			return el.id + ' ' + shapes + ' ' + Math.round(r.width) + ' ' + Math.round(r.height) + ' ' + document.documentElement.classList.contains('js');
+		})`))
+		cancelEval()
+		if err != nil {
+			t.Fatalf("%s: %v", medium, err)
+		}
+		if len(boxes) == 0 {
+			t.Errorf("%s: no chart boxes", medium)
+		}
+		for _, b := range boxes {
+			var id, js string
+			var shapes, width, height int
+			fmt.Sscan(b, &id, &shapes, &width, &height, &js)
+			if js != "false" {
+				t.Fatalf("%s: script ran with JavaScript disabled", medium)
+			}
+			if shapes < 1 || width < 150 || height < 100 {
+				t.Errorf("%s, no script: chart %s shows %d shapes in %dx%d px", medium, id, shapes, width, height)
+			}
+		}
+		shoot(t, tab, name, 1280, "-noscript-"+medium)
+	}
+	reqs, _ := w.snapshot()
+	for _, r := range reqs {
+		if !strings.HasPrefix(r, "file://") {
+			t.Errorf("no script: network request to %.200s", r)
+		}
 	}
 }
 

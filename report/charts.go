@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -27,6 +28,9 @@ type Chart struct {
 	// encoded with encoding/json's HTML escaping: it contains no '<', '>',
 	// '&', U+2028 or U+2029, so it cannot end its <script> element.
 	JSON template.JS
+	// Static is what the box shows until report.js replaces it: all it
+	// shows with scripts off, on screen and in print (svg.go draws it).
+	Static Static
 }
 
 // chartSpec is what report.js reads. Option is go-echarts' option map.
@@ -62,14 +66,23 @@ func chartJSON(spec chartSpec) template.JS {
 	return template.JS(b) // encoding/json output with HTML escaping, checked above
 }
 
-func (b *builder) addChart(id, title, desc, size, tooltip string, c interface{ JSON() map[string]any }, details [][]map[string]string) {
+func (b *builder) addChart(id, title, desc, size, tooltip string, c interface{ JSON() map[string]any }, details [][]map[string]string, static Static) {
 	b.r.Charts[id] = &Chart{
 		ID: "chart-" + id, Title: title, Desc: desc, Size: size,
-		JSON: chartJSON(chartSpec{Option: c.JSON(), Tooltip: tooltip, Details: details}),
+		JSON:   chartJSON(chartSpec{Option: c.JSON(), Tooltip: tooltip, Details: details}),
+		Static: static,
 	}
 }
 
+const (
+	barColor   = "#4f6bed"
+	writeColor = "#e5484d"
+	otherColor = "#7c7c7c"
+)
+
 var (
+	// pieColors is ECharts' default palette, which the interactive pies use.
+	pieColors = []string{"#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4", "#ea7ccc"}
 	opColors  = []string{"#4f6bed", "#12a594", "#e5484d", "#f5a524", "#8e4ec6", "#3e9fd6", "#d6409f", "#6b8e23", "#978365", "#7c7c7c"}
 	sevColors = map[enrich.Severity]string{
 		enrich.SeverityHigh:        "#e5484d",
@@ -98,40 +111,53 @@ func (b *builder) charts() {
 	// Operations: horizontal bars, writes in red.
 	var labels []string
 	var data []opts.BarData
+	var bars []StaticBar
 	for _, o := range firstN(b.r.Operations, b.o.TopN) {
 		labels = append(labels, plain(o.Label.Short, 40))
 		d := opts.BarData{Value: o.Events}
+		sb := StaticBar{Label: o.Label.Short, Title: o.Label.Whole(), Value: o.Events, Color: barColor}
 		if o.Write {
-			d.ItemStyle = &opts.ItemStyle{Color: "#e5484d"}
+			d.ItemStyle = &opts.ItemStyle{Color: writeColor}
+			sb.Color = writeColor
 		}
 		data = append(data, d)
+		bars = append(bars, sb)
 	}
 	b.addChart("operations", "Operations", "Alerts per S3 operation; write operations in red.", "", "item",
-		hbar(labels, "Alerts", data), nil)
+		hbar(labels, "Alerts", data), nil, Static{Bars: bars, Unit: "alerts"})
 
 	if len(b.r.Errors) > 0 {
 		pie := charts.NewPie()
 		pie.SetGlobalOptions(charts.WithInitializationOpts(opts.Initialization{ChartID: "chart-errors"}), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}))
 		var pd []opts.PieData
+		var slices []StaticBar
 		ok := s.Events
-		for _, e := range firstN(b.r.Errors, 8) {
+		for i, e := range firstN(b.r.Errors, 8) {
 			pd = append(pd, opts.PieData{Name: plain(e.Label.Short, 30), Value: e.Events})
+			slices = append(slices, StaticBar{Label: plain(e.Label.Short, 30), Title: e.Label.Whole(), Value: e.Events, Color: pieColors[(i+1)%len(pieColors)]})
 			ok -= e.Events
+		}
+		if ok <= 0 { // no "(no error)" slice shifts the palette
+			for i := range slices {
+				slices[i].Color = pieColors[i%len(pieColors)]
+			}
 		}
 		if ok > 0 {
 			pd = append([]opts.PieData{{Name: "(no error)", Value: ok, ItemStyle: &opts.ItemStyle{Color: "#12a594"}}}, pd...)
+			slices = append([]StaticBar{{Label: "(no error)", Value: ok, Color: "#12a594"}}, slices...)
 		}
 		pie.AddSeries("Result", pd, charts.WithPieChartOpts(opts.PieChart{Radius: []string{"40%", "68%"}, Center: []string{"50%", "45%"}}), charts.WithLabelOpts(opts.Label{Show: opts.Bool(false)}))
-		b.addChart("errors", "Error codes", "Share of alerts by error code returned.", "", "pie", pie, nil)
+		b.addChart("errors", "Error codes", "Share of alerts by error code returned.", "", "pie", pie, nil, Static{Slices: slices, Unit: "alerts"})
 	}
 
 	// User agents: the label is cut at its right end, the tooltip shows
 	// the whole agent (up to 300 runes).
-	labels, data = nil, nil
+	labels, data, bars = nil, nil, nil
 	var uaDetails []map[string]string
 	for _, u := range firstN(b.r.UserAgents, 10) {
 		labels = append(labels, plain(u.UA.Short, 36))
 		data = append(data, opts.BarData{Value: u.Events})
+		bars = append(bars, StaticBar{Label: u.UA.Short, Title: plain(u.UA.Whole(), 300), Value: u.Events, Color: barColor})
 		d := map[string]string{"User agent": plain(u.UA.Whole(), 300)}
 		if u.Family != "" {
 			d["Family"] = u.Family
@@ -139,49 +165,55 @@ func (b *builder) charts() {
 		uaDetails = append(uaDetails, d)
 	}
 	b.addChart("useragents", "Top user agents", "Alerts per user agent, top 10.", "tall", "item",
-		hbar(labels, "Alerts", data), [][]map[string]string{uaDetails})
+		hbar(labels, "Alerts", data), [][]map[string]string{uaDetails}, Static{Bars: bars, Unit: "alerts"})
 
 	if len(b.r.UAFamilies) > 0 {
 		pie := charts.NewPie()
 		pie.SetGlobalOptions(charts.WithInitializationOpts(opts.Initialization{ChartID: "chart-uafamilies"}), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "scroll"}))
 		var pd []opts.PieData
-		for _, f := range firstN(b.r.UAFamilies, 10) {
+		var slices []StaticBar
+		for i, f := range firstN(b.r.UAFamilies, 10) {
 			pd = append(pd, opts.PieData{Name: plain(f.Label.Short, 30), Value: f.Events})
+			slices = append(slices, StaticBar{Label: plain(f.Label.Short, 30), Title: f.Label.Whole(), Value: f.Events, Color: pieColors[i%len(pieColors)]})
 		}
 		pie.AddSeries("Family", pd, charts.WithPieChartOpts(opts.PieChart{Radius: []string{"40%", "68%"}, Center: []string{"50%", "45%"}}), charts.WithLabelOpts(opts.Label{Show: opts.Bool(false)}))
-		b.addChart("uafamilies", "User-agent families", "Share of alerts by client family.", "tall", "pie", pie, nil)
+		b.addChart("uafamilies", "User-agent families", "Share of alerts by client family.", "tall", "pie", pie, nil, Static{Slices: slices, Unit: "alerts"})
 	}
 
-	labels, data = nil, nil
+	labels, data, bars = nil, nil, nil
 	for _, c := range firstN(b.countries, b.o.TopN) {
 		labels = append(labels, plain(orDefault(c.Name, c.Code), 30))
 		data = append(data, opts.BarData{Value: c.Events})
+		bars = append(bars, StaticBar{Label: labels[len(labels)-1], Title: orDefault(c.Name, c.Code), Value: c.Events, Color: barColor})
 	}
-	b.addChart("countries", "Top countries", "Alerts per country of the source IP.", "tall", "item", hbar(labels, "Alerts", data), nil)
+	b.addChart("countries", "Top countries", "Alerts per country of the source IP.", "tall", "item", hbar(labels, "Alerts", data), nil, Static{Bars: bars, Unit: "alerts"})
 	b.mapChart()
 
 	if len(b.asns) > 0 {
-		labels, data = nil, nil
+		labels, data, bars = nil, nil, nil
 		var det []map[string]string
 		for _, a := range firstN(b.asns, b.o.TopN) {
 			labels = append(labels, a.ASN+" "+plain(a.Org.Short, 28))
 			data = append(data, opts.BarData{Value: a.Events})
+			bars = append(bars, StaticBar{Label: labels[len(labels)-1], Title: a.ASN + " " + a.Org.Whole(), Value: a.Events, Color: barColor})
 			d := map[string]string{"Organisation": plain(a.Org.Short, 100), "IPs": strconv.Itoa(a.IPs)}
 			if a.Hosting {
 				d["Hosting"] = "yes"
 			}
 			det = append(det, d)
 		}
-		b.addChart("asns", "Top networks (ASN)", "Alerts per autonomous system.", "tall", "item", hbar(labels, "Alerts", data), [][]map[string]string{det})
+		b.addChart("asns", "Top networks (ASN)", "Alerts per autonomous system.", "tall", "item", hbar(labels, "Alerts", data), [][]map[string]string{det}, Static{Bars: bars, Unit: "alerts"})
 	}
 
 	if b.r.Threat.Flagged > 0 {
-		labels, data = nil, nil
+		labels, data, bars = nil, nil, nil
 		for _, c := range b.r.Threat.BySeverity {
+			color := sevColors[enrich.Severity(c.Label.Short)]
 			labels = append(labels, c.Label.Short)
-			data = append(data, opts.BarData{Value: c.Events, ItemStyle: &opts.ItemStyle{Color: sevColors[enrich.Severity(c.Label.Short)]}})
+			data = append(data, opts.BarData{Value: c.Events, ItemStyle: &opts.ItemStyle{Color: color}})
+			bars = append(bars, StaticBar{Label: c.Label.Short, Title: c.Label.Whole(), Value: c.Events, Color: color})
 		}
-		b.addChart("threat", "Flagged IPs by severity", "Number of source IPs per highest threat-intelligence severity.", "", "item", hbar(labels, "IPs", data), nil)
+		b.addChart("threat", "Flagged IPs by severity", "Number of source IPs per highest threat-intelligence severity.", "", "item", hbar(labels, "IPs", data), nil, Static{Bars: bars, Unit: "IPs"})
 	}
 }
 
@@ -195,7 +227,7 @@ func hbar(labels []string, name string, data []opts.BarData) *charts.Bar {
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}),
 	)
 	bar.AddSeries(name, data, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "30%"}),
-		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#4f6bed", BorderRadius: "0"}))
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: barColor, BorderRadius: "0"}))
 	return bar
 }
 
@@ -224,6 +256,15 @@ func (b *builder) timelineChart() {
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", Start: start, End: 100}, opts.DataZoom{Type: "slider", Start: start, End: 100}),
 	)
 	bar.SetXAxis(days)
+	x, bucket := timeBuckets(s.Days)
+	stack := &StaticStack{X: x}
+	add := func(name, color string, counts []int64) {
+		v := make([]int64, len(x))
+		for d, n := range counts {
+			v[bucket[d]] += n
+		}
+		stack.Series = append(stack.Series, StaticSeries{Name: name, Color: color, Values: v})
+	}
 	// At most 7 operations get their own colour; the rest stack as "Other".
 	const maxOps = 7
 	other := make([]int64, len(s.Days))
@@ -236,14 +277,45 @@ func (b *builder) timelineChart() {
 			hasOther = true
 			continue
 		}
-		bar.AddSeries(plain(string(ser.Op), 30), barData(ser.Counts), charts.WithBarChartOpts(opts.BarChart{Stack: "ops", BarCategoryGap: "20%"}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: opColors[i%len(opColors)]}))
+		name, color := plain(string(ser.Op), 30), opColors[i%len(opColors)]
+		bar.AddSeries(name, barData(ser.Counts), charts.WithBarChartOpts(opts.BarChart{Stack: "ops", BarCategoryGap: "20%"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
+		add(name, color, ser.Counts)
 	}
 	if hasOther {
-		bar.AddSeries("Other", barData(other), charts.WithBarChartOpts(opts.BarChart{Stack: "ops"}), charts.WithItemStyleOpts(opts.ItemStyle{Color: "#7c7c7c"}))
+		bar.AddSeries("Other", barData(other), charts.WithBarChartOpts(opts.BarChart{Stack: "ops"}), charts.WithItemStyleOpts(opts.ItemStyle{Color: otherColor}))
+		add("Other", otherColor, other)
 	}
 	bar.Validate()
-	b.addChart("timeline", "Alerts per day", fmt.Sprintf("Daily alerts from %s to %s, stacked by operation; drag the slider or scroll to zoom.", days[0], days[len(days)-1]), "wide", "axis", bar, nil)
+	b.addChart("timeline", "Alerts per day", fmt.Sprintf("Daily alerts from %s to %s, stacked by operation; drag the slider or scroll to zoom.", days[0], days[len(days)-1]), "wide", "axis", bar, nil, Static{Stack: stack, Unit: "alerts"})
+}
+
+// timeBuckets groups days for the static timeline, which has no zoom:
+// one bar a day up to about three months, then one a week (from Monday)
+// up to two years, then one a month. It returns the buckets' labels and
+// each day's bucket.
+func timeBuckets(days []time.Time) (labels []string, bucket []int) {
+	span := days[len(days)-1].Sub(days[0]).Hours() / 24
+	start := func(d time.Time) time.Time { return d }
+	layout := dateFmt
+	switch {
+	case span > 730:
+		start = func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC) }
+		layout = "2006-01"
+	case span > 92:
+		start = func(d time.Time) time.Time { return d.AddDate(0, 0, -(int(d.Weekday())+6)%7) }
+	}
+	bucket = make([]int, len(days))
+	var last time.Time
+	for i, d := range days {
+		k := start(d.UTC())
+		if len(labels) == 0 || !k.Equal(last) {
+			labels = append(labels, formatTime(k, layout))
+			last = k
+		}
+		bucket[i] = len(labels) - 1
+	}
+	return labels, bucket
 }
 
 func barData(counts []int64) []opts.BarData {
@@ -285,7 +357,11 @@ func (b *builder) heatmapChart() {
 		}),
 	)
 	hm.AddSeries("Alerts", data)
-	b.addChart("weekday", "Hour of day × weekday", "Alerts by UTC hour (columns) and weekday (rows).", "", "heatmap", hm, nil)
+	var cells [7][24]int64
+	for row, wd := range []int{1, 2, 3, 4, 5, 6, 0} {
+		cells[row] = b.s.HourByWeekday[wd]
+	}
+	b.addChart("weekday", "Hour of day × weekday", "Alerts by UTC hour (columns) and weekday (rows).", "", "heatmap", hm, nil, Static{Heat: &cells, Unit: "alerts"})
 }
 
 // maxLocations bounds the map's bubbles: a city database can yield
@@ -410,6 +486,8 @@ func (b *builder) mapChart() {
 		names[enrich.SeverityNone] = "Sources"
 	}
 	var details [][]map[string]string
+	var points []StaticPoint
+	var keys []StaticBar
 	for _, sev := range order {
 		var data []opts.ScatterData
 		var det []map[string]string
@@ -419,6 +497,7 @@ func (b *builder) mapChart() {
 			}
 			size := 6 + int(math.Round(30*math.Sqrt(float64(l.events)/float64(maxEv))))
 			data = append(data, opts.ScatterData{Name: l.name, Value: []float64{l.key[1], l.key[0], float64(l.events)}, SymbolSize: size})
+			points = append(points, StaticPoint{Lon: l.key[1], Lat: l.key[0], Size: size, Color: sevColors[sev], Title: l.name, Value: l.events})
 			asn := topLabel(l.asns, asnKey.label)
 			ua := topLabel(l.uas, uaLabel)
 			d := map[string]string{"Alerts": num(l.events), "IPs": strconv.Itoa(l.ips), "Top ASN": orDefault(asn, "unknown"), "Top user agent": ua}
@@ -435,6 +514,10 @@ func (b *builder) mapChart() {
 			ItemStyle: &opts.ItemStyle{Color: sevColors[sev], Opacity: opts.Float(0.75), BorderColor: "#ffffff", BorderWidth: 1},
 		})
 		details = append(details, det)
+		keys = append(keys, StaticBar{Label: names[sev], Color: sevColors[sev]})
 	}
-	b.addChart("map", "Where the sources are", "World map with one bubble per location, sized by alerts"+map[bool]string{true: " and coloured by threat severity.", false: "."}[b.r.Threat.Ran], "map", "map", geo, details)
+	if !b.r.Threat.Ran {
+		keys = nil // one colour, as the interactive map has no legend then
+	}
+	b.addChart("map", "Where the sources are", "World map with one bubble per location, sized by alerts"+map[bool]string{true: " and coloured by threat severity.", false: "."}[b.r.Threat.Ran], "map", "map", geo, details, Static{Points: points, Legend: keys, Unit: "alerts"})
 }

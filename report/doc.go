@@ -18,7 +18,9 @@
 // builder, format.go the formatting of times, counts, sizes and links,
 // text.go the cleaning of untrusted strings, tally.go the counts shared
 // by several parts; one file per renderer (html.go, markdown.go, json.go,
-// export.go, charts.go).
+// export.go, charts.go). charts.go also fills each chart's Static data,
+// which svg.go and svgmap.go (the world outline, from the embedded
+// TopoJSON) draw as the inline SVG the HTML shows without JavaScript.
 //
 // Everything that came from a log, a WHOIS server or a threat-intelligence
 // provider is hostile. The HTML writer relies on html/template for text and

@@ -17,7 +17,14 @@ import (
 // WriteHTML; the templates are small, and a package-level parsed template
 // would be a global.
 func parseTemplates() (*template.Template, error) {
+	return parseTemplatesWith("")
+}
+
+// parseTemplatesWith parses the templates with land as the static map's
+// outline (path data from landPath).
+func parseTemplatesWith(land string) (*template.Template, error) {
 	t, err := template.New("report.html").Funcs(template.FuncMap{
+		"svg":  func(c *Chart) template.HTML { return staticSVG(c, land) },
 		"num":  num,
 		"num0": func(n int) string { return num(int64(n)) },
 		"pct":  pct,
@@ -69,7 +76,11 @@ type page struct {
 // WriteHTML writes rep as one self-contained HTML document with a
 // Content-Security-Policy that admits only the inline code in it.
 func WriteHTML(w io.Writer, rep *Report, a assets.Assets) error {
-	t, err := parseTemplates()
+	land, err := landPath(a.WorldMap)
+	if err != nil {
+		return err
+	}
+	t, err := parseTemplatesWith(land)
 	if err != nil {
 		return err
 	}

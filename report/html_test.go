@@ -222,7 +222,7 @@ func tags(doc string) []tag {
 // our own providers and attributions, which only open when clicked.
 func TestNoExternalURLs(t *testing.T) {
 	allowedTags := map[string]bool{}
-	for _, n := range strings.Fields("html head meta title style body a header div span h1 h2 h3 p nav main section ul li article table caption thead tbody tr th td figure figcaption script abbr meter code time details summary footer strong em del br hr ol pre blockquote") {
+	for _, n := range strings.Fields("html head meta title style body a header div span h1 h2 h3 p nav main section ul li article table caption thead tbody tr th td figure figcaption script abbr meter code time details summary footer strong em del br hr ol pre blockquote svg g rect line path circle text title") {
 		allowedTags[n] = true
 	}
 	for _, tc := range []struct {

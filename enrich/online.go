@@ -353,6 +353,11 @@ func (r *sourceRun) isTripped() bool {
 // kind puts the limit back.
 func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
 	for n := 0; ; n++ {
+		// No request starts once the run is stopped (a select between
+		// work and ctx.Done picks either when both are ready).
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if !r.unanswered.Load() {
 			if err := r.wait(ctx); err != nil {
 				return err
@@ -444,6 +449,9 @@ func (r *sourceRun) runEach(ctx context.Context, addrs []netip.Addr) {
 	}
 feed:
 	for _, a := range addrs {
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case work <- a:
 		case <-ctx.Done():

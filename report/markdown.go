@@ -215,8 +215,11 @@ func (b *builder) findings() string {
 	}
 	if len(s.IPs) > 0 {
 		ip := s.IPs[0]
-		fmt.Fprintf(&w, "- The busiest source, %s, made %s between %s and %s.\n",
-			mdEscape(ip.Source(), 60), Plural(ip.Events, "alert"), formatTime(ip.FirstSeen, dateFmt), formatTime(ip.LastSeen, dateFmt))
+		when := "on " + formatTime(ip.FirstSeen, dateFmt)
+		if last := formatTime(ip.LastSeen, dateFmt); last != formatTime(ip.FirstSeen, dateFmt) {
+			when = "between " + formatTime(ip.FirstSeen, dateFmt) + " and " + last
+		}
+		fmt.Fprintf(&w, "- The busiest source, %s, made %s %s.\n", mdEscape(ip.Source(), 60), Plural(ip.Events, "alert"), when)
 	}
 	if n := r.RepeatTotal; n > 0 {
 		fmt.Fprintf(&w, "- %s came back more than once (%s of sources).\n", Plural(int64(n), "IP"), pct(float64(n)/float64(max(1, len(s.IPs)))))

@@ -182,18 +182,34 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 		}
 	}
 	outs := f.outputs()
-	ins = dropFoundOutputs(ins, outs, e.stderr)
+	var existing []os.FileInfo // outputs already there, from a last run
+	for _, o := range outs {
+		if fi, err := os.Stat(o[1]); err == nil {
+			existing = append(existing, fi)
+		}
+	}
 	var p output.Plan
+	kept := ins[:0:0]
 	for _, in := range ins {
 		switch {
 		case in.Path != "":
-			p.AddInput(in.Path)
+			fi, err := os.Stat(in.Path)
+			if err != nil {
+				break // reading it will say why
+			}
+			if in.Found && isAny(fi, existing) && !holdsLog(in.Path) {
+				fmt.Fprintf(e.stderr, "honeyreport: %s: not read: it is an output of this run\n", in.Name)
+				continue
+			}
+			p.AddInputInfo(in.Path, fi)
 		case in.Opener == nil: // "-"
 			if fi, ok := stdinFile(e.stdin); ok {
 				p.AddInputInfo("- (standard input)", fi)
 			}
 		}
+		kept = append(kept, in)
 	}
+	ins = kept
 	// The run reads these too: "--md notes.md --notes notes.md" would
 	// replace the analyst's notes with the summary.
 	read := [][2]string{{"--notes", f.notes}, {"--config", f.configPath}}
@@ -247,10 +263,9 @@ func (f *reportFlags) outputs() [][2]string {
 	return outs
 }
 
-// isAny reports whether path is one of files.
-func isAny(path string, files []os.FileInfo) bool {
-	fi, err := os.Stat(path)
-	return err == nil && slices.ContainsFunc(files, func(f os.FileInfo) bool { return os.SameFile(fi, f) })
+// isAny reports whether fi is one of files.
+func isAny(fi os.FileInfo, files []os.FileInfo) bool {
+	return slices.ContainsFunc(files, func(f os.FileInfo) bool { return os.SameFile(fi, f) })
 }
 
 // holdsLog reports whether the file at path may be a log: compressed, in
@@ -265,30 +280,6 @@ func holdsLog(path string) bool {
 	n, _ := io.ReadFull(file, head)
 	head = head[:n]
 	return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || ingest.Detect(head) != ""
-}
-
-// dropFoundOutputs leaves out of ins the files found in an input folder
-// that are also outputs and hold no log, saying so on stderr. A file named
-// as an input, or one that holds a log, is kept, for the plan to refuse.
-func dropFoundOutputs(ins []ingest.Input, outs [][2]string, stderr io.Writer) []ingest.Input {
-	var outInfo []os.FileInfo
-	for _, o := range outs {
-		if fi, err := os.Stat(o[1]); err == nil {
-			outInfo = append(outInfo, fi)
-		}
-	}
-	if len(outInfo) == 0 {
-		return ins
-	}
-	kept := ins[:0:0]
-	for _, in := range ins {
-		if in.Found && isAny(in.Path, outInfo) && !holdsLog(in.Path) {
-			fmt.Fprintf(stderr, "honeyreport: %s: not read: it is an output of this run\n", in.Name)
-			continue
-		}
-		kept = append(kept, in)
-	}
-	return kept
 }
 
 // stdinFile returns what standard input reads when the shell connected it

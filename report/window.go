@@ -46,7 +46,7 @@ func (b *builder) windowed() {
 		return
 	}
 	fs.Window = clean(w.Label, 120)
-	fs.Since, fs.Until = windowTime(w.Since), windowTime(w.Until)
+	fs.Since, fs.Until = formatTime(w.Since, time.RFC3339Nano), formatTime(w.Until, time.RFC3339Nano)
 	fs.Outside = res.OutsideTotal()
 	if w.Since.IsZero() || w.Until.IsZero() {
 		return // an open end: the events say where the period ends
@@ -117,7 +117,7 @@ func addFilterJSON(out *SummaryJSON, sum *aggregate.Summary) {
 		return
 	}
 	if w := res.Window; !w.IsZero() {
-		out.Window = &WindowJSON{Since: windowTime(w.Since), Until: windowTime(w.Until), Label: w.Label}
+		out.Window = &WindowJSON{Since: formatTime(w.Since, time.RFC3339Nano), Until: formatTime(w.Until, time.RFC3339Nano), Label: w.Label}
 	}
 	for _, c := range res.Excluded {
 		out.Excluded = append(out.Excluded, ExcludedJSON{c.Rule, c.Events, c.Attempts})
@@ -127,13 +127,4 @@ func addFilterJSON(out *SummaryJSON, sum *aggregate.Summary) {
 			out.Inputs[i].OutsideWindow = res.Outside[st.File]
 		}
 	}
-}
-
-// windowTime is a window bound in RFC 3339 UTC, to the nanosecond a
-// --since or --until may give; "" for an open end.
-func windowTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }

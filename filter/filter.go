@@ -85,10 +85,6 @@ func (f *Filter) Window() Window {
 	return f.window
 }
 
-// NeedsASN reports whether some rule is an AS number, so the AS data must
-// be at hand while reading.
-func (f *Filter) NeedsASN() bool { return f != nil && f.asnRule }
-
 // Tally filters events for one goroutine and counts what it leaves out.
 // It is not safe for concurrent use.
 type Tally struct {

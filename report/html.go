@@ -13,16 +13,11 @@ import (
 	"github.com/honeyreport/honeyreport/templates"
 )
 
-// parseTemplates parses the embedded templates. It is called once per
+// parseTemplates parses the embedded templates, with land as the static
+// map's outline (path data from landPath). It is called once per
 // WriteHTML; the templates are small, and a package-level parsed template
 // would be a global.
-func parseTemplates() (*template.Template, error) {
-	return parseTemplatesWith("")
-}
-
-// parseTemplatesWith parses the templates with land as the static map's
-// outline (path data from landPath).
-func parseTemplatesWith(land string) (*template.Template, error) {
+func parseTemplates(land string) (*template.Template, error) {
 	t, err := template.New("report.html").Funcs(template.FuncMap{
 		"svg":  func(c *Chart) template.HTML { return staticSVG(c, land) },
 		"num":  num,
@@ -80,7 +75,7 @@ func WriteHTML(w io.Writer, rep *Report, a assets.Assets) error {
 	if err != nil {
 		return err
 	}
-	t, err := parseTemplatesWith(land)
+	t, err := parseTemplates(land)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func realAssets(t testing.TB) assets.Assets {
 }
 
 func TestTemplatesParse(t *testing.T) {
-	tmpl, err := parseTemplates()
+	tmpl, err := parseTemplates("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/xml"
 	"fmt"
@@ -55,12 +56,12 @@ type atomEntry struct {
 // Atom requires to be absolute and stable.
 func writeFeed(w io.Writer, h *History) error {
 	f := atomFeed{
-		ID: h.ID, Title: atomText{"text", orDefault(h.Title, "Honeybucket reports")}, Updated: h.Updated,
+		ID: h.ID, Title: atomText{"text", cmp.Or(h.Title, "Honeybucket reports")}, Updated: h.Updated,
 		Author: atomPerson{"honeyreport"}, Generator: "honeyreport",
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: FeedFile}, {Rel: "alternate", Type: "text/html", Href: IndexFile}},
 	}
 	for _, e := range h.Periods {
-		updated := orDefault(e.GeneratedAt, h.Updated)
+		updated := cmp.Or(e.GeneratedAt, h.Updated)
 		if updated > f.Updated {
 			f.Updated = updated
 		}
@@ -91,13 +92,6 @@ func writeFeed(w io.Writer, h *History) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // xmlText escapes s for HTML text.

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,4 +58,21 @@ func TestParsePeriodRejects(t *testing.T) {
 			t.Errorf("ParsePeriod(%q) accepted", name)
 		}
 	}
+}
+
+// FuzzParsePeriod: no name panics, and a name accepted is PeriodName's
+// name for the span it parses to, with no path in it.
+func FuzzParsePeriod(f *testing.F) {
+	for _, s := range []string{"2026-W48", "2026-W53", "2026-11", "2026-11-23", "2026-11-01_2026-11-15", "", "../x", "2026-W99", "9999-12-31_9999-12-31", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		since, until, ok := ParsePeriod(name)
+		if !ok {
+			return
+		}
+		if PeriodName(since, until) != name || !since.Before(until) || strings.ContainsAny(name, `/\.`) {
+			t.Errorf("ParsePeriod(%q) = %v, %v", name, since, until)
+		}
+	})
 }

@@ -466,8 +466,9 @@ func writePages(dir string, h *History, o Options, res *Result) error {
 	return write(NoJekyll, func(io.Writer) error { return nil })
 }
 
-// Previous returns the summary.json of the latest period in the site at
-// dir that starts before since: what a new period compares with.
+// Previous returns the summary.json of the period in the site at dir
+// that ends last at or before since (of two ending together, the
+// shorter): what a period starting at since compares with.
 func Previous(dir string, since time.Time) (string, bool) {
 	ents, err := os.ReadDir(filepath.Join(dir, ReportsDir))
 	if err != nil {
@@ -477,7 +478,7 @@ func Previous(dir string, since time.Time) (string, bool) {
 	var bestSince, bestUntil time.Time
 	for _, de := range ents {
 		s, u, ok := ParsePeriod(de.Name())
-		if !ok || !s.Before(since) || (best != "" && (s.Before(bestSince) || s.Equal(bestSince) && !u.After(bestUntil))) {
+		if !ok || u.After(since) || best != "" && (u.Before(bestUntil) || u.Equal(bestUntil) && !s.After(bestSince)) {
 			continue
 		}
 		p := filepath.Join(dir, ReportsDir, de.Name(), SummaryFile)

@@ -14,8 +14,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/honeyreport/honeyreport/assets"
@@ -297,21 +299,42 @@ func readHistory(dir string, res *Result) (*History, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %s: %w", dir, err)
 	}
+	var names []string
 	for _, de := range ents {
 		name := de.Name()
 		if strings.HasPrefix(name, ".") {
 			removeStale(filepath.Join(dir, ReportsDir), name)
 			continue
 		}
-		since, until, ok := ParsePeriod(name)
-		if !ok || !de.IsDir() {
-			continue // not ours: left alone
+		if _, _, ok := ParsePeriod(name); ok && de.IsDir() {
+			names = append(names, name) // the rest is not ours: left alone
 		}
-		e, err := readEntry(filepath.Join(dir, ReportsDir, name), old[name])
-		if err != nil {
-			res.Skipped = append(res.Skipped, path.Join(ReportsDir, name)+": "+err.Error())
+	}
+	// Decoding is most of the work when the history is lost (about 1.5 ms
+	// a summary of 300 sources), so summaries are read side by side.
+	entries := make([]Entry, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				entries[i], errs[i] = readEntry(filepath.Join(dir, ReportsDir, names[i]), old[names[i]])
+			}
+		})
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, name := range names {
+		if errs[i] != nil {
+			res.Skipped = append(res.Skipped, path.Join(ReportsDir, name)+": "+errs[i].Error())
 			continue
 		}
+		e := entries[i]
+		since, until, _ := ParsePeriod(name)
 		e.Period = name
 		e.Since, e.Until = since.Format(time.RFC3339), until.Format(time.RFC3339)
 		e.Report = path.Join(ReportsDir, name, ReportFile)

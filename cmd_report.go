@@ -570,7 +570,11 @@ func reportOptions(f *reportFlags, e *env) (report.Options, error) {
 	if f.exportOut != "" {
 		hint = "Every event is in " + filepath.Base(f.exportOut) + "."
 	} else if f.siteDir != "" {
-		hint = "Every event is in " + site.EventsFile + " beside this page."
+		// Not "beside this page": latest/ holds a copy of the report.
+		hint = "Every event is in " + site.EventsFile + " in this period's folder of the site."
+		if name := f.sitePeriod(nil); name != "" {
+			hint = "Every event is in " + site.ReportsDir + "/" + name + "/" + site.EventsFile + " in the site."
+		}
 	}
 	return report.Options{
 		Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,

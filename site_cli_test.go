@@ -203,7 +203,7 @@ func checkSite(t *testing.T, root string, weeks []siteWeek) {
 		}
 		topCountry, topASN := "", ""
 		if len(s.Countries) > 0 {
-			topCountry = s.Countries[0].Code + " " + s.Countries[0].Name
+			topCountry = s.Countries[0].Code
 		}
 		if len(s.ASNs) > 0 {
 			topASN = fmt.Sprintf("AS%d %s", s.ASNs[0].ASN, s.ASNs[0].Org)

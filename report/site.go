@@ -42,9 +42,10 @@ type SitePeriod struct {
 	// when the period was compared with nothing.
 	NewSources int
 	Writes     int64
-	// TopCountry and TopASN name the busiest of each, "" when none was
-	// located.
-	TopCountry, TopASN string
+	// TopCountry (a code) and TopASN ("AS64500 Example Org") name the
+	// busiest of each, "" when none was located; TopCountryName is the
+	// country's name.
+	TopCountry, TopCountryName, TopASN string
 	TIHigh             int // sources with a high threat-intelligence verdict
 }
 
@@ -70,6 +71,7 @@ type siteRow struct {
 	UniqueIPs, NewSources, TIHigh int
 	HasNewSources                 bool
 	TopCountry, TopASN            Text
+	TopCountryName                string
 	AlertsBar                     float64
 }
 
@@ -102,7 +104,7 @@ func WriteSiteHTML(w io.Writer, idx *SiteIndex, a assets.Assets) error {
 			Name: newText(sp.Name, 40), Label: newText(sp.Label, 80), Href: sp.Href, Files: sp.Files,
 			Alerts: sp.Alerts, Attempts: sp.Attempts, Writes: sp.Writes, UniqueIPs: sp.UniqueIPs,
 			NewSources: sp.NewSources, HasNewSources: sp.NewSources >= 0, TIHigh: sp.TIHigh,
-			TopCountry: newText(sp.TopCountry, 30), TopASN: newText(sp.TopASN, 40),
+			TopCountry: newText(sp.TopCountry, 8), TopCountryName: clean(sp.TopCountryName, 80), TopASN: newText(sp.TopASN, 28),
 		}
 		if most > 0 {
 			row.AlertsBar = float64(sp.Alerts) / float64(most)

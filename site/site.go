@@ -443,7 +443,7 @@ func writePages(dir string, h *History, o Options, res *Result) error {
 			sp.NewSources = *e.NewSources
 		}
 		if c := e.TopCountry; c != nil {
-			sp.TopCountry = strings.TrimSpace(c.Key + " " + c.Name)
+			sp.TopCountry, sp.TopCountryName = c.Key, c.Name
 		}
 		if a := e.TopASN; a != nil {
 			sp.TopASN = strings.TrimSpace(a.Key + " " + a.Name)

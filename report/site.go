@@ -46,7 +46,7 @@ type SitePeriod struct {
 	// busiest of each, "" when none was located; TopCountryName is the
 	// country's name.
 	TopCountry, TopCountryName, TopASN string
-	TIHigh             int // sources with a high threat-intelligence verdict
+	TIHigh                             int // sources with a high threat-intelligence verdict
 }
 
 // SiteFile is a file of a period, linked from the front page.

@@ -341,8 +341,9 @@ func readHistory(dir string, res *Result) (*History, error) {
 		h.Periods = append(h.Periods, e)
 	}
 	slices.SortFunc(h.Periods, func(a, b Entry) int {
-		// RFC 3339 UTC strings of one layout sort as times.
-		return strings.Compare(b.Since+b.Until, a.Since+a.Until)
+		// Newest first: the latest end, then the latest start. RFC 3339 UTC
+		// strings of one layout sort as times.
+		return strings.Compare(b.Until+b.Since, a.Until+a.Since)
 	})
 	return h, nil
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -246,21 +247,33 @@ func TestSite(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, name := range []string{"index.html", "summary.json", "events.csv", ".nojekyll"} {
+	for _, name := range []string{"index.html", "latest/index.html", "history.json", "feed.xml", ".nojekyll"} {
 		if _, err := os.Stat(filepath.Join(site, name)); err != nil {
 			t.Errorf("site lacks %s: %v", name, err)
 		}
 	}
-	if !bytes.Equal(mustRead(t, filepath.Join(site, "events.csv")), mustRead(t, filepath.Join(dir, "e.csv"))) {
-		t.Error("the site's events.csv differs from --export")
+	// Without a window the period is the events' days.
+	period := filepath.Join(site, "reports", "2021-03-19_2022-03-01")
+	zr, err := gzip.NewReader(bytes.NewReader(mustRead(t, filepath.Join(period, "events.csv.gz"))))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !bytes.Equal(mustRead(t, filepath.Join(site, "index.html")), mustRead(t, filepath.Join(dir, "r.html"))) {
-		t.Error("the site's index.html differs from -o")
+	events, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !bytes.Equal(mustRead(t, filepath.Join(site, "summary.json")), mustRead(t, filepath.Join(dir, "s.json"))) {
+	if !bytes.Equal(events, mustRead(t, filepath.Join(dir, "e.csv"))) {
+		t.Error("the site's events.csv.gz differs from --export")
+	}
+	for _, html := range []string{filepath.Join(period, "index.html"), filepath.Join(site, "latest", "index.html")} {
+		if !bytes.Equal(mustRead(t, html), mustRead(t, filepath.Join(dir, "r.html"))) {
+			t.Errorf("the site's %s differs from -o", html)
+		}
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(period, "summary.json")), mustRead(t, filepath.Join(dir, "s.json"))) {
 		t.Error("the site's summary.json differs from --json")
 	}
-	if s := readSummaryJSON(t, filepath.Join(site, "summary.json")); s.Totals.Events == 0 || len(s.IPs) != s.Totals.UniqueIPs {
+	if s := readSummaryJSON(t, filepath.Join(period, "summary.json")); s.Totals.Events == 0 || len(s.IPs) != s.Totals.UniqueIPs {
 		t.Errorf("the site's summary.json: %d events, %d of %d IPs listed", s.Totals.Events, len(s.IPs), s.Totals.UniqueIPs)
 	}
 	if _, _, code := runCmd(t, nil, "report", "testdata/dump.txt", "-o", "-", "--json", "-"); code != 2 {

@@ -23,6 +23,7 @@ import (
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
+	"github.com/honeyreport/honeyreport/site"
 )
 
 // reportFlags are the flags shared by "report" and "demo".
@@ -38,7 +39,7 @@ type reportFlags struct {
 	feeds                                      stringList
 	configPath, cacheDir                       string
 	refresh                                    bool
-	maxRows, workers, jsonMaxIPs               int
+	maxRows, workers, jsonMaxIPs, siteKeep     int
 	quiet                                      bool
 	cpuProfile                                 string
 
@@ -64,7 +65,8 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.IntVar(&f.jsonMaxIPs, "json-max-ips", report.DefaultJSONMaxIPs, "list at most the `N` busiest IPs in the JSON summary (ips_omitted counts the rest; totals cover all)")
 	fs.StringVar(&f.mdOut, "md", "", "also write a Markdown summary (email body, README) to `FILE`")
 	fs.StringVar(&f.exportOut, "export", "", "also write every event, enriched, to `FILE` (.csv or .ndjson)")
-	fs.StringVar(&f.siteDir, "site", "", "also write a GitHub Pages folder to `DIR` (index.html, summary.json, events.csv, .nojekyll)")
+	fs.StringVar(&f.siteDir, "site", "", "also add this run's period to the site folder `DIR` for GitHub Pages: reports/PERIOD/ (index.html, summary.json, events.csv.gz), index.html with every period and a trend, latest/, history.json, feed.xml (Atom), .nojekyll")
+	fs.IntVar(&f.siteKeep, "site-keep", 0, "keep the newest `N` periods in the --site folder, removing older ones (0: keep all)")
 	fs.StringVar(&f.inputFormat, "input-format", "auto", "input `FORMAT`: auto, breachinsider, breachinsider-csv, cloudtrail or s3-access")
 	fs.StringVar(&f.title, "title", "", "report `TITLE` (default: named after the buckets seen)")
 	fs.StringVar(&f.notes, "notes", "", "analyst notes in Markdown from `FILE`, shown in the report")
@@ -132,6 +134,9 @@ func (f *reportFlags) check() error {
 	if f.maxRows < 1 {
 		return usagef("--max-rows must be at least 1")
 	}
+	if f.siteKeep < 0 {
+		return usagef("--site-keep must not be negative")
+	}
 	if f.jsonMaxIPs < 0 {
 		return usagef("--json-max-ips must not be negative")
 	}
@@ -155,9 +160,6 @@ func (f *reportFlags) check() error {
 	return nil
 }
 
-// siteFiles are the files --site writes in its folder.
-var siteFiles = []string{"index.html", "summary.json", "events.csv", ".nojekyll"}
-
 // plan loads the config and builds the online sources, checks that the
 // files named by flags exist, and checks every output path against the
 // files the run reads and the other outputs (see package output). ins are
@@ -173,6 +175,18 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 	f.online = online
 	if err := f.parseFilter(online.cfg, e); err != nil {
 		return nil, err
+	}
+	// A site compares each period with the one before it, when it has
+	// it: a weekly job keeps no state besides the site.
+	if f.siteDir != "" && f.baselinePath == "" && !f.timeWindow.Since.IsZero() {
+		if prev, ok := site.Previous(f.siteDir, f.timeWindow.Since); ok {
+			// A damaged old period must not stop this week's report.
+			if f.baseline, err = report.ReadBaseline(prev); err != nil {
+				fmt.Fprintf(e.stderr, "honeyreport: --site: not compared with the previous period: %v\n", err)
+			} else {
+				f.baseline.Label = "the previous period, " + filepath.Base(filepath.Dir(prev))
+			}
+		}
 	}
 	// Read whole before any output is written: --baseline last.json
 	// --json last.json rolls a weekly summary forward.
@@ -250,8 +264,8 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 func (f *reportFlags) outputs() [][2]string {
 	all := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}}
 	if f.siteDir != "" {
-		for _, name := range siteFiles {
-			all = append(all, [2]string{"--site", filepath.Join(f.siteDir, name)})
+		for _, p := range site.Paths(f.siteDir, f.sitePeriod(nil)) {
+			all = append(all, [2]string{"--site", p})
 		}
 	}
 	var outs [][2]string
@@ -261,6 +275,26 @@ func (f *reportFlags) outputs() [][2]string {
 		}
 	}
 	return outs
+}
+
+// sitePeriod names the run's period in the --site folder: the window's,
+// with an open end (or no window) taken from the events' first or last
+// day in sum; "" when sum is nil and the window does not name it, or when
+// nothing does.
+func (f *reportFlags) sitePeriod(sum *aggregate.Summary) string {
+	since, until := f.timeWindow.Since, f.timeWindow.Until
+	if sum != nil && !sum.FirstSeen.IsZero() {
+		if since.IsZero() {
+			since = sum.FirstSeen.UTC().Truncate(24 * time.Hour)
+		}
+		if until.IsZero() {
+			until = sum.LastSeen.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+		}
+	}
+	if since.IsZero() || until.IsZero() {
+		return ""
+	}
+	return site.PeriodName(since, until)
 }
 
 // isAny reports whether fi is one of files.
@@ -536,7 +570,11 @@ func reportOptions(f *reportFlags, e *env) (report.Options, error) {
 	if f.exportOut != "" {
 		hint = "Every event is in " + filepath.Base(f.exportOut) + "."
 	} else if f.siteDir != "" {
-		hint = "Every event is in events.csv beside this page."
+		// Not "beside this page": latest/ holds a copy of the report.
+		hint = "Every event is in " + site.EventsFile + " in this period's folder of the site."
+		if name := f.sitePeriod(nil); name != "" {
+			hint = "Every event is in " + site.ReportsDir + "/" + name + "/" + site.EventsFile + " in the site."
+		}
 	}
 	return report.Options{
 		Title: f.title, GeneratedAt: genTime, ToolVersion: toolVersion(), MaxEventRows: f.maxRows,

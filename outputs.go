@@ -8,12 +8,15 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/honeyreport/honeyreport/aggregate"
+	"github.com/honeyreport/honeyreport/assets"
 	"github.com/honeyreport/honeyreport/filter"
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/output"
 	"github.com/honeyreport/honeyreport/report"
+	"github.com/honeyreport/honeyreport/site"
 )
 
 // target is one file to write: its path ("" when not asked for, "-" for
@@ -55,23 +58,27 @@ func (o *outputs) writeSorted(outs ...target) error {
 	return nil
 }
 
-// writeSite writes the GitHub Pages folder: the HTML report, the JSON
-// summary, .nojekyll and, unless events is nil, events.csv.
-func (o *outputs) writeSite(dir string, html, summary, events func(io.Writer) error) error {
-	// Pages would run Jekyll over the folder without .nojekyll.
-	if err := output.WriteFile(filepath.Join(dir, ".nojekyll"), func(io.Writer) error { return nil }); err != nil {
+// writeSite adds the run's period to the site folder (package site) and
+// lists what it wrote. extra are more files for the period's folder.
+func (o *outputs) writeSite(f *reportFlags, sum *aggregate.Summary, rep *report.Report, genTime time.Time, a assets.Assets, html, summary, events func(io.Writer) error, extra []site.File, stderr io.Writer) error {
+	name := f.sitePeriod(sum)
+	if name == "" {
+		return fmt.Errorf("--site %s: no window and no timed event to name the period by (give --window, or --since and --until)", f.siteDir)
+	}
+	res, err := site.Add(f.siteDir, site.Period{Name: name, Report: html, Summary: summary, Events: events, Extra: extra}, site.Options{
+		Title: rep.Title, GeneratedAt: genTime, ToolVersion: rep.ToolVersion, Keep: f.siteKeep, Assets: a,
+	})
+	if err != nil {
 		return err
 	}
-	if err := o.write(filepath.Join(dir, "index.html"), html); err != nil {
-		return err
+	for _, s := range res.Skipped {
+		fmt.Fprintf(stderr, "honeyreport: --site: %s: left out of the index\n", filepath.Join(f.siteDir, s))
 	}
-	if err := o.write(filepath.Join(dir, "summary.json"), summary); err != nil {
-		return err
+	for _, p := range res.Pruned {
+		fmt.Fprintf(stderr, "honeyreport: --site: removed period %s (--site-keep %d)\n", p, f.siteKeep)
 	}
-	if events == nil {
-		return nil
-	}
-	return o.write(filepath.Join(dir, "events.csv"), events)
+	o.written = append(o.written, res.Written...)
+	return nil
 }
 
 func copyFile(w io.Writer, path string) error {
@@ -124,7 +131,7 @@ func (x *exporter) to(ctx context.Context, name string) func(io.Writer) error {
 	}
 }
 
-// siteEvents returns the renderer of the site's events.csv, nil from a nil
+// siteEvents returns the renderer of the site's events CSV, nil from a nil
 // exporter (no export). An export already written as CSV to exportOut is
 // copied rather than the logs read again.
 func (x *exporter) siteEvents(ctx context.Context, exportOut string) func(io.Writer) error {

@@ -90,7 +90,8 @@ func TestOutputsNeverClobber(t *testing.T) {
 		{"missing notes", []string{"--notes", p("nope.md")}, "--notes: stat " + p("nope.md")},
 		{"missing database", []string{"--geoip-db", p("nope.mmdb")}, "--geoip-db: stat " + p("nope.mmdb")},
 		{"two outputs, one file", []string{"-o", p("x.html"), "--json", p("x.html")}, "--json " + p("x.html") + ": same file as -o"},
-		{"export over the site's events", []string{"--site", p("new-site"), "--export", p("new-site/events.csv")}, "same file as --export"},
+		{"-o over the site's period", []string{"--since", "2022-01-03", "--until", "2022-01-09", "--site", p("new-site"), "-o", p("new-site/reports/2022-W01/index.html")}, "same file as -o"},
+		{"negative --site-keep", []string{"--site", p("new-site"), "--site-keep", "-1"}, "--site-keep must not be negative"},
 		{"two on standard output", []string{"-o", "-", "--md", "-"}, "only one output can"},
 		{"empty -o", []string{"-o", ""}, "-o: empty file name"},
 		{"unknown export extension", []string{"--export", p("x.txt")}, "--export: cannot tell the export format"},
@@ -221,20 +222,26 @@ func TestOutputReplacement(t *testing.T) {
 	}
 	fi, err := os.Lstat(p("site/index.html"))
 	mustOK(t, err)
-	if !fi.Mode().IsRegular() || !bytes.Equal(mustRead(t, p("site/index.html")), mustRead(t, p("r.html"))) {
-		t.Errorf("site/index.html is %v, want the report as a regular file", fi.Mode())
+	if !fi.Mode().IsRegular() || !bytes.Contains(mustRead(t, p("site/index.html")), []byte(`href="reports/2021-03-19_2022-01-31/index.html"`)) {
+		t.Errorf("site/index.html is %v, want the site's front page as a regular file", fi.Mode())
 	}
-	for name, want := range map[string]os.FileMode{"r.html": 0o640, "private.json": 0o600, "site/summary.json": 0o640, "site/.nojekyll": 0o640} {
+	if !bytes.Equal(mustRead(t, p("site/reports/2021-03-19_2022-01-31/index.html")), mustRead(t, p("r.html"))) {
+		t.Error("the site's period report differs from -o")
+	}
+	for name, want := range map[string]os.FileMode{"r.html": 0o640, "private.json": 0o600, "site/reports/2021-03-19_2022-01-31/summary.json": 0o640,
+		"site/reports/2021-03-19_2022-01-31": 0o750 | os.ModeDir, "site/history.json": 0o640, "site/.nojekyll": 0o640} {
 		fi, err := os.Stat(p(name))
 		mustOK(t, err)
-		if fi.Mode().Perm() != want {
-			t.Errorf("%s has mode %v, want %v", name, fi.Mode().Perm(), want)
+		if fi.Mode()&(os.ModeDir|os.ModePerm) != want {
+			t.Errorf("%s has mode %v, want %v", name, fi.Mode(), want)
 		}
 	}
 	entries, err := os.ReadDir(p("site"))
 	mustOK(t, err)
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
+	reports, err := os.ReadDir(p("site/reports"))
+	mustOK(t, err)
+	for _, e := range append(entries, reports...) {
+		if strings.Contains(e.Name(), ".tmp-") || strings.HasPrefix(e.Name(), ".2") {
 			t.Errorf("temporary file %s left in the site folder", e.Name())
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/report"
+	"github.com/honeyreport/honeyreport/site"
 )
 
 // runReport is the whole pipeline, one stage after the other: read and
@@ -80,7 +81,9 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		}
 	}
 	if f.siteDir != "" {
-		if err := out.writeSite(f.siteDir, html, summaryJSON.WriteJSON, export.siteEvents(ctx, f.exportOut)); err != nil {
+		// The period's folder takes more files here (the email digest).
+		var extra []site.File
+		if err := out.writeSite(f, sum, rep, opts.GeneratedAt, a, html, summaryJSON.WriteJSON, export.siteEvents(ctx, f.exportOut), extra, e.stderr); err != nil {
 			return err
 		}
 	}

@@ -13,10 +13,11 @@ import (
 	"github.com/honeyreport/honeyreport/templates"
 )
 
-// parseTemplates parses the embedded templates, with land as the static
-// map's outline (path data from landPath). It is called once per
-// WriteHTML; the templates are small, and a package-level parsed template
-// would be a global.
+// parseTemplates parses the embedded templates (the report, a site's
+// front page, the partials they share), with land as the static map's
+// outline (path data from landPath). It is called once per page written;
+// the templates are small, and a package-level parsed template would be a
+// global.
 func parseTemplates(land string) (*template.Template, error) {
 	t, err := template.New("report.html").Funcs(template.FuncMap{
 		"svg":  func(c *Chart) template.HTML { return staticSVG(c, land) },
@@ -50,7 +51,7 @@ func parseTemplates(land string) (*template.Template, error) {
 			}
 			return m, nil
 		},
-	}).ParseFS(templates.FS, "report.html", "partials/*.html")
+	}).ParseFS(templates.FS, "report.html", "site.html", "partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse report templates: %w", err)
 	}
@@ -79,20 +80,10 @@ func WriteHTML(w io.Writer, rep *Report, a assets.Assets) error {
 	if err != nil {
 		return err
 	}
-	for name, s := range map[string]string{"ECharts": a.ECharts, "TopoJSON": a.TopoJSON, "JS": a.JS, "WorldMap": a.WorldMap} {
-		if containsLower(s, "</script") || containsLower(s, "<!--") {
-			return fmt.Errorf("asset %s cannot be inlined: it contains </script or <!--", name)
-		}
+	a, err = inlineAssets(a)
+	if err != nil {
+		return err
 	}
-	if containsLower(a.CSS, "</style") {
-		return fmt.Errorf("asset CSS cannot be inlined: it contains </style")
-	}
-	// The HTML parser turns CRLF and CR into LF before a browser hashes an
-	// inline block for the CSP, so hash (and write) the text as it will
-	// see it. echarts.min.js has CRs inside template literals, where
-	// JavaScript normalises them the same way.
-	nl := strings.NewReplacer("\r\n", "\n", "\r", "\n")
-	a.ECharts, a.TopoJSON, a.JS, a.CSS, a.WorldMap = nl.Replace(a.ECharts), nl.Replace(a.TopoJSON), nl.Replace(a.JS), nl.Replace(a.CSS), nl.Replace(a.WorldMap)
 	p := page{
 		Report: rep,
 		// Assets are our own files or vendored releases checked by
@@ -109,6 +100,27 @@ func WriteHTML(w io.Writer, rep *Report, a assets.Assets) error {
 		return fmt.Errorf("render report: %w", err)
 	}
 	return bw.Flush()
+}
+
+// inlineAssets checks that every asset can sit inside its <script> or
+// <style> element and returns them as a browser will hash them for the
+// CSP.
+func inlineAssets(a assets.Assets) (assets.Assets, error) {
+	for name, s := range map[string]string{"ECharts": a.ECharts, "TopoJSON": a.TopoJSON, "JS": a.JS, "WorldMap": a.WorldMap} {
+		if containsLower(s, "</script") || containsLower(s, "<!--") {
+			return a, fmt.Errorf("asset %s cannot be inlined: it contains </script or <!--", name)
+		}
+	}
+	if containsLower(a.CSS, "</style") {
+		return a, fmt.Errorf("asset CSS cannot be inlined: it contains </style")
+	}
+	// The HTML parser turns CRLF and CR into LF before a browser hashes an
+	// inline block for the CSP, so hash (and write) the text as it will
+	// see it. echarts.min.js has CRs inside template literals, where
+	// JavaScript normalises them the same way.
+	nl := strings.NewReplacer("\r\n", "\n", "\r", "\n")
+	a.ECharts, a.TopoJSON, a.JS, a.CSS, a.WorldMap = nl.Replace(a.ECharts), nl.Replace(a.TopoJSON), nl.Replace(a.JS), nl.Replace(a.CSS), nl.Replace(a.WorldMap)
+	return a, nil
 }
 
 // containsLower reports whether strings.ToLower(s) contains sub, a

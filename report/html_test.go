@@ -53,7 +53,7 @@ func TestTemplatesParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"report.html", "text", "chart", "sev", "counttable", "eventtable", "iptable"} {
+	for _, name := range []string{"report.html", "site.html", "meta", "text", "chart", "sev", "counttable", "eventtable", "iptable"} {
 		if tmpl.Lookup(name) == nil {
 			t.Errorf("template %q not defined", name)
 		}

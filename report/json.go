@@ -27,7 +27,10 @@ type SummaryJSON struct {
 	Tool        ToolJSON    `json:"tool"`
 	Inputs      []InputJSON `json:"inputs"`
 	Totals      TotalsJSON  `json:"totals"`
-	Operations  []OpJSON    `json:"operations"`
+	// KeyFindings is the report's key findings as Markdown, one "- "
+	// line each (a site's feed shows them).
+	KeyFindings string   `json:"key_findings"`
+	Operations  []OpJSON `json:"operations"`
 	// UnmappedOperations are operations missing from the table of S3
 	// operations, counted in Operations under the name the log gave them.
 	UnmappedOperations []OpJSON `json:"unmapped_operations,omitempty"`
@@ -342,6 +345,7 @@ func NewSummaryJSON(r *Report, maxIPs int) *SummaryJSON {
 	out.Comparison = comparisonJSON(d.cmp, maxIPs)
 	out.Bounded = boundedJSON(sum)
 	out.Interrupted = r.Interrupted
+	out.KeyFindings = r.FindingsMarkdown
 	return out
 }
 

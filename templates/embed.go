@@ -5,7 +5,7 @@ package templates
 
 import "embed"
 
-// FS holds report.html and partials/*.html.
+// FS holds report.html, site.html (a site's front page) and partials/*.html.
 //
-//go:embed report.html partials/*.html
+//go:embed report.html site.html partials/*.html
 var FS embed.FS

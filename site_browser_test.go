@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// TestSiteBrowser opens a three-week site in headless Chromium from
+// file://: the front page, latest/ and every period's report. None may
+// request anything outside the site folder, log an error, throw, or
+// violate its CSP, and every chart must start. (report/browser_test.go
+// checks a report's rendering in depth; this checks the site around it.)
+func TestSiteBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	bin := ""
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			bin = p
+		}
+	}
+	if bin == "" {
+		if p, err := exec.LookPath("chromium"); err == nil {
+			bin = p
+		} else {
+			t.Skip("chromium not installed (sh scripts/install-chromium.sh)")
+		}
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "access.log")
+	weeks := writeSiteLog(t, log)
+	for _, w := range weeks {
+		runWeek(t, dir, log, w.monday)
+	}
+	root, err := filepath.EvalSymlinks(filepath.Join(dir, "site"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, stop := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer stop()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(filepath.Join(dir, "profile")))
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser); err != nil {
+		t.Skipf("cannot start chromium: %v", err)
+	}
+	pages := []string{"index.html", "latest/index.html"}
+	for _, w := range weeks {
+		pages = append(pages, "reports/"+w.period+"/index.html")
+	}
+	for _, p := range pages {
+		t.Run(p, func(t *testing.T) { openSitePage(t, browser, root, p) })
+	}
+}
+
+// sitePageWatch records the requests and problems of one page.
+type sitePageWatch struct {
+	mu                 sync.Mutex
+	requests, problems []string
+}
+
+func (w *sitePageWatch) listen(ev any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		w.requests = append(w.requests, ev.Request.URL)
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+			w.problems = append(w.problems, fmt.Sprintf("console.%s (%d args)", ev.Type, len(ev.Args)))
+		}
+	case *runtime.EventExceptionThrown:
+		w.problems = append(w.problems, "exception: "+ev.ExceptionDetails.Text)
+	case *cdplog.EventEntryAdded:
+		if ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning {
+			w.problems = append(w.problems, fmt.Sprintf("log %s: %.300s", ev.Entry.Source, ev.Entry.Text))
+		}
+	}
+}
+
+func openSitePage(t *testing.T, browser context.Context, root, page string) {
+	tab, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	w := &sitePageWatch{}
+	if err := chromedp.Listen(tab, w.listen); err != nil {
+		t.Fatal(err)
+	}
+	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, enable := range []func() error{
+			func() error { _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); return err },
+			func() error { _, err := cdp.Call(ctx, tg, runtime.Enable, cdp.Empty{}); return err },
+			func() error { _, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{}); return err },
+		} {
+			if err := enable(); err != nil {
+				return err
+			}
+		}
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__csp = []; document.addEventListener('securitypolicyviolation', function (e) { window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });`})
+		return err
+	})
+	url := "file://" + filepath.ToSlash(filepath.Join(root, page))
+	if err := chromedp.Do(tab, setup, chromedp.Navigate(url), chromedp.Sleep(500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancelEval := context.WithTimeout(tab, 20*time.Second)
+	defer cancelEval()
+	// Every chart box holds a started ECharts chart.
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-chart]')).map(function (el) {
+		return el.id + ' ' + !!(window.echarts && echarts.getInstanceByDom(el)); })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(charts) == 0 {
+		t.Error("no charts")
+	}
+	for _, c := range charts {
+		if !strings.HasSuffix(c, " true") {
+			t.Errorf("chart not started: %s", c)
+		}
+	}
+	if page == "index.html" {
+		points, err := chromedp.Run(ctx, chromedp.Evaluate[int](`echarts.getInstanceByDom(document.getElementById('chart-trend')).getOption().series[0].data.length`))
+		if err != nil || points != 3 {
+			t.Errorf("the trend has %d points (%v), want 3", points, err)
+		}
+	}
+	csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp || ['csp watcher missing']`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range csp {
+		t.Errorf("CSP violation: %s", v)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	inside := "file://" + filepath.ToSlash(root) + "/"
+	for _, r := range w.requests {
+		if !strings.HasPrefix(r, inside) && !strings.HasPrefix(r, "data:") {
+			t.Errorf("request outside the site: %.200s", r)
+		}
+	}
+	for _, p := range w.problems {
+		t.Errorf("page problem: %s", p)
+	}
+}

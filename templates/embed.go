@@ -5,7 +5,8 @@ package templates
 
 import "embed"
 
-// FS holds report.html and partials/*.html.
+// FS holds report.html, partials/*.html and digest.html (the email
+// digest, package email).
 //
-//go:embed report.html partials/*.html
+//go:embed report.html digest.html partials/*.html
 var FS embed.FS

@@ -55,6 +55,8 @@ type reportFlags struct {
 
 	// online is settled by plan, before reading.
 	online *onlinePlan
+
+	email emailFlags
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
@@ -71,6 +73,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")
 	f.registerFilter(fs)
 	f.registerEnrichment(fs)
+	f.email.register(fs)
 	fs.IntVar(&f.maxRows, "max-rows", aggregate.DefaultSampleSize, "show at most `N` rows in the report's event table (the newest; --export has all)")
 	fs.IntVar(&f.workers, "workers", 0, "read up to `N` inputs at once (0: one per CPU)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress and no per-line diagnostics on standard error")
@@ -152,6 +155,9 @@ func (f *reportFlags) check() error {
 	if _, err := ingest.ParseFormat(f.inputFormat); err != nil {
 		return usagef("--input-format: %v", err)
 	}
+	if name := f.email.unused(); name != "" {
+		return usagef("%s: give --email FILE or --smtp HOST:PORT too", name)
+	}
 	return nil
 }
 
@@ -172,6 +178,9 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 	}
 	f.online = online
 	if err := f.parseFilter(online.cfg, e); err != nil {
+		return nil, err
+	}
+	if err := f.email.settle(online.cfg.Email); err != nil {
 		return nil, err
 	}
 	// Read whole before any output is written: --baseline last.json
@@ -248,7 +257,7 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 
 // outputs lists the output files asked for, as {flag, path}.
 func (f *reportFlags) outputs() [][2]string {
-	all := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}}
+	all := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}, {"--email", f.email.out}}
 	if f.siteDir != "" {
 		for _, name := range siteFiles {
 			all = append(all, [2]string{"--site", filepath.Join(f.siteDir, name)})

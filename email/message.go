@@ -77,16 +77,10 @@ type SubjectData struct {
 }
 
 // Subject renders the subject template tmpl ("" for DefaultSubject) for
-// rep. Control characters (CR, LF among them) become spaces, so no value
-// can start a header line.
+// rep; name is SubjectData.Name ("" for "honeybucket BUCKET"). Control
+// characters (CR, LF among them) become spaces, so no value can start a
+// header line.
 func Subject(tmpl, name string, rep *report.Report) (string, error) {
-	if tmpl == "" {
-		tmpl = DefaultSubject
-	}
-	t, err := template.New("subject").Option("missingkey=error").Parse(tmpl)
-	if err != nil {
-		return "", fmt.Errorf("subject template: %w", err)
-	}
 	tot := rep.Totals()
 	d := SubjectData{
 		Name: name, Title: rep.Title, Bucket: tot.Bucket,
@@ -97,6 +91,24 @@ func Subject(tmpl, name string, rep *report.Report) (string, error) {
 	}
 	if !tot.First.IsZero() {
 		d.First, d.Last = tot.First.UTC().Format(time.DateOnly), tot.Last.UTC().Format(time.DateOnly)
+	}
+	return renderSubject(tmpl, d)
+}
+
+// CheckSubject reports the mistakes of a subject template before there
+// is a report to render it for.
+func CheckSubject(tmpl string) error {
+	_, err := renderSubject(tmpl, SubjectData{})
+	return err
+}
+
+func renderSubject(tmpl string, d SubjectData) (string, error) {
+	if tmpl == "" {
+		tmpl = DefaultSubject
+	}
+	t, err := template.New("subject").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("subject template: %w", err)
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, d); err != nil {

@@ -53,9 +53,9 @@ func tip(label string, v int64, unit string) string {
 }
 
 // drawChart draws c.Static on cv; land is the world map's outline as path
-// data ("" draws bubbles on an empty sea). It reports false, having drawn
-// nothing, for a chart with no data.
-func drawChart(cv canvas, c *Chart, land string) bool {
+// data ("" draws bubbles on an empty sea), stackW the timeline's width. It
+// reports false, having drawn nothing, for a chart with no data.
+func drawChart(cv canvas, c *Chart, land string, stackW int) bool {
 	s := c.Static
 	switch {
 	case len(s.Bars) > 0:
@@ -63,7 +63,7 @@ func drawChart(cv canvas, c *Chart, land string) bool {
 	case len(s.Slices) > 0:
 		drawDonut(cv, c.Size, s.Slices, s.Unit)
 	case s.Stack != nil:
-		drawStack(cv, c.Size, s.Stack, s.Unit)
+		drawStack(cv, c.Size, stackW, s.Stack, s.Unit)
 	case s.Heat != nil:
 		drawHeat(cv, c.Size, s.Heat, s.Unit)
 	case c.Size == "map":
@@ -88,13 +88,13 @@ func height(size string) int {
 	return 300
 }
 
-// width is the viewBox width of a chart.
-func width(c *Chart) int {
+// width is the viewBox width of a chart, with the timeline stackW wide.
+func width(c *Chart, stackW int) int {
 	switch {
 	case c.Size == "map":
 		return mapW
 	case c.Static.Stack != nil:
-		return 1000
+		return stackW
 	}
 	return 600
 }
@@ -180,10 +180,31 @@ func axisStep(most int64) int64 {
 	}
 }
 
-func drawStack(cv canvas, size string, st *StaticStack, unit string) {
-	const W, left, right, top, bottom = 1000, 48, 12, 36, 28
+// stackWidth is the timeline's viewBox width in the HTML report, where it
+// spans the page; email shows it in a 600 px column, drawn narrower so its
+// text is not shrunk to nothing (Raster).
+const stackWidth = 1000
+
+func drawStack(cv canvas, size string, W int, st *StaticStack, unit string) {
+	const left, right, bottom = 48, 12, 28
 	H := height(size)
 	cv.open(W, H)
+	// The legend runs along the top, in as many rows as it needs.
+	type key struct {
+		x, y float64
+		s    StaticSeries
+	}
+	var keys []key
+	x, y := float64(left), 6.0
+	for _, s := range st.Series {
+		w := 16 + 7.5*float64(utf8.RuneCountInString(fit(s.Name, 24))) + 14
+		if x > left && x+w-14 > float64(W-right) {
+			x, y = left, y+20
+		}
+		keys = append(keys, key{x, y, s})
+		x += w
+	}
+	top := int(y) + 30
 	n := len(st.X)
 	totals := make([]int64, n)
 	for _, s := range st.Series {
@@ -200,7 +221,7 @@ func drawStack(cv canvas, size string, st *StaticStack, unit string) {
 	plotH := float64(H - top - bottom)
 	for v := int64(0); v <= ymax; v += step {
 		y := float64(H-bottom) - plotH*float64(v)/float64(ymax)
-		cv.line("grid", left, y, W-right, y)
+		cv.line("grid", left, y, float64(W-right), y)
 		cv.text(left-4, y, "end", true, num(v))
 	}
 	slot := float64(W-left-right) / float64(max(n, 1))
@@ -218,18 +239,17 @@ func drawStack(cv canvas, size string, st *StaticStack, unit string) {
 			cv.rect(x, base, bw, h, s.Color, tip(st.X[i]+" "+s.Name, v, unit))
 		}
 	}
-	// About eight date labels, whatever the number of bars.
-	every := max(1, (n+7)/8)
+	// About one date label per 125 units, whatever the number of bars.
+	labels := max(2, W/125)
+	every := max(1, (n+labels-1)/labels)
 	for i := 0; i < n; i += every {
 		cv.text(float64(left)+slot*(float64(i)+0.5), float64(H-8), "middle", false, st.X[i])
 	}
-	x := float64(left)
-	for _, s := range st.Series {
+	for _, k := range keys {
 		cv.group("")
-		cv.rect(x, 6, 12, 12, s.Color, "")
-		cv.text(x+16, 12, "", true, fit(s.Name, 24))
+		cv.rect(k.x, k.y, 12, 12, k.s.Color, "")
+		cv.text(k.x+16, k.y+6, "", true, fit(k.s.Name, 24))
 		cv.end()
-		x += 16 + 7.5*float64(utf8.RuneCountInString(fit(s.Name, 24))) + 14
 	}
 }
 

@@ -44,6 +44,10 @@ func NewRaster(worldMap string) (*Raster, error) {
 	return r, nil
 }
 
+// emailStackWidth is the timeline's viewBox width in a PNG, shown about
+// 550 px wide: its 12-unit text stays readable.
+const emailStackWidth = 640
+
 // ErrNoChart is returned by PNG for a chart with no data.
 var ErrNoChart = errors.New("chart has no data")
 
@@ -53,7 +57,7 @@ func (r *Raster) PNG(w io.Writer, c *Chart, px int) error {
 	if px < 1 {
 		return fmt.Errorf("chart %s: width %d px", c.ID, px)
 	}
-	scale := float64(px) / float64(width(c))
+	scale := float64(px) / float64(width(c, emailStackWidth))
 	face, err := opentype.NewFace(r.font, &opentype.FaceOptions{Size: 12 * scale, DPI: 72, Hinting: font.HintingNone})
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", c.ID, err)
@@ -61,7 +65,7 @@ func (r *Raster) PNG(w io.Writer, c *Chart, px int) error {
 	defer face.Close()
 	cv := &rasterCanvas{s: scale, face: face, rings: r.land, z: vector.NewRasterizer(1, 1)}
 	// Any non-empty land makes drawMap paint it; the canvas holds the rings.
-	if !drawChart(cv, c, "land") {
+	if !drawChart(cv, c, "land", emailStackWidth) {
 		return fmt.Errorf("chart %s: %w", c.ID, ErrNoChart)
 	}
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}

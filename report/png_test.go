@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"strings"
@@ -33,7 +34,7 @@ func TestPNG(t *testing.T) {
 				t.Errorf("%s/%s: %v", name, id, err)
 				continue
 			}
-			wantH := (600*height(c.Size) + width(c) - 1) / width(c)
+			wantH := (600*height(c.Size) + width(c, emailStackWidth) - 1) / width(c, emailStackWidth)
 			if c.Size == "map" {
 				wantH = (600*mapH + mapW - 1) / mapW
 			}
@@ -78,5 +79,38 @@ func TestParseRings(t *testing.T) {
 	x, y := project(-170, 74)
 	if p := got[0][2]; p[0] != float32(int(x+0.5)) || p[1] != float32(int(y+0.5)) {
 		t.Errorf("third point %v, want (%v, %v)", p, x, y)
+	}
+}
+
+// boxes is a canvas that records the rectangles drawn.
+type boxes struct {
+	svgWriter
+	rects [][4]float64
+}
+
+func (b *boxes) rect(x, y, w, h float64, fill, tip string) { b.rects = append(b.rects, [4]float64{x, y, w, h}) }
+
+// TestStackLegendWraps: a timeline with many operations, drawn as narrow
+// as email draws it, keeps every legend key inside the drawing.
+func TestStackLegendWraps(t *testing.T) {
+	st := &StaticStack{X: []string{"2022-01-01", "2022-01-02"}}
+	for i := range 8 {
+		st.Series = append(st.Series, StaticSeries{Name: fmt.Sprintf("PutBucketLifecycleConfiguration%d", i), Color: "#123456", Values: []int64{1, 2}})
+	}
+	for _, w := range []int{emailStackWidth, stackWidth} {
+		b := &boxes{}
+		drawStack(b, "wide", w, st, "alerts")
+		var keys int
+		for _, r := range b.rects {
+			if r[2] == 12 && r[3] == 12 {
+				keys++
+				if r[0]+12+16+7.5*24 > float64(w) {
+					t.Errorf("width %d: legend key at x=%v runs past the edge", w, r[0])
+				}
+			}
+		}
+		if keys != 8 {
+			t.Errorf("width %d: %d legend keys, want 8", w, keys)
+		}
 	}
 }

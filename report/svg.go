@@ -70,7 +70,7 @@ func n1(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f',
 // ("" draws bubbles on an empty sea). It returns "" for a chart with no data.
 func staticSVG(c *Chart, land string) template.HTML {
 	w := &svgWriter{}
-	if !drawChart(w, c, land) {
+	if !drawChart(w, c, land, stackWidth) {
 		return ""
 	}
 	w.b.WriteString("</svg>")

@@ -88,7 +88,9 @@ type boxes struct {
 	rects [][4]float64
 }
 
-func (b *boxes) rect(x, y, w, h float64, fill, tip string) { b.rects = append(b.rects, [4]float64{x, y, w, h}) }
+func (b *boxes) rect(x, y, w, h float64, fill, tip string) {
+	b.rects = append(b.rects, [4]float64{x, y, w, h})
+}
 
 // TestStackLegendWraps: a timeline with many operations, drawn as narrow
 // as email draws it, keeps every legend key inside the drawing.

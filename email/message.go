@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/klauspost/compress/flate"
 	gomail "github.com/wneessen/go-mail"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/honeyreport/honeyreport/report"
 )
@@ -25,9 +28,10 @@ const DefaultSubject = `{{.Name}}: {{.Alerts}} from {{.IPs}}, {{.Writes}}{{if .F
 // DefaultFrom is the sender when none is given.
 const DefaultFrom = "honeyreport@localhost"
 
-// ChartWidth is the width in pixels of the charts' PNGs: twice the 552
-// px they are shown at, for sharp text on high-density screens.
-const ChartWidth = 1104
+// ChartWidth is the width in pixels of the charts' PNGs: one and a half
+// times the 552 px they are shown at, sharp enough on high-density
+// screens; twice costs 75% more time to draw and encode.
+const ChartWidth = 828
 
 // Charts are the charts the digest shows, in order, by report chart id.
 var Charts = []struct{ ID, Title string }{
@@ -158,6 +162,9 @@ func AttachName(name string) string {
 func Zip(name string, data []byte, date time.Time) ([]byte, error) {
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
+	// klauspost's deflate: the same format, a third of the standard
+	// library's time on a report (most of it minified JavaScript).
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.DefaultCompression) })
 	w, err := zw.CreateHeader(&zip.FileHeader{Name: AttachName(name), Method: zip.Deflate, Modified: date.UTC()})
 	if err != nil {
 		return nil, err
@@ -287,21 +294,34 @@ func settle(raw []byte, from string) ([]byte, error) {
 }
 
 // ChartImages draws the digest's charts (Charts) of rep that have data,
-// as PNGs ChartWidth pixels wide.
+// as PNGs ChartWidth pixels wide, side by side.
 func ChartImages(rep *report.Report, r *report.Raster) ([]Image, error) {
-	var out []Image
-	for _, c := range Charts {
+	images := make([]*Image, len(Charts))
+	var g errgroup.Group
+	for i, c := range Charts {
 		ch := rep.Charts[c.ID]
 		if ch == nil {
 			continue
 		}
-		var b bytes.Buffer
-		if err := r.PNG(&b, ch, ChartWidth); errors.Is(err, report.ErrNoChart) {
-			continue
-		} else if err != nil {
-			return nil, err
+		g.Go(func() error {
+			var b bytes.Buffer
+			if err := r.PNG(&b, ch, ChartWidth); errors.Is(err, report.ErrNoChart) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			images[i] = &Image{CID: c.ID + ".png", Title: c.Title, Alt: oneLine(ch.Desc, 300), PNG: b.Bytes()}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []Image
+	for _, img := range images {
+		if img != nil {
+			out = append(out, *img)
 		}
-		out = append(out, Image{CID: c.ID + ".png", Title: c.Title, Alt: oneLine(ch.Desc, 300), PNG: b.Bytes()})
 	}
 	return out, nil
 }

@@ -211,3 +211,35 @@ func TestEmailUsage(t *testing.T) {
 
 // base64Reader decodes an attachment part's base64 body.
 func base64Reader(r io.Reader) io.Reader { return base64.NewDecoder(base64.StdEncoding, r) }
+
+// TestEmailConfig: the config file's email block supplies what the flags
+// leave out; a flag given wins.
+func TestEmailConfig(t *testing.T) {
+	srv := smtptest.Start(t, nil, false)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	mustOK(t, os.WriteFile(cfg, []byte("email:\n  to: [soc@example.org]\n  cc: [boss@example.org]\n  from: \"Decoy <decoy@example.org>\"\n  subject: \"[decoy] {{.Alerts}}\"\n  attach: none\n  smtp_insecure: true\n  timeout: 10s\n"), 0o644))
+	_, stderr, code := runCmd(t, fixedEpoch, "report", "testdata/dump.txt", "-o", filepath.Join(dir, "r.html"), "--config", cfg,
+		"--email-cc", "other@example.org", "--smtp", srv.Addr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := srv.Deliveries()
+	if len(got) != 1 {
+		t.Fatalf("%d deliveries", len(got))
+	}
+	d := got[0]
+	if d.From != "decoy@example.org" || strings.Join(d.Rcpt, " ") != "soc@example.org other@example.org" {
+		t.Errorf("from %q to %q", d.From, d.Rcpt)
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(d.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Header.Get("Subject"); !strings.HasPrefix(s, "[decoy] ") || !strings.HasSuffix(s, " alerts") {
+		t.Errorf("subject %q", s)
+	}
+	if att := attachments(t, d.Data); len(att) != 0 {
+		t.Errorf("attach: none attached %d files", len(att))
+	}
+}

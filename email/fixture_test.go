@@ -69,8 +69,19 @@ func testReport(t testing.TB, hostileStrings bool) *report.Report {
 			agg.Add(&e)
 		}
 	}
+	// The week before: fewer alerts, from one source not seen since.
+	prev := aggregate.New(aggregate.Options{})
+	for k := range 6 {
+		e := ingest.Event{Time: fixedTime.Add(-time.Duration(20*24+k) * time.Hour), Source: netip.MustParseAddr("198.51.100.7"), Weight: 1,
+			UserAgent: "curl/8.0", Op: ingest.OpListObjects, Bucket: "microsoft-devtest", Format: ingest.FormatCloudTrail}
+		prev.Add(&e)
+	}
+	profiles = append(profiles, &enrich.Profile{Addr: netip.MustParseAddr("198.51.100.7"), Class: enrich.ClassPublic,
+		Geo: enrich.Geo{CountryCode: "DE", CountryName: strs(3, "Germany")}})
+	sum := agg.Summary()
+	sum.Previous = prev.Summary()
 	return report.Build(report.Input{
-		Summary: agg.Summary(), Profiles: enrich.NewProfiles(profiles...), ThreatIntel: []string{"feed"},
+		Summary: sum, Profiles: enrich.NewProfiles(profiles...), ThreatIntel: []string{"feed"},
 		Options: report.Options{Title: strs(0, "Honeybucket report: microsoft-devtest"), GeneratedAt: fixedTime, ToolVersion: "v0.0.0-test"},
 	})
 }

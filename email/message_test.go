@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -175,9 +176,6 @@ func TestMessage(t *testing.T) {
 	}
 	checkEmailSafe(t, html)
 	for _, s := range []string{"What changed", "Top sources", "203.0.113.", "Top countries", "Netherlands", "Top networks", "AS64500", "Top user agents", "aws-cli/2.", "Write attempts", "PutObject", "Authenticated principals", "arn:aws:iam::123456789012:user/ci", "Threat intelligence", "1 source flagged by feed", "report.html.zip"} {
-		if s == "What changed" {
-			continue // the fixture has no baseline
-		}
 		if !strings.Contains(html, s) {
 			t.Errorf("digest lacks %q", s)
 		}
@@ -190,7 +188,13 @@ func TestMessage(t *testing.T) {
 	if !bytes.Equal(again.Data, msg.Data) {
 		t.Error("two messages of the same report differ")
 	}
-	golden.Check(t, "testdata/digest.eml.golden", msg.Data)
+	// The PNGs' bytes come from floating-point rasterization, which other
+	// architectures may round differently (fused multiply-add, no
+	// assembly): the golden is amd64's; elsewhere the two builds above
+	// must still agree.
+	if runtime.GOARCH == "amd64" {
+		golden.Check(t, "testdata/digest.eml.golden", msg.Data)
+	}
 }
 
 // checkEmailSafe fails on what mail clients drop or block: script, SVG,

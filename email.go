@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -59,11 +60,11 @@ func (f *emailFlags) settle(cfg enrich.EmailConfig) error {
 	if len(f.cc) == 0 {
 		f.cc = cfg.Cc
 	}
-	f.from = cmpOr(f.from, cfg.From)
-	f.subject = cmpOr(f.subject, cfg.Subject)
-	f.attach = cmpOr(f.attach, cfg.Attach, "zip")
+	f.from = cmp.Or(f.from, cfg.From)
+	f.subject = cmp.Or(f.subject, cfg.Subject)
+	f.attach = cmp.Or(f.attach, cfg.Attach, "zip")
 	f.insecure = f.insecure || cfg.SMTPInsecure
-	f.timeout = cmpOr(cfg.Timeout, email.DefaultTimeout)
+	f.timeout = cmp.Or(cfg.Timeout, email.DefaultTimeout)
 	f.to, f.cc = splitList(f.to), splitList(f.cc)
 	if !f.wanted() {
 		return nil
@@ -122,16 +123,6 @@ func (f *emailFlags) unused() string {
 		return "--smtp-insecure"
 	}
 	return ""
-}
-
-func cmpOr[T comparable](vals ...T) T {
-	var zero T
-	for _, v := range vals {
-		if v != zero {
-			return v
-		}
-	}
-	return zero
 }
 
 // splitList splits comma-separated values and drops empty ones.

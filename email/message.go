@@ -3,6 +3,7 @@ package email
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -185,7 +186,7 @@ func New(rep *report.Report, images []Image, o Options) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, err := mail.ParseAddress(cmpOr(o.From, DefaultFrom))
+	from, err := mail.ParseAddress(cmp.Or(o.From, DefaultFrom))
 	if err != nil {
 		return nil, fmt.Errorf("from address %q: %w", o.From, err)
 	}
@@ -234,7 +235,7 @@ func New(rep *report.Report, images []Image, o Options) (*Message, error) {
 		}
 	}
 	for _, a := range o.Attachments {
-		ct := gomail.ContentType(cmpOr(a.ContentType, "application/octet-stream"))
+		ct := gomail.ContentType(cmp.Or(a.ContentType, "application/octet-stream"))
 		if err := m.AttachReader(AttachName(a.Name), bytes.NewReader(a.Data), gomail.WithFileContentType(ct)); err != nil {
 			return nil, fmt.Errorf("attach %s: %w", a.Name, err)
 		}
@@ -248,13 +249,6 @@ func New(rep *report.Report, images []Image, o Options) (*Message, error) {
 		return nil, err
 	}
 	return msg, nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // idPlaceholder stands for the Message-ID until the content is known.

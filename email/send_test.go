@@ -2,6 +2,7 @@ package email
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"strings"
@@ -65,7 +66,7 @@ func TestSendFails(t *testing.T) {
 		{"no server", Server{Addr: "127.0.0.1:1", Timeout: time.Second}, []string{"127.0.0.1:1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.srv.Timeout = cmpDur(tc.srv.Timeout, 5*time.Second)
+			tc.srv.Timeout = cmp.Or(tc.srv.Timeout, 5*time.Second)
 			err := Send(context.Background(), tc.srv, msg)
 			if err == nil {
 				t.Fatal("sent")
@@ -88,11 +89,4 @@ func TestSendFails(t *testing.T) {
 	if n := len(plain.Deliveries()); n != 1 {
 		t.Errorf("plain relay got %d messages", n)
 	}
-}
-
-func cmpDur(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }

@@ -21,9 +21,11 @@ type Server struct {
 	Addr string // host:port
 	// Insecure allows a connection without TLS (a local relay): STARTTLS
 	// is used when offered, without checking the certificate. Otherwise
-	// port 465 speaks TLS from the start and every other port must offer
-	// STARTTLS, with a certificate valid for the host.
+	// every port but 465 must offer STARTTLS, with a certificate valid
+	// for the host.
 	Insecure bool
+	// ImplicitTLS speaks TLS from the first byte, as port 465 always does.
+	ImplicitTLS bool
 	// Username and Password, when Username is set, log in with the best
 	// mechanism the server offers.
 	Username, Password string
@@ -64,7 +66,7 @@ func send(ctx context.Context, srv Server, m *Message) error {
 	}
 	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(timeout), gomail.WithTLSConfig(tc), gomail.WithTLSPolicy(gomail.TLSMandatory)}
 	switch {
-	case port == 465:
+	case port == 465 || srv.ImplicitTLS:
 		opts = append(opts, gomail.WithSSL())
 	case srv.Insecure:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))

@@ -39,6 +39,16 @@ func TestSend(t *testing.T) {
 		t.Errorf("received %d bytes, not the %d built", len(d.Data), len(msg.Data))
 	}
 	parse(t, d.Data)
+
+	// Implicit TLS, as on port 465.
+	implicit := smtptest.StartImplicitTLS(t, cert)
+	srv.Addr, srv.ImplicitTLS = implicit.Addr, true
+	if err := Send(context.Background(), srv, msg); err != nil {
+		t.Fatal(err)
+	}
+	if got := implicit.Deliveries(); len(got) != 1 || !got[0].TLS || got[0].Username != "ann" || !bytes.Equal(got[0].Data, msg.Data) {
+		t.Errorf("implicit TLS: %d deliveries", len(got))
+	}
 }
 
 // TestSendFails covers the refusals: the error names the server and

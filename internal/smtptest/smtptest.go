@@ -73,6 +73,17 @@ type Server struct {
 // Start starts a Server on a free local port until the test ends.
 func Start(t testing.TB, cert *tls.Certificate, refuse bool) *Server {
 	t.Helper()
+	return start(t, cert, refuse, false)
+}
+
+// StartImplicitTLS starts a Server that speaks TLS from the first byte,
+// as on port 465.
+func StartImplicitTLS(t testing.TB, cert tls.Certificate) *Server {
+	t.Helper()
+	return start(t, &cert, false, true)
+}
+
+func start(t testing.TB, cert *tls.Certificate, refuse, implicit bool) *Server {
 	ts := &Server{refuse: refuse}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{ts: ts, conn: c}, nil
@@ -89,6 +100,9 @@ func Start(t testing.TB, cert *tls.Certificate, refuse bool) *Server {
 		t.Fatal(err)
 	}
 	ts.Addr = l.Addr().String()
+	if implicit {
+		l = tls.NewListener(l, s.TLSConfig)
+	}
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
 	return ts

@@ -359,9 +359,9 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	if ins, err = f.plan(ins, e); err != nil {
 		return err
 	}
-	// A stream can be read once; when the export needs a second pass, keep
-	// a copy.
-	ins, cleanup := spoolStreams(ins, e.stdin, f.exportOut != "" || f.siteDir != "")
+	// A stream can be read once; when the export (or the email's
+	// events.csv) needs a second pass, keep a copy.
+	ins, cleanup := spoolStreams(ins, e.stdin, f.exportOut != "" || f.siteDir != "" || slices.Contains(f.email.kinds, "csv"))
 	defer cleanup()
 	if f.cpuProfile != "" {
 		stop, perr := startCPUProfile(f.cpuProfile, e.stdout)

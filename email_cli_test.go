@@ -243,3 +243,19 @@ func TestEmailConfig(t *testing.T) {
 		t.Errorf("attach: none attached %d files", len(att))
 	}
 }
+
+// TestEmailCSVFromStdin: the events.csv attachment is a second read of the
+// inputs, which standard input allows only through its spooled copy.
+func TestEmailCSVFromStdin(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	e := &env{stdin: bytes.NewReader(mustRead(t, "testdata/dump.txt")), stdout: &out, stderr: &errb, getenv: func(k string) string { return fixedEpoch[k] }}
+	err := run(t.Context(), []string{"report", "-", "-o", filepath.Join(dir, "r.html"), "--email", filepath.Join(dir, "d.eml"), "--email-attach", "csv", "-q"}, e)
+	if code := exitCode(err, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	csv := attachments(t, mustRead(t, filepath.Join(dir, "d.eml")))["events.csv"]
+	if n := bytes.Count(csv, []byte("\n")); n < 3 {
+		t.Errorf("events.csv has %d lines:\n%.300s", n, csv)
+	}
+}

@@ -315,9 +315,10 @@ of different formats can be mixed. Supported formats, detected from content:
 BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 .json.gz delivery trees, one-event-per-line exports), S3 server access logs.
 
-Standard input and FIFOs are read once, as a stream; with --export or
---site, whose events file is a second pass, up to 4 GiB of each is kept in
-a temporary file for it (more fails the export, not the report).
+Standard input and FIFOs are read once, as a stream; with --export, --site
+or --email-attach csv, whose events file is a second pass, up to 4 GiB of
+each is kept in a temporary file for it (more fails the export, not the
+report).
 SIGINT or SIGTERM stops reading: the outputs are written from what was read,
 without the events export.
 
@@ -333,6 +334,8 @@ read).
 Each output file is written beside its path and renamed into place: a
 failed run keeps the previous file, a symbolic link at the path is
 replaced (never written through), a replaced file keeps its mode.
+--smtp sends the email after every output is written; a failed send exits
+1 and loses nothing.
 
 Flags:
 `

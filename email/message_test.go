@@ -335,3 +335,25 @@ func TestSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectEncoding: a subject beyond ASCII is RFC 2047 encoded, and a
+// line break in it ends nothing.
+func TestSubjectEncoding(t *testing.T) {
+	rep := testReport(t, false)
+	msg, err := New(rep, nil, Options{To: []string{"a@example.org"}, Date: fixedTime, Name: "Décoy ☃\r\nBcc: x@evil.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := bytes.Cut(msg.Data, []byte("\r\n\r\n"))
+	if !bytes.Contains(head, []byte("Subject:\r\n =?UTF-8?q?D=C3=A9coy_=E2=98=83_Bcc:")) {
+		t.Errorf("subject not encoded:\n%s", head)
+	}
+	m, _ := parse(t, msg.Data)
+	if len(m.Header["Bcc"]) > 0 {
+		t.Error("a Bcc header was injected")
+	}
+	got, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if want := "Décoy ☃ Bcc: x@evil.example: 55 alerts from 5 IPs, 1 write attempt (2022-01-16 to 2022-02-01)"; err != nil || got != want {
+		t.Errorf("subject %q (%v), want %q", got, err, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,9 +66,15 @@ func (f *emailFlags) settle(cfg enrich.EmailConfig) error {
 	f.attach = cmp.Or(f.attach, cfg.Attach, "zip")
 	f.insecure = f.insecure || cfg.SMTPInsecure
 	f.timeout = cmp.Or(cfg.Timeout, email.DefaultTimeout)
-	f.to, f.cc = splitList(f.to), splitList(f.cc)
 	if !f.wanted() {
 		return nil
+	}
+	var err error
+	if f.to, err = addressList(f.to); err != nil {
+		return usagef("--email-to: %v", err)
+	}
+	if f.cc, err = addressList(f.cc); err != nil {
+		return usagef("--email-cc: %v", err)
 	}
 	f.kinds = nil
 	for _, k := range splitList([]string{f.attach}) {
@@ -79,11 +86,6 @@ func (f *emailFlags) settle(cfg enrich.EmailConfig) error {
 			}
 		default:
 			return usagef("--email-attach: %q is not one of report, zip, json, csv, none", k)
-		}
-	}
-	for _, a := range append(append([]string{}, f.to...), f.cc...) {
-		if _, err := mail.ParseAddress(a); err != nil {
-			return usagef("--email-to/--email-cc: %q: %v", a, err)
 		}
 	}
 	if f.from != "" {
@@ -98,7 +100,7 @@ func (f *emailFlags) settle(cfg enrich.EmailConfig) error {
 	}
 	if f.smtp != "" {
 		host, port, err := net.SplitHostPort(f.smtp)
-		if err != nil || host == "" || port == "" {
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
 			return usagef("--smtp %s: want HOST:PORT", f.smtp)
 		}
 		if len(f.to)+len(f.cc) == 0 {
@@ -123,6 +125,22 @@ func (f *emailFlags) unused() string {
 		return "--smtp-insecure"
 	}
 	return ""
+}
+
+// addressList parses each value as a comma-separated address list
+// ("Ann <ann@example.org>, \"Smith, Bo\" <bo@example.org>").
+func addressList(values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		list, err := mail.ParseAddressList(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", v, err)
+		}
+		for _, a := range list {
+			out = append(out, a.String())
+		}
+	}
+	return out, nil
 }
 
 // splitList splits comma-separated values and drops empty ones.

@@ -101,7 +101,7 @@ func TestEmailSend(t *testing.T) {
 			dir := t.TempDir()
 			p := func(name string) string { return filepath.Join(dir, name) }
 			_, stderr, code := runCmd(t, vars, "report", "testdata/dump.txt", "-o", p("report.html"), "--json", p("s.json"),
-				"--email", p("digest.eml"), "--email-to", "a@example.org", "--email-cc", "b@example.org,c@example.org",
+				"--email", p("digest.eml"), "--email-to", "a@example.org", "--email-cc", `"Smith, Bo" <b@example.org>,c@example.org`,
 				"--email-attach", "zip,json", "--smtp", srv.Addr, "--smtp-insecure")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
@@ -194,6 +194,7 @@ func TestEmailUsage(t *testing.T) {
 		{[]string{"--smtp-insecure"}, "--smtp-insecure"},
 		{[]string{"--smtp", "localhost:25"}, "no recipient"},
 		{[]string{"--smtp", "localhost", "--email-to", "a@example.org"}, "want HOST:PORT"},
+		{[]string{"--smtp", "localhost:smtp", "--email-to", "a@example.org"}, "want HOST:PORT"},
 		{[]string{"--email", filepath.Join(dir, "d.eml"), "--email-attach", "tar"}, `"tar" is not one of`},
 		{[]string{"--email", filepath.Join(dir, "d.eml"), "--email-to", "not an address"}, "not an address"},
 		{[]string{"--email", filepath.Join(dir, "d.eml"), "--email-from", "a@b\r\nBcc: c@d"}, "--email-from"},

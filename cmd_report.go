@@ -56,6 +56,8 @@ type reportFlags struct {
 
 	// online is settled by plan, before reading.
 	online *onlinePlan
+
+	email emailFlags
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
@@ -73,6 +75,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")
 	f.registerFilter(fs)
 	f.registerEnrichment(fs)
+	f.email.register(fs)
 	fs.IntVar(&f.maxRows, "max-rows", aggregate.DefaultSampleSize, "show at most `N` rows in the report's event table (the newest; --export has all)")
 	fs.IntVar(&f.workers, "workers", 0, "read up to `N` inputs at once (0: one per CPU)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress and no per-line diagnostics on standard error")
@@ -157,6 +160,9 @@ func (f *reportFlags) check() error {
 	if _, err := ingest.ParseFormat(f.inputFormat); err != nil {
 		return usagef("--input-format: %v", err)
 	}
+	if name := f.email.unused(); name != "" {
+		return usagef("%s: give --email FILE or --smtp HOST:PORT too", name)
+	}
 	return nil
 }
 
@@ -187,6 +193,9 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 				f.baseline.Label = "the previous period, " + filepath.Base(filepath.Dir(prev))
 			}
 		}
+	}
+	if err := f.email.settle(online.cfg.Email); err != nil {
+		return nil, err
 	}
 	// Read whole before any output is written: --baseline last.json
 	// --json last.json rolls a weekly summary forward.
@@ -262,7 +271,7 @@ func (f *reportFlags) plan(ins []ingest.Input, e *env) ([]ingest.Input, error) {
 
 // outputs lists the output files asked for, as {flag, path}.
 func (f *reportFlags) outputs() [][2]string {
-	all := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}}
+	all := [][2]string{{"-o", f.output}, {"--json", f.jsonOut}, {"--md", f.mdOut}, {"--export", f.exportOut}, {"--cpuprofile", f.cpuProfile}, {"--email", f.email.out}}
 	if f.siteDir != "" {
 		for _, p := range site.Paths(f.siteDir, f.sitePeriod(nil)) {
 			all = append(all, [2]string{"--site", p})
@@ -340,9 +349,10 @@ of different formats can be mixed. Supported formats, detected from content:
 BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
 .json.gz delivery trees, one-event-per-line exports), S3 server access logs.
 
-Standard input and FIFOs are read once, as a stream; with --export or
---site, whose events file is a second pass, up to 4 GiB of each is kept in
-a temporary file for it (more fails the export, not the report).
+Standard input and FIFOs are read once, as a stream; with --export, --site
+or --email-attach csv, whose events file is a second pass, up to 4 GiB of
+each is kept in a temporary file for it (more fails the export, not the
+report).
 SIGINT or SIGTERM stops reading: the outputs are written from what was read,
 without the events export.
 
@@ -358,6 +368,8 @@ read).
 Each output file is written beside its path and renamed into place: a
 failed run keeps the previous file, a symbolic link at the path is
 replaced (never written through), a replaced file keeps its mode.
+--smtp sends the email after every output is written; a failed send exits
+1 and loses nothing.
 
 Flags:
 `
@@ -384,9 +396,9 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	if ins, err = f.plan(ins, e); err != nil {
 		return err
 	}
-	// A stream can be read once; when the export needs a second pass, keep
-	// a copy.
-	ins, cleanup := spoolStreams(ins, e.stdin, f.exportOut != "" || f.siteDir != "")
+	// A stream can be read once; when the export (or the email's
+	// events.csv) needs a second pass, keep a copy.
+	ins, cleanup := spoolStreams(ins, e.stdin, f.exportOut != "" || f.siteDir != "" || slices.Contains(f.email.kinds, "csv"))
 	defer cleanup()
 	if f.cpuProfile != "" {
 		stop, perr := startCPUProfile(f.cpuProfile, e.stdout)

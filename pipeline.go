@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 
 	"github.com/honeyreport/honeyreport/assets"
+	"github.com/honeyreport/honeyreport/email"
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/report"
@@ -54,7 +57,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 		ThreatIntel: en.ThreatIntel, UAFamily: uaFamily, Baseline: f.baseline, Options: opts,
 	})
 	var summaryJSON *report.SummaryJSON
-	if f.jsonOut != "" || f.siteDir != "" {
+	if f.jsonOut != "" || f.siteDir != "" || slices.Contains(f.email.kinds, "json") {
 		summaryJSON = report.NewSummaryJSON(rep, f.jsonMaxIPs)
 	}
 
@@ -64,6 +67,16 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	// 1.08 s not, equal run for run.
 	out := &outputs{stdout: e.stdout}
 	html := func(w io.Writer) error { return report.WriteHTML(w, rep, a) }
+	var htmlBytes []byte
+	if f.email.wanted() {
+		// The email attaches the very bytes written: render once.
+		var b bytes.Buffer
+		if err := html(&b); err != nil {
+			return err
+		}
+		htmlBytes = b.Bytes()
+		html = func(w io.Writer) error { _, err := w.Write(htmlBytes); return err }
+	}
 	if err := out.writeSorted(
 		target{f.output, html},
 		target{f.jsonOut, summaryJSON.WriteJSON},
@@ -80,9 +93,29 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			return err
 		}
 	}
+	// The message is written with the other outputs and sent after all
+	// of them, so a failed send loses nothing.
+	var msg *email.Message
+	if f.email.wanted() {
+		parts := mailParts{html: htmlBytes, summary: summaryJSON.WriteJSON}
+		if export != nil {
+			parts.events = export.siteEvents(ctx, f.exportOut)
+		}
+		if msg, err = buildEmail(f, rep, a, parts, opts.GeneratedAt); err != nil {
+			return err
+		}
+		if err := out.write(f.email.out, func(w io.Writer) error { _, err := w.Write(msg.Data); return err }); err != nil {
+			return err
+		}
+	}
 	if f.siteDir != "" {
-		// The period's folder takes more files here (the email digest).
+		// A run that mails its digest publishes it beside the report.
 		var extra []site.File
+		if msg != nil {
+			extra = append(extra, site.File{Name: "digest.html", Write: func(w io.Writer) error {
+				return email.WritePage(w, rep, msg.Subject, msg.Images)
+			}})
+		}
 		if err := out.writeSite(f, sum, rep, opts.GeneratedAt, a, html, summaryJSON.WriteJSON, export.siteEvents(ctx, f.exportOut), extra, e.stderr); err != nil {
 			return err
 		}
@@ -99,6 +132,18 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	// A run stopped by a signal still says that threat intelligence is
 	// incomplete; the signal decides the exit status.
 	tiErr := threatOutcome(rep, e)
+	if f.email.smtp != "" {
+		if ctx.Err() != nil {
+			fmt.Fprintln(e.stderr, "honeyreport: mail not sent: the run was interrupted")
+		} else if err := sendEmail(ctx, &f.email, e, msg); err != nil {
+			if tiErr != nil {
+				fmt.Fprintln(e.stderr, "honeyreport: "+tiErr.Error())
+			}
+			return fmt.Errorf("%w (every output was written)", err)
+		} else if !f.quiet {
+			fmt.Fprintf(e.stderr, "honeyreport: mailed %q to %s via %s\n", msg.Subject, report.Plural(int64(len(msg.Rcpt)), "recipient"), f.email.smtp)
+		}
+	}
 	if err := context.Cause(ctx); err != nil {
 		if tiErr != nil {
 			fmt.Fprintln(e.stderr, "honeyreport: "+tiErr.Error())

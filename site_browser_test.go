@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,8 +45,12 @@ func TestSiteBrowser(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "access.log")
 	weeks := writeSiteLog(t, log)
-	for _, w := range weeks {
-		runWeek(t, dir, log, w.monday)
+	for i, w := range weeks {
+		var extra []string
+		if i == len(weeks)-1 { // a run that mails publishes its digest too
+			extra = []string{"--email", filepath.Join(dir, "digest.eml")}
+		}
+		runWeek(t, dir, log, w.monday, extra...)
 	}
 	root, err := filepath.EvalSymlinks(filepath.Join(dir, "site"))
 	if err != nil {
@@ -67,6 +72,7 @@ func TestSiteBrowser(t *testing.T) {
 	for _, w := range weeks {
 		pages = append(pages, "reports/"+w.period+"/index.html")
 	}
+	pages = append(pages, "reports/"+weeks[len(weeks)-1].period+"/digest.html")
 	for _, p := range pages {
 		t.Run(p, func(t *testing.T) { openSitePage(t, browser, root, p) })
 	}
@@ -124,25 +130,17 @@ func openSitePage(t *testing.T, browser context.Context, root, page string) {
 	}
 	ctx, cancelEval := context.WithTimeout(tab, 20*time.Second)
 	defer cancelEval()
-	// Every chart box holds a started ECharts chart.
-	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-chart]')).map(function (el) {
-		return el.id + ' ' + !!(window.echarts && echarts.getInstanceByDom(el)); })`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(charts) == 0 {
-		t.Error("no charts")
-	}
-	for _, c := range charts {
-		if !strings.HasSuffix(c, " true") {
-			t.Errorf("chart not started: %s", c)
+	if strings.HasSuffix(page, "digest.html") {
+		// The digest has no script: its charts are PNGs inline.
+		images, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`Array.from(document.images).map(function (i) { return i.complete ? i.naturalWidth : -1; })`))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if page == "index.html" {
-		points, err := chromedp.Run(ctx, chromedp.Evaluate[int](`echarts.getInstanceByDom(document.getElementById('chart-trend')).getOption().series[0].data.length`))
-		if err != nil || points != 3 {
-			t.Errorf("the trend has %d points (%v), want 3", points, err)
+		if len(images) == 0 || slices.Contains(images, 0) || slices.Contains(images, -1) {
+			t.Errorf("digest images (natural widths) %v, want every one drawn", images)
 		}
+	} else {
+		checkCharts(ctx, t, page)
 	}
 	csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp || ['csp watcher missing']`))
 	if err != nil {
@@ -161,5 +159,30 @@ func openSitePage(t *testing.T, browser context.Context, root, page string) {
 	}
 	for _, p := range w.problems {
 		t.Errorf("page problem: %s", p)
+	}
+}
+
+// checkCharts checks that every chart box of page holds a started
+// ECharts chart, and the front page's trend its three periods.
+func checkCharts(ctx context.Context, t *testing.T, page string) {
+	t.Helper()
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-chart]')).map(function (el) {
+		return el.id + ' ' + !!(window.echarts && echarts.getInstanceByDom(el)); })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(charts) == 0 {
+		t.Error("no charts")
+	}
+	for _, c := range charts {
+		if !strings.HasSuffix(c, " true") {
+			t.Errorf("chart not started: %s", c)
+		}
+	}
+	if page == "index.html" {
+		points, err := chromedp.Run(ctx, chromedp.Evaluate[int](`echarts.getInstanceByDom(document.getElementById('chart-trend')).getOption().series[0].data.length`))
+		if err != nil || points != 3 {
+			t.Errorf("the trend has %d points (%v), want 3", points, err)
+		}
 	}
 }

@@ -142,11 +142,6 @@ func TestPagesWorkflow(t *testing.T) {
 	}
 }
 
-// digestFlags are the email digest's flags, which the workflow passes
-// only when SMTP secrets are set; they are checked like the others once
-// "report" defines them.
-var digestFlags = []string{"email", "email-to", "email-from", "smtp"}
-
 // checkReportFlags checks that every flag the script passes to
 // "honeyreport report" is one of its flags.
 func checkReportFlags(t *testing.T, script string) {
@@ -157,7 +152,7 @@ func checkReportFlags(t *testing.T, script string) {
 	f.register(fs, "report.html")
 	for _, m := range regexp.MustCompile(`(?:^|[\s(])--?([a-z][a-z-]*)`).FindAllStringSubmatch(script, -1) {
 		name := m[1]
-		if fs.Lookup(name) == nil && !slices.Contains(digestFlags, name) && name != "n" {
+		if fs.Lookup(name) == nil && name != "n" {
 			t.Errorf("the workflow passes --%s, which honeyreport report does not have", name)
 		}
 	}

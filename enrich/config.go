@@ -40,6 +40,22 @@ type Config struct {
 	// Exclude lists exclusion rules, as --exclude takes them (package
 	// filter); a relative @FILE is resolved against the file's directory.
 	Exclude []string `yaml:"exclude"`
+	// Email holds defaults for the email flags (--email-to ...); a flag
+	// given on the command line replaces its key. Package email sends.
+	Email EmailConfig `yaml:"email"`
+}
+
+// EmailConfig is the config file's email block. Credentials are not
+// here: they come from the environment only.
+type EmailConfig struct {
+	To           []string      `yaml:"to"`
+	Cc           []string      `yaml:"cc"`
+	From         string        `yaml:"from"`
+	Subject      string        `yaml:"subject"`
+	Attach       string        `yaml:"attach"`
+	SMTP         string        `yaml:"smtp"`
+	SMTPInsecure bool          `yaml:"smtp_insecure"`
+	Timeout      time.Duration `yaml:"timeout"`
 }
 
 // ProvidersConfig holds one block per source.

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -312,7 +315,8 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 
 // checkNoScript opens the report with JavaScript off, on screen and in
 // print: every chart box shows its static SVG, drawn and of a visible
-// size, and the page requests nothing.
+// size (on screen, its screenshot has colours besides the background),
+// and the page requests nothing.
 func checkNoScript(t *testing.T, browser context.Context, name, url string) {
 	tab, cancel := chromedp.NewContext(browser)
 	defer cancel()
@@ -358,6 +362,26 @@ func checkNoScript(t *testing.T, browser context.Context, name, url string) {
 			}
 			if shapes < 1 || width < 150 || height < 100 {
 				t.Errorf("%s, no script: chart %s shows %d shapes in %dx%d px", medium, id, shapes, width, height)
+				continue
+			}
+			// What the reader sees: the box's pixels hold colour (bars,
+			// slices, cells, bubbles), not only grey text on the card.
+			if medium != "screen" {
+				continue
+			}
+			ctx, cancelShot := context.WithTimeout(tab, 20*time.Second)
+			shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID(id)))
+			cancelShot()
+			if err != nil {
+				t.Errorf("no script: screenshot of chart %s: %v", id, err)
+				continue
+			}
+			img, err := png.Decode(bytes.NewReader(shot))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := chromatic(img); n < 20 {
+				t.Errorf("no script: chart %s has %d coloured pixels: not drawn", id, n)
 			}
 		}
 		shoot(t, tab, name, 1280, "-noscript-"+medium)
@@ -397,4 +421,21 @@ func shoot(t *testing.T, tab context.Context, name string, width int64, suffix s
 		}
 	}
 	chromedp.Run(tab, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`))
+}
+
+// chromatic counts the pixels of img, in a 2-pixel grid, that are a
+// colour rather than a grey: every chart's marks are; text, rules, the
+// card and the map's land are grey.
+func chromatic(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if max(r, g, bl)-min(r, g, bl) > 40<<8 {
+				n++
+			}
+		}
+	}
+	return n
 }

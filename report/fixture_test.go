@@ -9,6 +9,7 @@ import (
 	"github.com/honeyreport/honeyreport/aggregate"
 	"github.com/honeyreport/honeyreport/enrich"
 	"github.com/honeyreport/honeyreport/ingest"
+	"github.com/honeyreport/honeyreport/internal/hostile"
 )
 
 var fixedTime = time.Date(2022, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -97,20 +98,7 @@ func smallInput() Input {
 }
 
 // Payloads put into every attacker- or third-party-controlled field.
-var payloads = []string{
-	`<script>alert(1)</script>`,
-	`</script><script>window.__pwned=1</script>`,
-	`"><img src=x onerror=window.__pwned=2>`,
-	`javascript:window.__pwned=3`,
-	`<img src="http://evil.example/x.png">`,
-	`[x](javascript:alert(1)) ![y](http://evil.example/y.png)`,
-	"line\u2028sep\u2029para <!-- </style><style>body{display:none}</style>",
-	"\u202Egnp.exe",
-	"bad\xff\xfeutf8 \x00\x1b[31m",
-	`{{.Title}} ${alert(1)} __f__function(){window.__pwned=4}`,
-	`'; window.__pwned=5; '`,
-	`url(http://evil.example/z.png) @import "http://evil.example/s.css";`,
-}
+var payloads = hostile.Strings()
 
 // hostileInput puts payloads in every field that reaches the report, plus
 // a 1 MB user agent and invalid UTF-8.

@@ -167,21 +167,3 @@ func writeRing(b *strings.Builder, r [][2]float64) {
 	}
 	b.WriteByte('z')
 }
-
-func (w *svgWriter) worldMap(c *Chart, s Static, land string) {
-	w.open(mapW, mapH)
-	if land != "" {
-		w.f(`<path class="land" d="%s"/>`, land)
-	}
-	// The interactive symbol size is a diameter in pixels on a map about
-	// 700 px wide; this map is 1000 units wide.
-	for _, p := range s.Points {
-		x, y := project(p.Lon, p.Lat)
-		w.f(`<circle cx="%s" cy="%s" r="%s" fill="%s" fill-opacity="0.75" stroke="#fff" stroke-width="1">`, n1(x), n1(y), n1(float64(p.Size)*0.7), p.Color)
-		w.tip(p.Title, p.Value)
-		w.b.WriteString("</circle>")
-	}
-	if len(s.Legend) > 0 {
-		w.legend(s.Legend, 12, float64(mapH)-12-22*float64(len(s.Legend)), false)
-	}
-}

@@ -5,7 +5,8 @@ package templates
 
 import "embed"
 
-// FS holds report.html, site.html (a site's front page) and partials/*.html.
+// FS holds report.html, site.html (a site's front page), digest.html
+// (the email digest, package email) and partials/*.html.
 //
-//go:embed report.html site.html partials/*.html
+//go:embed report.html site.html digest.html partials/*.html
 var FS embed.FS

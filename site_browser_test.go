@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +16,8 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/honeyreport/honeyreport/internal/browsertest"
 )
 
 // TestSiteBrowser opens a three-week site in headless Chromium from
@@ -26,22 +26,7 @@ import (
 // violate its CSP, and every chart must start. (report/browser_test.go
 // checks a report's rendering in depth; this checks the site around it.)
 func TestSiteBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin := ""
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			bin = p
-		}
-	}
-	if bin == "" {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			bin = p
-		} else {
-			t.Skip("chromium not installed (sh scripts/install-chromium.sh)")
-		}
-	}
+	browser := browsertest.Start(t, 3*time.Minute)
 	dir := t.TempDir()
 	log := filepath.Join(dir, "access.log")
 	weeks := writeSiteLog(t, log)
@@ -57,17 +42,6 @@ func TestSiteBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, stop := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer stop()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(filepath.Join(dir, "profile")))
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Skipf("cannot start chromium: %v", err)
-	}
 	pages := []string{"index.html", "latest/index.html"}
 	for _, w := range weeks {
 		pages = append(pages, "reports/"+w.period+"/index.html")

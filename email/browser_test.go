@@ -8,7 +8,6 @@ import (
 	"image"
 	_ "image/png" // decodes the screenshots
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/honeyreport/honeyreport/internal/browsertest"
 )
 
 // TestDigestBrowser opens the digest of the normal and the hostile
@@ -27,34 +28,8 @@ import (
 // chart is an image that loaded and has more than its background in it,
 // nothing is requested, and nothing is wider than the window.
 func TestDigestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin := ""
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			bin = p
-		}
-	}
-	if bin == "" {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			bin = p
-		} else {
-			t.Skip("chromium not installed (sh scripts/install-chromium.sh)")
-		}
-	}
+	browser := browsertest.Start(t, 2*time.Minute)
 	dir := t.TempDir()
-	root, stop := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer stop()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root, chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")))
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Skipf("cannot start chromium: %v", err)
-	}
 	for _, hostileStrings := range []bool{false, true} {
 		name := map[bool]string{false: "normal", true: "hostile"}[hostileStrings]
 		t.Run(name, func(t *testing.T) {

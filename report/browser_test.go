@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,24 +21,13 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/honeyreport/honeyreport/internal/browsertest"
 )
 
 var reportFile = flag.String("report-file", "", "also open this HTML report in the browser test (e.g. the demo output)")
 
 var screenshots = flag.String("screenshots", "", "directory to write browser-test screenshots (report-NAME-WIDTH[-dark].png) to")
-
-// chromiumPath finds Debian's chromium (scripts/install-chromium.sh).
-func chromiumPath() string {
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	return ""
-}
 
 // pageWatch records what a page did that a report must never do.
 type pageWatch struct {
@@ -96,13 +84,7 @@ const cspWatch = `window.__csp = []; document.addEventListener('securitypolicyvi
 // render completely with no network, no script from data, no console
 // errors or CSP violations, and no horizontal overflow.
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin := chromiumPath()
-	if bin == "" {
-		t.Skip("chromium not installed (sh scripts/install-chromium.sh)")
-	}
+	browser := browsertest.Start(t, 3*time.Minute)
 	a := realAssets(t)
 	dir := t.TempDir()
 	if *screenshots != "" {
@@ -120,28 +102,6 @@ func TestBrowser(t *testing.T) {
 			name string
 			in   Input
 		}{"real", in})
-	}
-
-	root, stop := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer stop()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root,
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Skipf("cannot start chromium: %v", err)
 	}
 
 	if *reportFile != "" {

@@ -55,6 +55,9 @@ type reportFlags struct {
 
 	// online is settled by plan, before reading.
 	online *onlinePlan
+
+	// s3 are the s3:// inputs' flags and client ("report" only).
+	s3 s3Flags
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
@@ -332,6 +335,7 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	fs := newFlagSet("report", reportUsage, args, e)
 	var f reportFlags
 	f.register(fs, "report.html")
+	f.s3.register(fs)
 	inputs, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -343,12 +347,22 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 		fs.Usage()
 		return usagef("no input given")
 	}
-	ins, err := ingest.ExpandInputs(inputs)
+	paths, urls := splitS3(inputs)
+	ins, err := ingest.ExpandInputs(paths)
 	if err != nil {
 		return err
 	}
 	if ins, err = f.plan(ins, e); err != nil {
 		return err
+	}
+	// Listed after plan, which parses the window the listing is pruned by.
+	objs, err := f.listS3(ctx, urls, e)
+	if err != nil {
+		return err
+	}
+	ins = append(ins, objs...)
+	if len(ins) == 0 {
+		return fmt.Errorf("no input: %s listed no object", strings.Join(urls, ", "))
 	}
 	// A stream can be read once; when the export needs a second pass, keep
 	// a copy.

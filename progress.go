@@ -14,7 +14,7 @@ import (
 // stderr is a terminal and the user did not ask for quiet. The returned func
 // stops it and clears the line. Drawing reads two atomic counters four times
 // a second, so it costs the work nothing measurable.
-func startProgress(e *env, quiet bool, label string, done, events *atomic.Int64, total int64) (stop func()) {
+func startProgress(e *env, quiet bool, label func() string, done, events *atomic.Int64, total int64) (stop func()) {
 	if quiet || !e.stderrTTY {
 		return func() {}
 	}
@@ -32,7 +32,7 @@ func startProgress(e *env, quiet bool, label string, done, events *atomic.Int64,
 				fmt.Fprint(e.stderr, "\r\033[K")
 				return
 			case <-tick.C:
-				fmt.Fprint(e.stderr, "\r\033[K"+progressLine(label, done.Load(), total, events.Load(), time.Since(start)))
+				fmt.Fprint(e.stderr, "\r\033[K"+progressLine(label(), done.Load(), total, events.Load(), time.Since(start)))
 			}
 		}
 	}()

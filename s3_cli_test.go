@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/honeyreport/honeyreport/s3input/s3test"
+)
+
+// TestS3SameAsDisk is the s3:// inputs' acceptance check: a report on
+// s3://trail/AWSLogs/ and s3://logs/access/ with --window last-week,
+// read from an S3 server on loopback, equals the report on the same
+// trees synced to disk; only objects dated in the window, or the week
+// before it (which the report compares with), are downloaded; and the
+// credentials, from the environment, appear in no output.
+func TestS3SameAsDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 60 days of logs")
+	}
+	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	if err := s3test.WriteTrees(dir, s3test.TreeConfig{Start: start, Days: 60, Events: 3000, Seed: 18}); err != nil {
+		t.Fatal(err)
+	}
+	srv := s3test.NewServer(t)
+	total := srv.PutDir(t, dir)
+	s3test.SetEnv(t)
+	// A Wednesday 55 days in: last week is days 48 to 54 of the trees.
+	now := time.Date(2026, 10, 28, 12, 0, 0, 0, time.UTC)
+	vars := map[string]string{"AWS_ENDPOINT_URL_S3": srv.URL, "SOURCE_DATE_EPOCH": strconv.FormatInt(now.Unix(), 10)}
+	out := t.TempDir()
+	run := func(name string, inputs ...string) (summary map[string]any, outputs string) {
+		args := append([]string{"report", "--window", "last-week", "--no-system-geoip", "-o", filepath.Join(out, name+".html"),
+			"--json", filepath.Join(out, name+".json"), "--md", filepath.Join(out, name+".md"), "--export", filepath.Join(out, name+".csv")}, inputs...)
+		stdout, stderr, code := runCmd(t, vars, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", name, code, stderr)
+		}
+		all := stdout + stderr
+		for _, ext := range []string{".html", ".json", ".md", ".csv"} {
+			b, err := os.ReadFile(filepath.Join(out, name+ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all += string(b)
+		}
+		b, _ := os.ReadFile(filepath.Join(out, name+".json"))
+		if err := json.Unmarshal(b, &summary); err != nil {
+			t.Fatal(err)
+		}
+		return summary, all
+	}
+	fromS3, s3Out := run("s3", "s3://"+s3test.TrailBucket+"/AWSLogs/", "s3://"+s3test.LogBucket+"/access/")
+	fromDisk, _ := run("disk", filepath.Join(dir, s3test.TrailBucket, "AWSLogs"), filepath.Join(dir, s3test.LogBucket, "access"))
+
+	for _, secret := range []string{s3test.AccessKeyID, s3test.SecretAccessKey} {
+		if strings.Contains(s3Out, secret) {
+			t.Errorf("output holds the credential %q", secret)
+		}
+	}
+
+	// Downloads: each listed object once (the export reads again), and
+	// only those dated from the week before last week to a day after
+	// last week.
+	gets := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Method == "GET" && r.Key != "" {
+			gets[r.Bucket+"/"+r.Key]++
+		}
+	}
+	from, until := time.Date(2026, 10, 12, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC)
+	for k, n := range gets {
+		at, ok := keyDate(path.Base(k))
+		if !ok || at.Before(from.Add(-time.Hour)) || !at.Before(until.Add(24*time.Hour)) {
+			t.Errorf("downloaded %s, dated outside the weeks", k)
+		}
+		if n != 2 {
+			t.Errorf("%s: %d downloads, want 2 (report and export)", k, n)
+		}
+	}
+	t.Logf("downloaded %d of %d objects; %v events in the window", len(gets), total, fromS3["totals"].(map[string]any)["events"])
+	if len(gets) == 0 || len(gets)*3 > total {
+		t.Errorf("downloaded %d of %d objects", len(gets), total)
+	}
+
+	// The inputs differ (keys, not paths; the disk run read every file)
+	// and so do the counts of events outside the window that each read.
+	for _, s := range []map[string]any{fromS3, fromDisk} {
+		delete(s, "inputs")
+		if tot, ok := s["totals"].(map[string]any); ok {
+			for k := range tot {
+				if strings.Contains(k, "outside") || strings.Contains(k, "input") || strings.Contains(k, "bytes") {
+					delete(tot, k)
+				}
+			}
+		}
+	}
+	if ev := fromS3["totals"].(map[string]any)["events"]; ev == nil || ev == 0.0 {
+		t.Fatalf("no events in the window: %v", fromS3["totals"])
+	}
+	if !reflect.DeepEqual(fromS3, fromDisk) {
+		for k := range fromDisk {
+			if !reflect.DeepEqual(fromS3[k], fromDisk[k]) {
+				a, _ := json.Marshal(fromS3[k])
+				b, _ := json.Marshal(fromDisk[k])
+				t.Errorf("summary %q differs:\n s3:   %.400s\n disk: %.400s", k, a, b)
+			}
+		}
+	}
+}
+
+// keyDate is the delivery date in a CloudTrail or access-log object name.
+func keyDate(name string) (time.Time, bool) {
+	if i := strings.Index(name, "_CloudTrail_"); i >= 0 {
+		parts := strings.Split(name[i:], "_")
+		if len(parts) > 3 {
+			t, err := time.Parse("20060102T1504Z", parts[3])
+			return t, err == nil
+		}
+	}
+	if len(name) > 19 {
+		t, err := time.Parse("2006-01-02-15-04-05", name[:19])
+		return t, err == nil
+	}
+	return time.Time{}, false
+}

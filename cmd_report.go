@@ -68,7 +68,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.mdOut, "md", "", "also write a Markdown summary (email body, README) to `FILE`")
 	fs.StringVar(&f.exportOut, "export", "", "also write every event, enriched, to `FILE` (.csv or .ndjson)")
 	fs.StringVar(&f.siteDir, "site", "", "also write a GitHub Pages folder to `DIR` (index.html, summary.json, events.csv, .nojekyll)")
-	fs.StringVar(&f.inputFormat, "input-format", "auto", "input `FORMAT`: auto, breachinsider, breachinsider-csv, cloudtrail or s3-access")
+	fs.StringVar(&f.inputFormat, "input-format", "auto", "input `FORMAT`: auto, breachinsider, breachinsider-csv, cloudtrail, s3-access or athena-cloudtrail")
 	fs.StringVar(&f.title, "title", "", "report `TITLE` (default: named after the buckets seen)")
 	fs.StringVar(&f.notes, "notes", "", "analyst notes in Markdown from `FILE`, shown in the report")
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")

@@ -303,11 +303,14 @@ const reportUsage = `Usage: honeyreport report [flags] INPUT...
 
 Reads honeybucket access logs and writes one self-contained HTML report.
 
-INPUT is a file, a directory (read recursively), a glob pattern, or - for
+INPUT is a file, a directory (read recursively), a glob pattern, an
+s3://BUCKET/PREFIX (every object under it, through the AWS credential
+chain; with a window, only the objects its keys date in it), or - for
 standard input; gzip-compressed input is recognised anywhere. Several inputs
 of different formats can be mixed. Supported formats, detected from content:
 BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
-.json.gz delivery trees, one-event-per-line exports), S3 server access logs.
+.json.gz delivery trees, one-event-per-line exports), S3 server access logs,
+the CSV Athena writes for "honeyreport athena-sql".
 
 Standard input and FIFOs are read once, as a stream; with --export or
 --site, whose events file is a second pass, up to 4 GiB of each is kept in

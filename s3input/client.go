@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -79,6 +80,14 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	}
 	if opts.HTTPClient != nil {
 		load = append(load, config.WithHTTPClient(opts.HTTPClient))
+	} else {
+		// The default keeps 10 idle connections a host: with more
+		// requests in flight, every object past the tenth would open a
+		// new connection (and TLS session).
+		load = append(load, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.MaxIdleConns = max(tr.MaxIdleConns, 2*opts.Concurrency)
+			tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, 2*opts.Concurrency)
+		})))
 	}
 	if opts.MaxAttempts > 0 {
 		load = append(load, config.WithRetryer(func() aws.Retryer {
@@ -115,6 +124,9 @@ func (c *Client) clientFor(region string) *s3.Client {
 		// Stores other than S3 send no checksums; not validating is
 		// normal there and not worth a warning on every object.
 		o.DisableLogOutputChecksumValidationSkipped = true
+		// Logs are read over TLS, which already checks every byte; a
+		// CRC of every object on top is CPU the reading needs.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
 	c.clients[region] = cl
 	return cl

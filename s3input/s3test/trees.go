@@ -52,25 +52,10 @@ type TreeConfig struct {
 // Access-log objects are dated as S3 delivers them, after their last
 // event: by between 10 minutes and 3 hours.
 func WriteTrees(dir string, cfg TreeConfig) error {
+	if err := WriteTrail(dir, cfg); err != nil {
+		return err
+	}
 	end := cfg.Start.AddDate(0, 0, cfg.Days)
-	for i, acct := range Accounts {
-		for j, region := range Regions {
-			g, err := synth.New(synth.Config{Events: cfg.Events, Seed: cfg.Seed + uint64(10*i+j), Start: cfg.Start, End: end, Bucket: HoneyBucket, Account: acct, Region: region})
-			if err != nil {
-				return err
-			}
-			if _, err := synth.WriteCloudTrailTree(filepath.Join(dir, TrailBucket), g.Ascending()); err != nil {
-				return err
-			}
-		}
-	}
-	org := filepath.Join(dir, TrailBucket, "AWSLogs", OrgPrefix)
-	if err := os.MkdirAll(org, 0o755); err != nil {
-		return err
-	}
-	if err := os.Rename(filepath.Join(dir, TrailBucket, "AWSLogs", Accounts[0]), filepath.Join(org, Accounts[0])); err != nil {
-		return err
-	}
 	g, err := synth.New(synth.Config{Events: 5 * cfg.Events, Seed: cfg.Seed + 100, Start: cfg.Start, End: end, Bucket: HoneyBucket, Account: Accounts[0], Region: Regions[0]})
 	if err != nil {
 		return err
@@ -91,6 +76,27 @@ func WriteTrees(dir string, cfg TreeConfig) error {
 		}
 	}
 	return nil
+}
+
+// WriteTrail writes the trail bucket of WriteTrees alone.
+func WriteTrail(dir string, cfg TreeConfig) error {
+	end := cfg.Start.AddDate(0, 0, cfg.Days)
+	for i, acct := range Accounts {
+		for j, region := range Regions {
+			g, err := synth.New(synth.Config{Events: cfg.Events, Seed: cfg.Seed + uint64(10*i+j), Start: cfg.Start, End: end, Bucket: HoneyBucket, Account: acct, Region: region})
+			if err != nil {
+				return err
+			}
+			if _, err := synth.WriteCloudTrailTree(filepath.Join(dir, TrailBucket), g.Ascending()); err != nil {
+				return err
+			}
+		}
+	}
+	org := filepath.Join(dir, TrailBucket, "AWSLogs", OrgPrefix)
+	if err := os.MkdirAll(org, 0o755); err != nil {
+		return err
+	}
+	return os.Rename(filepath.Join(dir, TrailBucket, "AWSLogs", Accounts[0]), filepath.Join(org, Accounts[0]))
 }
 
 // writeAccessLogs writes one access-log object per hour of events, named

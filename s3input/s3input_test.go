@@ -21,18 +21,22 @@ var treeStart = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 
 // The trees are generated once per test binary: 60 days, two accounts,
 // two regions.
-var trees = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "s3input-trees-")
-	if err != nil {
-		return "", err
-	}
-	return dir, s3test.WriteTrees(dir, s3test.TreeConfig{Start: treeStart, Days: 60, Events: 2000, Seed: 7})
-})
+var (
+	treesDir string
+	trees    = sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "s3input-trees-")
+		if err != nil {
+			return "", err
+		}
+		treesDir = dir
+		return dir, s3test.WriteTrees(dir, s3test.TreeConfig{Start: treeStart, Days: 60, Events: 2000, Seed: 7})
+	})
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dir, err := trees(); err == nil {
-		os.RemoveAll(dir)
+	if treesDir != "" {
+		os.RemoveAll(treesDir)
 	}
 	os.Exit(code)
 }
@@ -314,6 +318,37 @@ func TestReadFailures(t *testing.T) {
 	for _, k := range keys[3:] {
 		if gets[k] != 1 {
 			t.Errorf("%s: %d requests, want 1", k, gets[k])
+		}
+	}
+}
+
+// TestReadInterrupted: cancelling the context stops a run whose objects
+// hang on the server at once, every unread object marked as interrupted,
+// and ends every request.
+func TestReadInterrupted(t *testing.T) {
+	srv := s3test.NewServer(t)
+	keys := []string{"a.json", "b.json", "c.json", "d.json"}
+	for _, k := range keys {
+		srv.Put(t, "b", k, []byte(`{"Records":[]}`))
+		srv.Stall("b", k)
+	}
+	c := newTestClient(t, srv)
+	objs, err := c.List(context.Background(), "s3://b/", Span{})
+	if err != nil || len(objs) != len(keys) {
+		t.Fatalf("listed %d objects, err %v", len(objs), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	ins, done := c.ReadAhead(ctx, c.Inputs(ctx, objs))
+	stats := ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Workers: 2}, func(int, *ingest.Event) {})
+	done()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("stopped after %v", d)
+	}
+	for _, st := range stats {
+		if !errors.Is(st.Err, context.Canceled) {
+			t.Errorf("%s: err %v, want an interruption", st.File, st.Err)
 		}
 	}
 }

@@ -28,6 +28,7 @@ type Server struct {
 	mu    sync.Mutex
 	reqs  []Request
 	fails map[string][]int // "bucket/key" → statuses to answer first, in turn
+	stall map[string]bool  // "bucket/key" → answer only when the client gives up
 }
 
 // Request is one request the server saw.
@@ -60,7 +61,7 @@ func (r Request) String() string {
 
 // NewServer starts a server, stopped when the test ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{backend: s3mem.New(), fails: map[string][]int{}}
+	s := &Server{backend: s3mem.New(), fails: map[string][]int{}, stall: map[string]bool{}}
 	h := gofakes3.New(s.backend, gofakes3.WithoutVersioning()).Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -70,7 +71,12 @@ func NewServer(t testing.TB) *Server {
 		if st := s.fails[bucket+"/"+key]; len(st) > 0 && key != "" {
 			status, s.fails[bucket+"/"+key] = st[0], st[1:]
 		}
+		stall := s.stall[bucket+"/"+key]
 		s.mu.Unlock()
+		if stall {
+			<-r.Context().Done()
+			return
+		}
 		if status != 0 {
 			code := map[int]string{403: "AccessDenied", 404: "NoSuchKey", 500: "InternalError", 503: "SlowDown"}[status]
 			w.Header().Set("Content-Type", "application/xml")
@@ -91,6 +97,14 @@ func (s *Server) Fail(bucket, key string, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fails[bucket+"/"+key] = append(s.fails[bucket+"/"+key], statuses...)
+}
+
+// Stall makes every request for bucket/key hang until the client gives
+// up: a server that stopped answering.
+func (s *Server) Stall(bucket, key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stall[bucket+"/"+key] = true
 }
 
 // Requests returns the requests seen since the last Reset.

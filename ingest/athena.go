@@ -132,7 +132,6 @@ func (d *athenaDecoder) next(ev *Event) bool {
 		if err == io.EOF {
 			return false
 		}
-		line, _ := d.cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			d.st.Skip(pe.StartLine, "bad csv row", fmt.Sprintf("bad CSV row: %v", pe.Err))
@@ -142,6 +141,7 @@ func (d *athenaDecoder) next(ev *Event) bool {
 			d.e = err // the stream's own error: the reader names the file
 			return false
 		}
+		line, _ := d.cr.FieldPos(0)
 		if len(rec) != d.nFields {
 			d.st.Skip(line, "wrong field count", fmt.Sprintf("row has %d fields, the header %d", len(rec), d.nFields))
 			continue

@@ -66,7 +66,13 @@ func (f *reportFlags) listS3(ctx context.Context, urls []string, e *env) ([]inge
 	}
 	var objs []s3input.Object
 	for _, u := range urls {
+		before, _ := cl.Progress()
+		stop := startTicker(e, f.quiet, func() string {
+			listed, _ := cl.Progress()
+			return fmt.Sprintf("listing %s: %s objects", printable(u), humanCount(listed-before))
+		})
 		got, err := cl.List(ctx, u, span)
+		stop()
 		if err != nil {
 			return nil, err
 		}

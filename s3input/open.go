@@ -19,7 +19,7 @@ import (
 func (c *Client) Inputs(ctx context.Context, objs []Object) []ingest.Input {
 	ins := make([]ingest.Input, len(objs))
 	for i, o := range objs {
-		ins[i] = ingest.Input{Name: o.Name(), Opener: func() (io.ReadCloser, error) { return c.get(ctx, o) }, Size: o.Size}
+		ins[i] = ingest.Input{Name: o.Name(), Opener: func() (io.ReadCloser, error) { return c.get(ctx, o) }, Size: o.Size, Interruptible: true}
 		c.objects.Store(ins[i].Name, o)
 	}
 	return ins

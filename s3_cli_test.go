@@ -107,3 +107,34 @@ func keyDate(name string) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// TestS3Inputs covers what the acceptance test does not: overlapping
+// prefixes read once, a listing that fails stops the run before any
+// output, and a bad URL or concurrency is a usage error.
+func TestS3Inputs(t *testing.T) {
+	srv := s3test.NewServer(t)
+	srv.Put(t, "trail", "AWSLogs/1/a.json", []byte(`{"Records":[{"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2026-10-20T00:00:00Z","sourceIPAddress":"203.0.113.7","requestParameters":{"bucketName":"b","key":"k"}}]}`))
+	s3test.SetEnv(t)
+	vars := map[string]string{"AWS_ENDPOINT_URL": srv.URL}
+	out := filepath.Join(t.TempDir(), "r.html")
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{name: "overlapping prefixes", args: []string{"s3://trail/AWSLogs/", "s3://trail/AWSLogs/1/"}, stderr: "1 event (1 attempt) from 1 unique IP in 1 input"},
+		{name: "missing bucket", args: []string{"s3://nosuchbucket/x/"}, code: 1, stderr: "list s3://nosuchbucket/x/: NoSuchBucket"},
+		{name: "empty prefix", args: []string{"s3://trail/nothing/"}, code: 1, stderr: "s3://trail/nothing/: no object"},
+		{name: "no bucket name", args: []string{"s3:///x"}, code: 2, stderr: "no bucket name"},
+		{name: "concurrency", args: []string{"s3://trail/", "--s3-concurrency", "0"}, code: 2, stderr: "--s3-concurrency must be at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := runCmd(t, vars, append([]string{"report", "--no-system-geoip", "-o", out}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d, stderr:\n%s\nwant %d, %q", code, stderr, tt.code, tt.stderr)
+			}
+		})
+	}
+}

@@ -65,6 +65,9 @@ func (f *reportFlags) listS3(ctx context.Context, urls []string, e *env) ([]inge
 		span.Since = prev.Since
 	}
 	var objs []s3input.Object
+	// Overlapping prefixes (s3://b/AWSLogs/ and s3://b/AWSLogs/1234/) name
+	// some objects twice: each is read once, as a file named twice is.
+	seen := map[s3input.Object]bool{}
 	for _, u := range urls {
 		before, _ := cl.Progress()
 		stop := startTicker(e, f.quiet, func() string {
@@ -83,7 +86,12 @@ func (f *reportFlags) listS3(ctx context.Context, urls []string, e *env) ([]inge
 			}
 			fmt.Fprintf(e.stderr, "honeyreport: %s: %s\n", printable(u), what)
 		}
-		objs = append(objs, got...)
+		for _, o := range got {
+			if !seen[o] {
+				seen[o] = true
+				objs = append(objs, o)
+			}
+		}
 	}
 	f.s3.client = cl
 	return cl.Inputs(ctx, objs), nil

@@ -58,6 +58,9 @@ type reportFlags struct {
 	online *onlinePlan
 
 	email emailFlags
+
+	// s3 are the s3:// inputs' flags and client ("report" only).
+	s3 s3Flags
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
@@ -69,7 +72,7 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.exportOut, "export", "", "also write every event, enriched, to `FILE` (.csv or .ndjson)")
 	fs.StringVar(&f.siteDir, "site", "", "also add this run's period to the site folder `DIR` for GitHub Pages: reports/PERIOD/ (index.html, summary.json, events.csv.gz), index.html with every period and a trend, latest/, history.json, feed.xml (Atom), .nojekyll")
 	fs.IntVar(&f.siteKeep, "site-keep", 0, "keep the newest `N` periods in the --site folder, removing older ones (0: keep all)")
-	fs.StringVar(&f.inputFormat, "input-format", "auto", "input `FORMAT`: auto, breachinsider, breachinsider-csv, cloudtrail or s3-access")
+	fs.StringVar(&f.inputFormat, "input-format", "auto", "input `FORMAT`: auto, breachinsider, breachinsider-csv, cloudtrail, s3-access or athena-cloudtrail")
 	fs.StringVar(&f.title, "title", "", "report `TITLE` (default: named after the buckets seen)")
 	fs.StringVar(&f.notes, "notes", "", "analyst notes in Markdown from `FILE`, shown in the report")
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")
@@ -343,11 +346,14 @@ const reportUsage = `Usage: honeyreport report [flags] INPUT...
 
 Reads honeybucket access logs and writes one self-contained HTML report.
 
-INPUT is a file, a directory (read recursively), a glob pattern, or - for
+INPUT is a file, a directory (read recursively), a glob pattern, an
+s3://BUCKET/PREFIX (every object under it, through the AWS credential
+chain; with a window, only the objects its keys date in it), or - for
 standard input; gzip-compressed input is recognised anywhere. Several inputs
 of different formats can be mixed. Supported formats, detected from content:
 BreachInsider dashboard dump (text) and CSV export, CloudTrail (Records files,
-.json.gz delivery trees, one-event-per-line exports), S3 server access logs.
+.json.gz delivery trees, one-event-per-line exports), S3 server access logs,
+the CSV Athena writes for "honeyreport athena-sql".
 
 Standard input and FIFOs are read once, as a stream; with --export, --site
 or --email-attach csv, whose events file is a second pass, up to 4 GiB of
@@ -378,6 +384,7 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	fs := newFlagSet("report", reportUsage, args, e)
 	var f reportFlags
 	f.register(fs, "report.html")
+	f.s3.register(fs)
 	inputs, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -389,12 +396,22 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 		fs.Usage()
 		return usagef("no input given")
 	}
-	ins, err := ingest.ExpandInputs(inputs)
+	paths, urls := splitS3(inputs)
+	ins, err := ingest.ExpandInputs(paths)
 	if err != nil {
 		return err
 	}
 	if ins, err = f.plan(ins, e); err != nil {
 		return err
+	}
+	// Listed after plan, which parses the window the listing is pruned by.
+	objs, err := f.listS3(ctx, urls, e)
+	if err != nil {
+		return err
+	}
+	ins = append(ins, objs...)
+	if len(ins) == 0 {
+		return fmt.Errorf("no input: %s listed no object", strings.Join(urls, ", "))
 	}
 	// A stream can be read once; when the export (or the email's
 	// events.csv) needs a second pass, keep a copy.

@@ -7,6 +7,7 @@
 //	honeyreport demo [flags]              the same, on an embedded sample log
 //	honeyreport lookup [--json] IP...     enrich single addresses
 //	honeyreport feeds update              download the configured blocklist feeds
+//	honeyreport athena-sql --bucket NAME  print the Athena query for a large trail
 //	honeyreport version                   print the version
 //
 // Run "honeyreport COMMAND --help" for a command's flags. README.md is the
@@ -68,11 +69,13 @@ Usage:
   honeyreport demo [flags]              render a report from the embedded sample log
   honeyreport lookup [--json] IP...     show what honeyreport knows about addresses
   honeyreport feeds update              download the blocklist feeds named in the config
+  honeyreport athena-sql --bucket NAME  print the Athena SQL that selects a bucket's events
   honeyreport version                   print the version
 
-Inputs are files, directories (read recursively), glob patterns, or - for
-standard input; .gz anywhere. Formats (BreachInsider dump or CSV, CloudTrail,
-S3 server access logs) are detected from content.
+Inputs are files, directories (read recursively), glob patterns, s3://
+prefixes, or - for standard input; .gz anywhere. Formats (BreachInsider dump
+or CSV, CloudTrail, S3 server access logs, Athena result CSV) are detected
+from content.
 
 Run 'honeyreport COMMAND --help' for the flags of a command.
 `
@@ -173,6 +176,8 @@ func run(ctx context.Context, args []string, e *env) error {
 		return cmdLookup(ctx, rest, e)
 	case "feeds":
 		return cmdFeeds(ctx, rest, e)
+	case "athena-sql":
+		return cmdAthenaSQL(ctx, rest, e)
 	case "version", "--version", "-version":
 		fmt.Fprintln(e.stdout, "honeyreport", toolVersion())
 		return nil

@@ -24,7 +24,7 @@ func runCmd(t testing.TB, vars map[string]string, args ...string) (stdout, stder
 // TestREADMEUsage keeps README.md's command reference identical to --help.
 func TestREADMEUsage(t *testing.T) {
 	var b strings.Builder
-	for _, args := range [][]string{{"--help"}, {"report", "--help"}, {"demo", "--help"}, {"lookup", "--help"}, {"feeds", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"report", "--help"}, {"demo", "--help"}, {"lookup", "--help"}, {"feeds", "--help"}, {"athena-sql", "--help"}} {
 		out, _, code := runCmd(t, nil, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d", args, code)

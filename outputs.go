@@ -95,6 +95,7 @@ func copyFile(w io.Writer, path string) error {
 // its IP's profile.
 type exporter struct {
 	ins         []ingest.Input
+	readAhead   func(context.Context, []ingest.Input) ([]ingest.Input, func())
 	inputFormat string         // the --input-format flag
 	filter      *filter.Filter // leaves out the events the report left out
 	rep         *report.Report
@@ -116,11 +117,13 @@ func (x *exporter) to(ctx context.Context, name string) func(io.Writer) error {
 		inFormat, _ := ingest.ParseFormat(x.inputFormat)
 		var werr error
 		tally := x.filter.NewTally()
-		ingest.ReadInputs(ctx, x.ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
+		ins, done := x.readAhead(ctx, x.ins)
+		ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: inFormat, Workers: 1, NoChecksum: true}, func(_ int, ev *ingest.Event) {
 			if werr == nil && tally.Keep(ev) {
 				werr = ew.Write(ev)
 			}
 		})
+		done()
 		if werr != nil {
 			return werr
 		}

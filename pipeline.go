@@ -88,7 +88,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	// would be cut somewhere else than the report, so it is not written.
 	var export *exporter
 	if ctx.Err() == nil {
-		export = &exporter{ins: ins, inputFormat: f.inputFormat, filter: in.filter, rep: rep}
+		export = &exporter{ins: ins, readAhead: f.s3.readAhead, inputFormat: f.inputFormat, filter: in.filter, rep: rep}
 		if err := out.write(f.exportOut, export.to(ctx, f.exportOut)); err != nil {
 			return err
 		}

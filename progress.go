@@ -14,11 +14,20 @@ import (
 // stderr is a terminal and the user did not ask for quiet. The returned func
 // stops it and clears the line. Drawing reads two atomic counters four times
 // a second, so it costs the work nothing measurable.
-func startProgress(e *env, quiet bool, label string, done, events *atomic.Int64, total int64) (stop func()) {
+func startProgress(e *env, quiet bool, label func() string, done, events *atomic.Int64, total int64) (stop func()) {
+	start := time.Now()
+	return startTicker(e, quiet, func() string {
+		return progressLine(label(), done.Load(), total, events.Load(), time.Since(start))
+	})
+}
+
+// startTicker redraws line() on stderr four times a second, when stderr is
+// a terminal and the user did not ask for quiet, until stop, which clears
+// it.
+func startTicker(e *env, quiet bool, line func() string) (stop func()) {
 	if quiet || !e.stderrTTY {
 		return func() {}
 	}
-	start := time.Now()
 	tick := time.NewTicker(250 * time.Millisecond)
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
@@ -32,7 +41,7 @@ func startProgress(e *env, quiet bool, label string, done, events *atomic.Int64,
 				fmt.Fprint(e.stderr, "\r\033[K")
 				return
 			case <-tick.C:
-				fmt.Fprint(e.stderr, "\r\033[K"+progressLine(label, done.Load(), total, events.Load(), time.Since(start)))
+				fmt.Fprint(e.stderr, "\r\033[K"+line())
 			}
 		}
 	}()

@@ -103,8 +103,10 @@ func readSummary(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env
 		}
 	}
 	var read, events atomic.Int64
-	stop := startProgress(e, f.quiet, "reading", &read, &events, totalSize(ins))
-	stats := ingest.ReadInputs(ctx, ins, ingest.ReadOptions{Format: format, Workers: workers, BytesRead: &read, EventsRead: &events}, handle)
+	stop := startProgress(e, f.quiet, f.s3.s3Progress(), &read, &events, totalSize(ins))
+	ahead, done := f.s3.readAhead(ctx, ins)
+	stats := ingest.ReadInputs(ctx, ahead, ingest.ReadOptions{Format: format, Workers: workers, BytesRead: &read, EventsRead: &events}, handle)
+	done()
 	stop()
 	for _, a := range aggs[1:] {
 		aggs[0].Merge(a)
@@ -202,6 +204,10 @@ func noEventsError(stats []*ingest.Stats) error {
 func totalSize(ins []ingest.Input) int64 {
 	var n int64
 	for _, in := range ins {
+		if in.Opener != nil && in.Size > 0 {
+			n += in.Size
+			continue
+		}
 		if in.Path == "" {
 			return 0 // standard input: size unknown
 		}

@@ -8,6 +8,8 @@ func Detect(head []byte) Format {
 	switch {
 	case sniffCloudTrail(head):
 		return FormatCloudTrail
+	case sniffAthena(head):
+		return FormatAthena
 	case sniffBreachCSV(head):
 		return FormatBreachCSV
 	case sniffBreachInsider(head):

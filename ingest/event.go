@@ -18,20 +18,21 @@ const (
 	FormatBreachCSV     Format = "breachinsider-csv" // BreachInsider CSV export
 	FormatCloudTrail    Format = "cloudtrail"        // CloudTrail Records files or one event per line
 	FormatS3Access      Format = "s3-access"         // S3 server access log
+	FormatAthena        Format = "athena-cloudtrail" // CSV result of the athena-sql query
 )
 
 // Formats lists the concrete formats in the order detection tries them.
-var Formats = []Format{FormatCloudTrail, FormatBreachCSV, FormatBreachInsider, FormatS3Access}
+var Formats = []Format{FormatCloudTrail, FormatAthena, FormatBreachCSV, FormatBreachInsider, FormatS3Access}
 
 // ParseFormat validates a --input-format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatAuto, FormatBreachInsider, FormatBreachCSV, FormatCloudTrail, FormatS3Access:
+	case FormatAuto, FormatBreachInsider, FormatBreachCSV, FormatCloudTrail, FormatS3Access, FormatAthena:
 		return f, nil
 	case "":
 		return FormatAuto, nil
 	}
-	return "", fmt.Errorf("unknown input format %q (want auto, breachinsider, breachinsider-csv, cloudtrail or s3-access)", s)
+	return "", fmt.Errorf("unknown input format %q (want auto, breachinsider, breachinsider-csv, cloudtrail, s3-access or athena-cloudtrail)", s)
 }
 
 // Operation is an S3 API operation normalised across formats, so that the

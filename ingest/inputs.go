@@ -17,6 +17,13 @@ type Input struct {
 	// Opener, when set, opens the input instead of Path: embedded samples,
 	// or a standard input other than the process's (tests).
 	Opener func() (io.ReadCloser, error)
+	// Size is the input's size in bytes when Opener opens something of a
+	// known size (an S3 object), for progress; 0 when unknown.
+	Size int64
+	// Interruptible is true when a read from what Opener returns ends by
+	// itself once the run is cancelled (an HTTP body bound to the run's
+	// context): it needs no goroutine of its own to be abandoned.
+	Interruptible bool
 	// Found is true for a file found in a directory the user named, rather
 	// than named itself (or matched by a pattern).
 	Found bool

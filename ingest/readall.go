@@ -127,7 +127,7 @@ func readInput(ctx context.Context, in Input, opts ReadOptions, pipeline bool, h
 	defer rc.Close()
 	regular := size >= 0
 	src := io.Reader(rc)
-	if !regular {
+	if !regular && !in.Interruptible {
 		// A pipe, FIFO or terminal can block in read for ever: an
 		// interrupt must not wait for it.
 		src = newStopReader(ctx, rc)

@@ -197,6 +197,8 @@ func NewReader(r io.Reader, name string, format Format) (*Reader, error) {
 		dec = newCloudTrailDecoder(br, st)
 	case FormatS3Access:
 		dec = newS3AccessDecoder(br, st)
+	case FormatAthena:
+		dec = newAthenaDecoder(br, st)
 	default:
 		rd.Close()
 		return nil, fmt.Errorf("%s: unknown input format %q", name, format)

@@ -74,7 +74,12 @@ func filterFindings(s *aggregate.Summary) string {
 		if s.Events == 0 {
 			p = "**No events in the window** " + mdEscape(res.Window.Label, 120)
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s read outside it %s not counted", p, Plural(res.OutsideTotal(), "event"), wereOrWas(res.OutsideTotal())))
+		if n := res.OutsideTotal(); n > 0 {
+			p += fmt.Sprintf(": %s read outside it %s not counted", Plural(n, "event"), wereOrWas(n))
+		} else {
+			p += ": every event read was inside it"
+		}
+		parts = append(parts, p)
 	}
 	if len(res.Excluded) > 0 {
 		n := res.ExcludedTotal()

@@ -344,6 +344,15 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		rows = append(rows, []string{mdEscape(u.UA.Short, 100), num(u.Events), u.Percent()})
 	}
 	table("Top user agents", []string{"User agent", "Alerts", "Share"}, rows)
+	rows = nil
+	for _, ru := range firstN(rep.Threat.RollUp, 10) {
+		if ru.Flagged == 0 {
+			break // sorted worst first: the rest are clean
+		}
+		rows = append(rows, []string{mdEscape(ru.IP, 60), orDefault(ru.Severity, "none"), fmt.Sprintf("%d of %d", ru.Flagged, ru.Answered),
+			mdEscape(ru.FlaggedBy.Short, 120), mdEscape(ru.Categories.Short, 160), num(ru.Events)})
+	}
+	table("Flagged sources", []string{"IP", "Worst", "Providers flagging", "Which", "Categories", "Alerts"}, rows)
 	writeLimitsMarkdown(&b, rep)
 	if rep.NotesMarkdown != "" {
 		b.WriteString("\n## Analyst notes\n\n")

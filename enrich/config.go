@@ -248,6 +248,7 @@ func (p *ProvidersConfig) validate() error {
 //	HONEYREPORT_OTX_URL, HONEYREPORT_ABUSEIPDB_URL, HONEYREPORT_GREYNOISE_URL,
 //	HONEYREPORT_VIRUSTOTAL_URL, HONEYREPORT_XFORCE_URL   (base URLs)
 //	HONEYREPORT_WHOIS_SERVER, HONEYREPORT_BULK_ASN_SERVER (host:port)
+//	HONEYREPORT_RDAP_URL (RDAP base URL, replacing IANA's bootstrap)
 //	HONEYREPORT_CACHE_DIR
 //
 // getenv is os.Getenv in main, a map in tests.
@@ -278,6 +279,7 @@ func (c Config) ApplyEnv(getenv func(string) string) Config {
 	set(&p.VirusTotal.BaseURL, "HONEYREPORT_VIRUSTOTAL_URL")
 	set(&p.XForce.BaseURL, "HONEYREPORT_XFORCE_URL")
 	set(&p.Whois.Server, "HONEYREPORT_WHOIS_SERVER")
+	set(&p.Whois.BaseURL, "HONEYREPORT_RDAP_URL")
 	set(&p.BulkASN.Server, "HONEYREPORT_BULK_ASN_SERVER")
 	set(&c.CacheDir, "HONEYREPORT_CACHE_DIR")
 	return c
@@ -372,7 +374,13 @@ func (c Config) Sources(names []string, client *http.Client) ([]Online, error) {
 		var src Source
 		switch name {
 		case NameWhois:
-			src = &WhoisSource{Server: pc.Server}
+			ws := &WhoisSource{Server: pc.Server}
+			// A WHOIS server given explicitly (a mirror, a test) without an
+			// RDAP base means WHOIS only.
+			if pc.BaseURL != "" || pc.Server == "" {
+				ws.RDAP = &RDAPSource{BaseURL: pc.BaseURL, Client: client}
+			}
+			src = ws
 		case NameBulkASN:
 			src = &CymruSource{Server: pc.Server}
 		case NameOTX:

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,9 +20,11 @@ import (
 // budgetFakes starts VirusTotal, AbuseIPDB and GreyNoise speaking their
 // wire formats (the enrich package's recorded answers, about the address
 // asked): addresses whose last byte is odd are flagged, the others clean
-// or unknown. hits counts requests per provider.
-func budgetFakes(t *testing.T) (vars map[string]string, hits map[string]*atomic.Int64) {
+// or unknown. hits counts requests per provider; asked records which
+// addresses each was asked about.
+func budgetFakes(t *testing.T) (vars map[string]string, hits map[string]*atomic.Int64, asked *sync.Map) {
 	hits = map[string]*atomic.Int64{}
+	asked = new(sync.Map)
 	fixture := func(provider, name, ip string) []byte {
 		b, err := os.ReadFile(filepath.Join("enrich", "testdata", "providers", provider, name))
 		if err != nil {
@@ -38,6 +42,7 @@ func budgetFakes(t *testing.T) (vars map[string]string, hits map[string]*atomic.
 			if ip == "" {
 				ip = r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 			}
+			asked.Store(provider+" "+ip, true)
 			odd := ip[len(ip)-1]%2 == 1
 			status, body := answer(ip, odd)
 			w.Header().Set("Content-Type", "application/json")
@@ -72,7 +77,7 @@ func budgetFakes(t *testing.T) (vars map[string]string, hits map[string]*atomic.
 			return 200, fixture("greynoise", "community-203.0.113.7.json", ip)
 		}),
 	}
-	return vars, hits
+	return vars, hits, asked
 }
 
 // writeManyIPs writes a CloudTrail export with n distinct public sources:
@@ -85,7 +90,8 @@ func writeManyIPs(t *testing.T, path string, n int) (top []string) {
 	}
 	anon := `{"type":"AWSAccount","principalId":"","accountId":"ANONYMOUS_PRINCIPAL"}`
 	for i := range n {
-		ip := fmt.Sprintf("45.%d.%d.%d", 10+i/200, i%200, 1+2*(i%100))
+		// Five sources per /24, each /24 one registered network.
+		ip := fmt.Sprintf("45.10.%d.%d", i/5, 1+3*(i%5))
 		switch i {
 		case n - 1:
 			line(ip, "PutObject", anon)
@@ -105,21 +111,56 @@ func writeManyIPs(t *testing.T, path string, n int) (top []string) {
 	return []string{top[1], top[0]} // the writer, then the authenticated one
 }
 
+// rdapFake answers RDAP queries with one registered network per /24 and a
+// Team Cymru bulk server; rdapHits counts RDAP requests.
+func rdapFake(t *testing.T, vars map[string]string) (rdapHits *atomic.Int64) {
+	rdapHits = new(atomic.Int64)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rdapHits.Add(1)
+		a, err := netip.ParseAddr(strings.TrimPrefix(r.URL.Path, "/ip/"))
+		if err != nil || !a.Is4() {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		b := a.As4()
+		fmt.Fprintf(w, `{"objectClassName":"ip network","startAddress":"%d.%d.%d.0","endAddress":"%d.%d.%d.255","name":"NET-%d","country":"NL",`+
+			`"entities":[{"roles":["registrant"],"vcardArray":["vcard",[["fn",{},"text","Org %d"]]]}]}`, b[0], b[1], b[2], b[0], b[1], b[2], b[2], b[2])
+	}))
+	t.Cleanup(s.Close)
+	bulk, _ := serveTCP(t, true, func(req string) string {
+		var b strings.Builder
+		b.WriteString("Bulk mode; whois.cymru.com [2024-05-03 10:00:00 +0000]\n")
+		for _, line := range strings.Split(req, "\n") {
+			ip := strings.TrimSpace(line)
+			if ip == "" || ip == "begin" || ip == "verbose" || ip == "end" {
+				continue
+			}
+			fmt.Fprintf(&b, "64500   | %-16s | 45.10.0.0/16        | NL | ripencc  | 2007-05-21 | EXAMPLE-AS, NL\n", ip)
+		}
+		return b.String()
+	})
+	vars["HONEYREPORT_RDAP_URL"] = s.URL
+	vars["HONEYREPORT_BULK_ASN_SERVER"] = bulk
+	return rdapHits
+}
+
 // TestReportOnlineBudget runs 250 sources against local fakes with the
 // default (free-tier) limits and a 20 s budget: the run ends in time, the
 // most important sources are checked by every provider, each provider
 // says what it did not check and why (partial, never ok), the roll-up
-// agrees with the per-provider findings, and a second run continues.
+// agrees with the per-provider findings, RDAP is asked once per registered
+// network, and a second run continues.
 func TestReportOnlineBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 25 s")
 	}
-	vars, hits := budgetFakes(t)
+	vars, hits, asked := budgetFakes(t)
+	rdapHits := rdapFake(t, vars)
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "trail.ndjson")
 	top := writeManyIPs(t, logs, 250)
 	args := func(budget string) []string {
-		return []string{"report", logs, "--ti", "virustotal,abuseipdb,greynoise", "--no-system-geoip", "--online-budget", budget,
+		return []string{"report", logs, "--whois", "--ti", "virustotal,abuseipdb,greynoise", "--no-system-geoip", "--online-budget", budget,
 			"--cache-dir", filepath.Join(dir, "cache"), "--config", filepath.Join(dir, "none.yaml"),
 			"-o", filepath.Join(dir, "r.html"), "--json", filepath.Join(dir, "s.json"), "--md", filepath.Join(dir, "s.md")}
 	}
@@ -136,6 +177,12 @@ func TestReportOnlineBudget(t *testing.T) {
 	s := readSummaryJSON(t, filepath.Join(dir, "s.json"))
 	first := map[string]int{}
 	for _, p := range s.ThreatIntel.Providers {
+		if p.Name == "whois" || p.Name == "bulk-asn" {
+			if p.Status != "ok" {
+				t.Errorf("%s: %+v, want every source answered", p.Name, p)
+			}
+			continue
+		}
 		if p.Status != "partial" || !strings.Contains(p.Stopped+p.Error, "time budget of 20s ran out") && !strings.Contains(p.Stopped, "daily quota reached") {
 			t.Errorf("%s: status %q, stopped %q: want partial with the reason", p.Name, p.Status, p.Stopped)
 		}
@@ -145,9 +192,19 @@ func TestReportOnlineBudget(t *testing.T) {
 		first[p.Name] = p.Succeeded
 	}
 	t.Logf("first run %v: %v, requests %d/%d/%d", took.Round(time.Millisecond), first, hits["virustotal"].Load(), hits["abuseipdb"].Load(), hits["greynoise"].Load())
+	if n := rdapHits.Load(); n != 50 {
+		t.Errorf("%d RDAP requests for 250 sources in 50 registered networks, want 50", n)
+	}
 	for _, ip := range s.IPs {
-		if slices.Contains(top, ip.IP) && ip.TIAnswered != 3 {
-			t.Errorf("%s (most important) answered by %d providers, want all 3", ip.IP, ip.TIAnswered)
+		if !strings.HasPrefix(ip.WhoisOrg, "Org ") {
+			t.Errorf("%s: whois_org %q, want its network's registrant", ip.IP, ip.WhoisOrg)
+		}
+	}
+	for _, ip := range top {
+		for _, p := range []string{"virustotal", "abuseipdb", "greynoise"} {
+			if _, ok := asked.Load(p + " " + ip); !ok {
+				t.Errorf("%s (most important) was not checked by %s", ip, p)
+			}
 		}
 	}
 	// The roll-up agrees with the per-provider findings on every IP.

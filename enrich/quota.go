@@ -86,8 +86,8 @@ func quotaLimit(h http.Header) int {
 
 // quota counts one source's requests against its daily and monthly
 // allowances for a run, starting from what earlier runs spent (the cache)
-// and writing each request back, so that an interrupted or killed run
-// still counts what it sent.
+// and writing each request back when the source has an allowance, so that
+// an interrupted or killed run still counts what it sent.
 type quota struct {
 	cache    *Cache
 	source   string
@@ -153,8 +153,10 @@ func (q *quota) take() error {
 	}
 	q.spentDay++
 	q.spentMonth++
-	// A failed write costs only the count of this request next run.
-	_ = q.cache.Spend(q.source, q.dayKey(), q.monthKey())
+	if q.perDay > 0 || q.perMonth > 0 {
+		// A failed write costs only the count of this request next run.
+		_ = q.cache.Spend(q.source, q.dayKey(), q.monthKey())
+	}
 	return nil
 }
 

@@ -108,9 +108,10 @@ type OnlineOptions struct {
 	Now func() time.Time
 	// Group names the network an address is expected to be registered in
 	// (the announced prefix, from the offline data). A source whose answers
-	// cover a registered range (WHOIS) asks about one address of a group
-	// at a time, so that the answer can serve the others; nil groups IPv4
-	// by /24 and IPv6 by /48.
+	// cover a registered range (WHOIS, RDAP) asks about one address of a
+	// group at a time, so that the answer can serve the others. The prefix
+	// a batch source (bulk IP-to-ASN) found comes first; without either,
+	// IPv4 is grouped by /24 and IPv6 by /48.
 	Group func(netip.Addr) netip.Prefix
 }
 
@@ -186,12 +187,22 @@ func RunOnline(ctx context.Context, addrs []netip.Addr, sources []Online, cache 
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	group := opts.Group
-	if group == nil {
-		group = defaultGroup
-	}
 	res := make(Results)
 	var resMu sync.Mutex
+	// The announced prefix a bulk IP-to-ASN source (run first) found is
+	// the best guess of the registered network; then opts.Group's.
+	group := func(a netip.Addr) netip.Prefix {
+		resMu.Lock()
+		r := res[a]
+		resMu.Unlock()
+		if r != nil && r.ASN != nil && r.ASN.Network.IsValid() {
+			return r.ASN.Network.Masked()
+		}
+		if opts.Group != nil {
+			return opts.Group(a)
+		}
+		return defaultGroup(a)
+	}
 	var progMu sync.Mutex
 	progress := func(name string, done, total int) {
 		if opts.Progress == nil {

@@ -155,3 +155,45 @@ func FuzzRDAPAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestRangesGroupedByBulkPrefix: registered networks larger than a /24
+// are still asked about once each when the bulk IP-to-ASN source (run
+// first) gave the announced prefixes: addresses in one are asked about
+// one at a time.
+func TestRangesGroupedByBulkPrefix(t *testing.T) {
+	bulk := newOnTCPFake(t, true, 0, func(q string) string {
+		var b strings.Builder
+		b.WriteString("Bulk mode; whois.cymru.com [2024-05-03 10:00:00 +0000]\n")
+		for _, line := range strings.Split(q, "\n") {
+			a, err := netip.ParseAddr(strings.TrimSpace(line))
+			if err != nil {
+				continue
+			}
+			p, _ := a.Prefix(16)
+			fmt.Fprintf(&b, "64500   | %-16s | %-19s | NL | ripencc  | 2007-05-21 | EXAMPLE-AS, NL\n", a, p)
+		}
+		return b.String()
+	})
+	rdap := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		a := netip.MustParseAddr(strings.TrimPrefix(r.URL.Path, "/ip/"))
+		p, _ := a.Prefix(16)
+		fmt.Fprintf(w, `{"objectClassName":"ip network","startAddress":%q,"endAddress":%q,"name":"BIG"}`, p.Addr(), lastAddr(p))
+	})
+	var addrs []netip.Addr
+	for i := range 90 {
+		addrs = append(addrs, netip.AddrFrom4([4]byte{198, byte(18 + i%3), byte(i), 7}))
+	}
+	l := onFastLimits()
+	l.Concurrency = 10
+	src := []Online{
+		{Source: &CymruSource{Server: bulk.addr()}, Limits: onFastLimits()},
+		{Source: &WhoisSource{Server: "127.0.0.1:1", RDAP: &RDAPSource{BaseURL: rdap.URL}}, Limits: l},
+	}
+	_, st := RunOnline(context.Background(), addrs, src, nil, OnlineOptions{})
+	if n := rdap.hits.Load(); n != 3 {
+		t.Errorf("%d RDAP requests for 90 addresses in 3 /16 networks, want 3", n)
+	}
+	if st[1].Succeeded != len(addrs) {
+		t.Errorf("status %+v", st[1])
+	}
+}

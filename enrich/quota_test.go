@@ -248,3 +248,43 @@ func onAddrs(n int) []netip.Addr {
 	}
 	return out
 }
+
+// TestRunOnlineStale: addresses with no cached answer are asked before
+// those whose answer expired, and an expired answer not refreshed is still
+// used, counted as such.
+func TestRunOnlineStale(t *testing.T) {
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := onAddrs(6)
+	l := onFastLimits()
+	l.Concurrency, l.TTL, l.PerDay = 1, time.Hour, 4
+	src := []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}
+	// The first two were answered two hours ago: stale.
+	real := c.now
+	c.now = func() time.Time { return real().Add(-2 * time.Hour) }
+	for _, a := range addrs[:2] {
+		c.Put("abuseipdb", a, Finding{Found: true, Verdict: &Verdict{Provider: "abuseipdb", Severity: SeverityHigh}})
+	}
+	c.now = real
+	res, st := RunOnline(context.Background(), addrs, src, c, OnlineOptions{})
+	s := st[0]
+	if s.LookedUp() != 4 || s.NotChecked != 2 || s.Stale != 2 || !strings.Contains(s.Accounting(), "2 shown from an expired cache entry") {
+		t.Errorf("status %+v (%s)", s, s.Accounting())
+	}
+	for _, a := range addrs[2:] {
+		if _, ok := c.Get("abuseipdb", a, time.Minute); !ok {
+			t.Errorf("%s (never asked) was not asked before the stale ones", a)
+		}
+	}
+	for _, a := range addrs[:2] {
+		if r := res[a]; r == nil || len(r.Threat) != 1 || r.Threat[0].Severity != SeverityHigh {
+			t.Errorf("%s: %+v, want the expired answer shown", a, r)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type reportFlags struct {
 	feeds                                      stringList
 	configPath, cacheDir                       string
 	refresh                                    bool
+	onlineBudget                               time.Duration
 	maxRows, workers, jsonMaxIPs, siteKeep     int
 	quiet                                      bool
 	cpuProfile                                 string
@@ -132,6 +133,7 @@ func (f *reportFlags) registerEnrichment(fs *flag.FlagSet) {
 	fs.StringVar(&f.configPath, "config", "", "config `FILE` (default: the per-user config dir's honeyreport/config.yaml if present)")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "cache `DIR` for online lookups (default: $HONEYREPORT_CACHE_DIR or the per-user cache dir)")
 	fs.BoolVar(&f.refresh, "refresh", false, "ignore cached online answers (they are still written)")
+	fs.DurationVar(&f.onlineBudget, "online-budget", 0, "stop starting online lookups after `DURATION` (default 2m, or the config's online_budget); what was not checked is reported")
 }
 
 // check validates the flags on their own; plan then checks them against
@@ -142,6 +144,9 @@ func (f *reportFlags) check() error {
 	}
 	if f.siteKeep < 0 {
 		return usagef("--site-keep must not be negative")
+	}
+	if f.onlineBudget < 0 {
+		return usagef("--online-budget must not be negative")
 	}
 	if f.jsonMaxIPs < 0 {
 		return usagef("--json-max-ips must not be negative")

@@ -114,7 +114,7 @@ func enrichAddrs(ctx context.Context, f *reportFlags, e *env, offline *enrich.Of
 	bar := newProviderProgress(e, f.quiet)
 	en := enrich.Run(ctx, addrs, enrich.Plan{
 		Offline: offline, OfflineOnly: offlineOnly, Online: plan.sources, ThreatIntel: plan.ti, Feeds: plan.feeds,
-		Cache: cache, Refresh: f.refresh, Progress: bar.update,
+		Cache: cache, Refresh: f.refresh, Progress: bar.update, Budget: onlineBudget(f, plan.cfg),
 	})
 	bar.done()
 	if cache != nil {
@@ -186,6 +186,20 @@ func threatOutcome(rep *report.Report, e *env) error {
 	}
 	fmt.Fprintln(e.stderr, "honeyreport: "+msg)
 	return nil
+}
+
+// defaultOnlineBudget bounds the online lookups when neither
+// --online-budget nor the config's online_budget says otherwise.
+const defaultOnlineBudget = 2 * time.Minute
+
+func onlineBudget(f *reportFlags, cfg enrich.Config) time.Duration {
+	switch {
+	case f.onlineBudget > 0:
+		return f.onlineBudget
+	case cfg.OnlineBudget > 0:
+		return cfg.OnlineBudget
+	}
+	return defaultOnlineBudget
 }
 
 // cacheMaxAge is when cached answers are deleted: past every provider's

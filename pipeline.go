@@ -43,7 +43,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	if sum.Previous != nil {
 		previous = sum.Previous.Addrs()
 	}
-	en, err := enrichAddrs(ctx, f, e, in.offline, sum.Addrs(), previous)
+	en, err := enrichAddrs(ctx, f, e, in.offline, sum.LookupOrder(), previous)
 	if err != nil {
 		return err
 	}

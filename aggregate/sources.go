@@ -105,6 +105,9 @@ func (t *sources) count(i int32, ev *ingest.Event, tm time.Time, w int64, uaID i
 	if ev.Op.IsWrite() {
 		s.Writes++
 	}
+	if !ev.Identity.Anonymous() {
+		s.Authenticated++
+	}
 	if ev.ErrorCode != "" {
 		s.Errors++
 	}
@@ -181,6 +184,7 @@ func (t *sources) merge(o *sources, uaMap []int32) {
 			d.Events += s.Events
 			d.Attempts += s.Attempts
 			d.Writes += s.Writes
+			d.Authenticated += s.Authenticated
 			d.Errors += s.Errors
 			d.Span.merge(s.Span)
 			for k := range min(int(s.uaLen), len(s.ua)) {

@@ -32,7 +32,9 @@ type IPStats struct {
 	Attempts int64
 	Span
 	Writes int64
-	Errors int64
+	// Authenticated counts the events with a non-anonymous identity.
+	Authenticated int64
+	Errors        int64
 	// While counting, ua and uaN hold the first two user agents (tally
 	// ids) and their events; further ones are in sources.moreUAs. uaLen
 	// counts them all. Summary names the top one, topUA, and leaves its
@@ -199,6 +201,36 @@ func (s *Summary) UnmappedOperations() []Count {
 func (s *Summary) Addrs() []netip.Addr {
 	out := make([]netip.Addr, len(s.IPs))
 	for i, ip := range s.IPs {
+		out[i] = ip.Addr
+	}
+	return out
+}
+
+// LookupOrder returns what Addrs returns, most important first: sources
+// that attempted writes, then those that sent authenticated requests, then
+// by alerts (events), then by attempts, ties by address. Online lookups
+// under a time budget or quota go in this order, so that the top of the
+// report is complete first.
+func (s *Summary) LookupOrder() []netip.Addr {
+	ips := append([]*IPStats(nil), s.IPs...)
+	sort.SliceStable(ips, func(i, j int) bool {
+		a, b := ips[i], ips[j]
+		switch {
+		case a.Addr.IsValid() != b.Addr.IsValid():
+			return a.Addr.IsValid() // non-IP sources are never looked up
+		case (a.Writes > 0) != (b.Writes > 0):
+			return a.Writes > 0
+		case (a.Authenticated > 0) != (b.Authenticated > 0):
+			return a.Authenticated > 0
+		case a.Events != b.Events:
+			return a.Events > b.Events
+		case a.Attempts != b.Attempts:
+			return a.Attempts > b.Attempts
+		}
+		return a.Addr.Less(b.Addr)
+	})
+	out := make([]netip.Addr, len(ips))
+	for i, ip := range ips {
 		out[i] = ip.Addr
 	}
 	return out

@@ -124,10 +124,10 @@ func renderDigest(w io.Writer, d digest) error {
 }
 
 // tiRollup is the digest's threat-intelligence part: one sentence and the
-// worst verdicts.
+// worst sources, one row each with every provider's verdict rolled up.
 type tiRollup struct {
 	Summary string
-	Rows    []report.ThreatRow
+	Rows    []report.RollUpRow
 }
 
 // newTIRollup sums up rep's threat intelligence, nil when it did not run.
@@ -152,6 +152,6 @@ func newTIRollup(rep *report.Report) *tiRollup {
 	if t.Incomplete != "" {
 		r.Summary += " " + t.Incomplete + "."
 	}
-	r.Rows = firstN(t.Findings, digestRows)
+	r.Rows = firstN(t.RollUp, digestRows)
 	return r
 }

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+	"go4.org/netipx"
 )
 
 // CacheFile is the cache's file name inside the cache directory.
@@ -238,8 +241,18 @@ type cacheEntry struct {
 
 // Get returns source's answer for addr when one younger than ttl is stored.
 func (c *Cache) Get(source string, addr netip.Addr, ttl time.Duration) (Finding, bool) {
-	if c == nil {
+	f, fetched, ok := c.get(source, addr)
+	if !ok || (ttl > 0 && c.now().Sub(fetched) > ttl) {
 		return Finding{}, false
+	}
+	return f, true
+}
+
+// get returns source's stored answer for addr, however old, and when it
+// was fetched.
+func (c *Cache) get(source string, addr netip.Addr) (Finding, time.Time, bool) {
+	if c == nil {
+		return Finding{}, time.Time{}, false
 	}
 	var e cacheEntry
 	found := false
@@ -260,14 +273,14 @@ func (c *Cache) Get(source string, addr netip.Addr, ttl time.Duration) (Finding,
 			return nil
 		})
 	})
-	if !found || (ttl > 0 && c.now().Sub(e.Fetched) > ttl) {
-		return Finding{}, false
+	if !found {
+		return Finding{}, time.Time{}, false
 	}
 	f := Finding{Found: e.Found, Whois: e.Whois, ASN: e.ASN, Verdict: e.Verdict, Raw: e.Raw}
 	if f.Verdict != nil {
 		f.Verdict.Raw = e.Raw
 	}
-	return f, true
+	return f, e.Fetched, true
 }
 
 // Put stores source's answer for addr, stamped now.
@@ -308,7 +321,10 @@ func (c *Cache) Prune(maxAge time.Duration) (int, error) {
 	removed := 0
 	err := c.guarded(func() error {
 		return c.db.Update(func(tx *bolt.Tx) error {
-			return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+			return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+				if bytes.Equal(name, quotaBucket) {
+					return nil // counters, not answers
+				}
 				var stale [][]byte
 				err := b.ForEach(func(k, v []byte) error {
 					var e cacheEntry
@@ -360,4 +376,147 @@ func (c *Cache) guarded(fn func() error) (err error) {
 
 func cacheKey(addr netip.Addr) []byte {
 	return []byte(addr.Unmap().String())
+}
+
+// quotaBucket holds the requests spent per source and period, keyed
+// "SOURCE day/2006-01-02" or "SOURCE month/2006-01"; a key ending in
+// " spent" marks a period the provider said was used up.
+var quotaBucket = []byte("_quota")
+
+// Spent returns the requests counted for source in period (see quota).
+func (c *Cache) Spent(source, period string) int {
+	if c == nil {
+		return 0
+	}
+	n := 0
+	_ = c.guarded(func() error {
+		return c.db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(quotaBucket); b != nil {
+				n, _ = strconv.Atoi(string(b.Get([]byte(source + " " + period))))
+			}
+			return nil
+		})
+	})
+	return n
+}
+
+// Spend adds one request to each of source's periods.
+func (c *Cache) Spend(source string, periods ...string) error {
+	if c == nil {
+		return nil
+	}
+	err := c.guarded(func() error {
+		return c.db.Batch(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(quotaBucket)
+			if err != nil {
+				return err
+			}
+			for _, p := range periods {
+				k := []byte(source + " " + p)
+				n, _ := strconv.Atoi(string(b.Get(k)))
+				if err := b.Put(k, []byte(strconv.Itoa(n+1))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("cache quota %s: %w", source, err)
+	}
+	return nil
+}
+
+// MarkExhausted records that source's provider refused for the rest of period.
+func (c *Cache) MarkExhausted(source, period string) error {
+	if c == nil {
+		return nil
+	}
+	return c.guarded(func() error {
+		return c.db.Batch(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(quotaBucket)
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(source+" "+period+" spent"), []byte("1"))
+		})
+	})
+}
+
+// Exhausted reports whether MarkExhausted was called for source and period.
+func (c *Cache) Exhausted(source, period string) bool {
+	if c == nil {
+		return false
+	}
+	found := false
+	_ = c.guarded(func() error {
+		return c.db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(quotaBucket); b != nil {
+				found = b.Get([]byte(source+" "+period+" spent")) != nil
+			}
+			return nil
+		})
+	})
+	return found
+}
+
+// rangeBucket is the bucket of source's answers by registered range.
+func rangeBucket(source string) []byte { return []byte(source + " ranges") }
+
+// PutRange stores source's answer for a whole registered range, so that a
+// later run answers any address in it without asking (see RunOnline).
+func (c *Cache) PutRange(source string, r netipx.IPRange, f Finding) error {
+	if c == nil {
+		return nil
+	}
+	e := cacheEntry{V: cacheVersion, Fetched: c.now().UTC(), Found: f.Found, Whois: f.Whois, ASN: f.ASN, Verdict: f.Verdict, Raw: f.Raw}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("cache %s %s: %w", source, r, err)
+	}
+	err = c.guarded(func() error {
+		return c.db.Batch(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(rangeBucket(source))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(r.String()), v)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("cache %s %s: %w", source, r, err)
+	}
+	return nil
+}
+
+// rangeFinding is an answer covering a registered range.
+type rangeFinding struct {
+	r netipx.IPRange
+	f Finding
+}
+
+// Ranges returns source's range answers younger than ttl.
+func (c *Cache) Ranges(source string, ttl time.Duration) []rangeFinding {
+	if c == nil {
+		return nil
+	}
+	var out []rangeFinding
+	_ = c.guarded(func() error {
+		return c.db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(rangeBucket(source))
+			if b == nil {
+				return nil
+			}
+			return b.ForEach(func(k, v []byte) error {
+				r, err := netipx.ParseIPRange(string(k))
+				var e cacheEntry
+				if err != nil || json.Unmarshal(v, &e) != nil || e.V != cacheVersion || (ttl > 0 && c.now().Sub(e.Fetched) > ttl) {
+					return nil
+				}
+				out = append(out, rangeFinding{r: r, f: Finding{Found: e.Found, Whois: e.Whois, ASN: e.ASN, Verdict: e.Verdict, Raw: e.Raw}})
+				return nil
+			})
+		})
+	})
+	return out
 }

@@ -37,6 +37,9 @@ type Config struct {
 	CacheDir  string          `yaml:"cache_dir"`
 	Providers ProvidersConfig `yaml:"providers"`
 	Feeds     []FeedConfig    `yaml:"feeds"`
+	// OnlineBudget bounds the wall time of all online lookups (the
+	// --online-budget flag wins); 0 means the flag's default.
+	OnlineBudget time.Duration `yaml:"online_budget"`
 	// Exclude lists exclusion rules, as --exclude takes them (package
 	// filter); a relative @FILE is resolved against the file's directory.
 	Exclude []string `yaml:"exclude"`
@@ -93,6 +96,12 @@ type ProviderConfig struct {
 	Timeout     time.Duration `yaml:"timeout"`
 	TTL         time.Duration `yaml:"ttl"`
 	Retries     *int          `yaml:"retries"`
+	// PerMinute sets the rate as requests a minute (when Rate is unset);
+	// PerDay and PerMonth are the allowances per UTC day and month, for a
+	// paid tier. A negative value turns the default allowance off.
+	PerMinute float64 `yaml:"per_minute"`
+	PerDay    int     `yaml:"per_day"`
+	PerMonth  int     `yaml:"per_month"`
 }
 
 // FeedConfig is one local blocklist.
@@ -117,10 +126,12 @@ func (f FeedConfig) severity() Severity {
 	return SeverityWarning
 }
 
-// DefaultLimits are each source's limits when the config leaves them out,
-// chosen from the providers' free-tier quotas (VirusTotal public API: 4
-// requests a minute; GreyNoise community: a small daily allowance) and
-// RIR WHOIS fair-use guidance.
+// DefaultLimits are each source's limits when the config leaves them out:
+// the providers' documented free tiers (the sources are cited in
+// docs/CONFIG.md) and RIR WHOIS fair use. VirusTotal public API: 4
+// requests a minute, 500 a day, 15,500 a month; AbuseIPDB free: 1,000
+// checks a day; GreyNoise community: 50 lookups a day; X-Force free:
+// 5,000 calls a month. OTX documents no limit: 5 a second.
 func DefaultLimits(name string) Limits {
 	retry := RetryPolicy{Retries: 2, BaseDelay: 500 * time.Millisecond, MaxDelay: 10 * time.Second, MaxRetryAfter: 70 * time.Second}
 	l := Limits{Concurrency: 4, Rate: 5, Burst: 4, Timeout: 15 * time.Second, TTL: 24 * time.Hour, Retry: retry}
@@ -131,9 +142,15 @@ func DefaultLimits(name string) Limits {
 		l.Concurrency, l.Rate, l.Burst, l.Timeout, l.TTL = 1, 0, 1, 30*time.Second, 7*24*time.Hour
 	case NameVirusTotal:
 		l.Concurrency, l.Rate, l.Burst = 1, 4.0/60, 1
+		l.PerDay, l.PerMonth = 500, 15500
 	case NameGreyNoise:
 		l.Concurrency, l.Rate, l.Burst = 2, 1, 2
-	case NameAbuseIPDB, NameOTX, NameXForce:
+		l.PerDay = 50
+	case NameAbuseIPDB:
+		l.PerDay = 1000
+	case NameXForce:
+		l.PerMonth = 5000
+	case NameOTX:
 	}
 	return l
 }
@@ -161,6 +178,9 @@ func LoadConfig(path string) (Config, error) {
 	// An empty file decodes as io.EOF: the zero Config.
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	if c.OnlineBudget < 0 {
+		return Config{}, fmt.Errorf("config %s: online_budget: %v is negative", path, c.OnlineBudget)
 	}
 	if err := c.Providers.validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
@@ -229,6 +249,8 @@ func (p *ProvidersConfig) validate() error {
 			return bad("burst", pc.Burst, "is negative")
 		case pc.TTL < 0:
 			return bad("ttl", pc.TTL, "is negative")
+		case !(pc.PerMinute >= 0):
+			return bad("per_minute", pc.PerMinute, "is not a rate (requests a minute, 0 or more)")
 		}
 	}
 	return nil
@@ -242,6 +264,7 @@ func (p *ProvidersConfig) validate() error {
 //	HONEYREPORT_OTX_URL, HONEYREPORT_ABUSEIPDB_URL, HONEYREPORT_GREYNOISE_URL,
 //	HONEYREPORT_VIRUSTOTAL_URL, HONEYREPORT_XFORCE_URL   (base URLs)
 //	HONEYREPORT_WHOIS_SERVER, HONEYREPORT_BULK_ASN_SERVER (host:port)
+//	HONEYREPORT_RDAP_URL (RDAP base URL, replacing IANA's bootstrap)
 //	HONEYREPORT_CACHE_DIR
 //
 // getenv is os.Getenv in main, a map in tests.
@@ -272,6 +295,7 @@ func (c Config) ApplyEnv(getenv func(string) string) Config {
 	set(&p.VirusTotal.BaseURL, "HONEYREPORT_VIRUSTOTAL_URL")
 	set(&p.XForce.BaseURL, "HONEYREPORT_XFORCE_URL")
 	set(&p.Whois.Server, "HONEYREPORT_WHOIS_SERVER")
+	set(&p.Whois.BaseURL, "HONEYREPORT_RDAP_URL")
 	set(&p.BulkASN.Server, "HONEYREPORT_BULK_ASN_SERVER")
 	set(&c.CacheDir, "HONEYREPORT_CACHE_DIR")
 	return c
@@ -366,7 +390,13 @@ func (c Config) Sources(names []string, client *http.Client) ([]Online, error) {
 		var src Source
 		switch name {
 		case NameWhois:
-			src = &WhoisSource{Server: pc.Server}
+			ws := &WhoisSource{Server: pc.Server}
+			// A WHOIS server given explicitly (a mirror, a test) without an
+			// RDAP base means WHOIS only.
+			if pc.BaseURL != "" || pc.Server == "" {
+				ws.RDAP = &RDAPSource{BaseURL: pc.BaseURL, Client: client}
+			}
+			src = ws
 		case NameBulkASN:
 			src = &CymruSource{Server: pc.Server}
 		case NameOTX:
@@ -432,8 +462,17 @@ func (pc ProviderConfig) limits(name string) Limits {
 	if pc.Concurrency > 0 {
 		l.Concurrency = pc.Concurrency
 	}
-	if pc.Rate > 0 {
+	switch {
+	case pc.Rate > 0:
 		l.Rate = pc.Rate
+	case pc.PerMinute > 0:
+		l.Rate = pc.PerMinute / 60
+	}
+	if pc.PerDay != 0 {
+		l.PerDay = max(pc.PerDay, 0)
+	}
+	if pc.PerMonth != 0 {
+		l.PerMonth = max(pc.PerMonth, 0)
 	}
 	if pc.Burst > 0 {
 		l.Burst = pc.Burst

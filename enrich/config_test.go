@@ -158,3 +158,37 @@ func TestKeyEnvUnset(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigQuotas: the free-tier allowances are defaults, a paid tier
+// raises them, -1 turns one off, per_minute sets the rate, and the budget
+// is read.
+func TestConfigQuotas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(path, []byte(`
+online_budget: 5m
+providers:
+  virustotal:
+    per_minute: 1000
+    per_day: 20000
+    per_month: -1
+`), 0o600)
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OnlineBudget != 5*time.Minute {
+		t.Errorf("online_budget %v", c.OnlineBudget)
+	}
+	vt := c.Providers.VirusTotal.limits(NameVirusTotal)
+	if vt.PerDay != 20000 || vt.PerMonth != 0 || vt.Rate != 1000.0/60 {
+		t.Errorf("virustotal limits %+v", vt)
+	}
+	ab := c.Providers.AbuseIPDB.limits(NameAbuseIPDB)
+	if ab.PerDay != 1000 || ab.PerMonth != 0 {
+		t.Errorf("abuseipdb defaults %+v, want the free tier's 1000 a day", ab)
+	}
+	os.WriteFile(path, []byte("online_budget: -1s\n"), 0o600)
+	if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), "online_budget") {
+		t.Errorf("negative budget: %v", err)
+	}
+}

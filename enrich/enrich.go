@@ -1,7 +1,9 @@
 package enrich
 
 import (
+	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -138,15 +140,28 @@ type Verdict struct {
 	Raw []byte `json:"-"`
 }
 
-// Status says how one source did over a whole run.
+// Status says how one source did over a whole run. Every address wanted
+// is in exactly one of: looked up (Succeeded-FromCache), from the cache
+// (FromCache), failed (Failed), not checked (NotChecked).
 type Status struct {
-	Source    string
+	Source string
+	// Total is the number of addresses the source was to be asked about;
+	// 0 for statuses that do not count addresses wanted (offline data).
+	Total     int
 	Queried   int // addresses asked of the source (network or cache)
-	FromCache int
+	FromCache int // answered without a request: the cache, or a registered range already known
 	Succeeded int
 	Failed    int
-	// Interrupted is set when the run was cancelled before every address
-	// was asked: Queried is then short of the addresses wanted.
+	// NotChecked counts the addresses never asked, because of Stopped;
+	// Stale of them are shown with an expired cached answer.
+	NotChecked int
+	Stale      int
+	// Stopped says why the source stopped before every address was asked
+	// ("time budget of 2m0s ran out", "daily quota reached (500 of 500),
+	// resumes after 00:00 UTC", "interrupted"); empty when it did not.
+	Stopped string
+	// Interrupted is set when the run was cancelled (Ctrl-C) before every
+	// address was asked.
 	Interrupted bool
 	// Err summarises why lookups failed ("timeout", "HTTP 401: check the
 	// API key", ...); it never contains an API key.
@@ -154,24 +169,55 @@ type Status struct {
 	Duration time.Duration
 }
 
+// LookedUp is the number of addresses answered over the network.
+func (s Status) LookedUp() int { return s.Succeeded - s.FromCache }
+
+// Accounting says what was and was not done, for a reader: "looked up 12,
+// from cache 30, not checked 208 (time budget of 20s ran out), failed 3
+// (timeout)". Parts that are zero are left out, except looked up.
+func (s Status) Accounting() string {
+	parts := []string{fmt.Sprintf("looked up %d", s.LookedUp())}
+	if s.FromCache > 0 {
+		parts = append(parts, fmt.Sprintf("from cache %d", s.FromCache))
+	}
+	if s.NotChecked > 0 {
+		nc := fmt.Sprintf("not checked %d", s.NotChecked)
+		switch {
+		case s.Stopped != "" && s.Stale > 0:
+			nc += fmt.Sprintf(" (%s; %d shown from an expired cache entry)", s.Stopped, s.Stale)
+		case s.Stopped != "":
+			nc += " (" + s.Stopped + ")"
+		}
+		parts = append(parts, nc)
+	}
+	if s.Failed > 0 {
+		f := fmt.Sprintf("failed %d", s.Failed)
+		if s.Err != "" {
+			f += " (" + s.Err + ")"
+		}
+		parts = append(parts, f)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // The states of a Status, as State reports them.
 const (
-	StateOK          = "ok"          // every address asked was answered
-	StatePartial     = "partial"     // some lookups failed
+	StateOK          = "ok"          // every address wanted was answered
+	StatePartial     = "partial"     // some lookups failed, or some addresses were not checked (budget, quota)
 	StateFailed      = "failed"      // every lookup failed
-	StateInterrupted = "interrupted" // the run stopped before every address was asked
+	StateInterrupted = "interrupted" // the run was cancelled before every address was asked
 )
 
-// State sums s up in one word: an interrupted source is never "ok", and a
-// source whose every lookup failed is "failed", not a source that found
-// nothing.
+// State sums s up in one word: a source that did not finish is never
+// "ok", and a source whose every lookup failed is "failed", not a source
+// that found nothing.
 func (s Status) State() string {
 	switch {
 	case s.Interrupted:
 		return StateInterrupted
-	case s.Failed > 0 && s.Succeeded == 0:
+	case s.Failed > 0 && s.Succeeded == 0 && s.NotChecked == 0:
 		return StateFailed
-	case s.Failed > 0:
+	case s.Failed > 0 || s.NotChecked > 0:
 		return StatePartial
 	}
 	return StateOK

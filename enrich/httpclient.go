@@ -32,6 +32,11 @@ type HTTPError struct {
 	// Reason is the provider's own error message when it sent a
 	// recognisable one, else the HTTP status text.
 	Reason string
+	// Quota is PeriodDay or PeriodMonth when the answer says that
+	// allowance is spent (see quotaPeriod), else empty; QuotaLimit is the
+	// allowance the provider stated, 0 when none.
+	Quota      string
+	QuotaLimit int
 }
 
 func (e *HTTPError) Error() string {
@@ -39,6 +44,9 @@ func (e *HTTPError) Error() string {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return fmt.Sprintf("HTTP %d: authentication failed: check the API key", e.StatusCode)
 	case http.StatusTooManyRequests:
+		if e.Quota != "" {
+			return fmt.Sprintf("HTTP 429: %s quota exceeded", e.Quota)
+		}
 		if e.RetryAfter > 0 {
 			return fmt.Sprintf("HTTP 429: rate limit or quota exceeded (retry after %s)", e.RetryAfter.Round(time.Second))
 		}
@@ -85,12 +93,14 @@ func httpFetch(ctx context.Context, client *http.Client, req *http.Request, secr
 			return body, resp.StatusCode, nil
 		}
 	}
-	ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	now := time.Now()
+	ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	reason := providerMessage(body, secrets)
 	if reason == "" {
 		reason = http.StatusText(resp.StatusCode)
 	}
-	return nil, resp.StatusCode, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: ra, Reason: reason}
+	return nil, resp.StatusCode, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: ra, Reason: reason,
+		Quota: quotaPeriod(resp.StatusCode, resp.Header, body, now), QuotaLimit: quotaLimit(resp.Header)}
 }
 
 // providerMessage extracts the human message from the documented error

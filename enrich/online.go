@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go4.org/netipx"
 	"golang.org/x/time/rate"
 )
 
@@ -59,6 +60,11 @@ type Limits struct {
 	// one per address); <= 0 means 3. Authentication failures and an
 	// exhausted quota stop it at once.
 	TripAfter int
+	// PerDay and PerMonth are the provider's allowances of requests per
+	// UTC day and month, counted across runs in the cache (see quota);
+	// <= 0 means none.
+	PerDay   int
+	PerMonth int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -94,6 +100,19 @@ type OnlineOptions struct {
 	// (from the cache or the network). Calls are serialised, so it needs no
 	// locking of its own; it must not block for long.
 	Progress func(source string, done, total int)
+	// Budget bounds the wall time of all online work; <= 0 means none.
+	// When it runs out no source starts another lookup, lookups in flight
+	// are abandoned, and the addresses left are counted as not checked.
+	Budget time.Duration
+	// Now is the clock of the quota periods; nil means time.Now.
+	Now func() time.Time
+	// Group names the network an address is expected to be registered in
+	// (the announced prefix, from the offline data). A source whose answers
+	// cover a registered range (WHOIS, RDAP) asks about one address of a
+	// group at a time, so that the answer can serve the others. The prefix
+	// a batch source (bulk IP-to-ASN) found comes first; without either,
+	// IPv4 is grouped by /24 and IPv6 by /48.
+	Group func(netip.Addr) netip.Prefix
 }
 
 // OnlineResult is everything the online sources found for one address.
@@ -146,13 +165,44 @@ func (r Results) Apply(profiles []*Profile) {
 // may be nil: no caching). Batch sources run first, then all other sources
 // run side by side, each within its own Limits.
 //
+// addrs are in priority order: under any limit (the budget, a quota, the
+// rate) every source asks about them in that order, so that the most
+// important addresses are complete first. Addresses with no cached answer
+// go before those whose cached answer is stale; a stale answer is still
+// used when the address cannot be asked again.
+//
 // It never fails: a source's problems end up in its Status. When ctx is
-// cancelled (Ctrl-C) it returns what it has; answers already received are
-// in the cache, so the next run resumes where this one stopped.
+// cancelled (Ctrl-C) or the budget runs out it returns what it has;
+// answers already received are in the cache, so the next run resumes
+// where this one stopped.
 func RunOnline(ctx context.Context, addrs []netip.Addr, sources []Online, cache *Cache, opts OnlineOptions) (Results, []Status) {
 	addrs = dedupeAddrs(addrs)
+	parent := ctx
+	if opts.Budget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Budget)
+		defer cancel()
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
 	res := make(Results)
 	var resMu sync.Mutex
+	// The announced prefix a bulk IP-to-ASN source (run first) found is
+	// the best guess of the registered network; then opts.Group's.
+	group := func(a netip.Addr) netip.Prefix {
+		resMu.Lock()
+		r := res[a]
+		resMu.Unlock()
+		if r != nil && r.ASN != nil && r.ASN.Network.IsValid() {
+			return r.ASN.Network.Masked()
+		}
+		if opts.Group != nil {
+			return opts.Group(a)
+		}
+		return defaultGroup(a)
+	}
 	var progMu sync.Mutex
 	progress := func(name string, done, total int) {
 		if opts.Progress == nil {
@@ -182,6 +232,16 @@ func RunOnline(ctx context.Context, addrs []netip.Addr, sources []Online, cache 
 			r.Threat = append(r.Threat, *f.Verdict)
 		}
 	}
+	newRun := func(o Online) *sourceRun {
+		return &sourceRun{
+			src: o.Source, name: o.Source.Name(), lim: o.Limits.withDefaults(), cache: cache, refresh: opts.Refresh,
+			total: len(addrs), progress: progress, record: record, start: time.Now(),
+			parent: parent, budget: opts.Budget, group: group,
+			quota:   newQuota(cache, o.Source.Name(), o.Limits, now()),
+			reasons: make(map[string]int), trippedCh: make(chan struct{}),
+			pending: make(map[netip.Prefix]chan struct{}), stale: make(map[netip.Addr]Finding),
+		}
+	}
 
 	statuses := make([]Status, len(sources))
 	var batch, single []int
@@ -193,7 +253,8 @@ func RunOnline(ctx context.Context, addrs []netip.Addr, sources []Online, cache 
 		}
 	}
 	for _, i := range batch {
-		r := newSourceRun(sources[i], cache, opts.Refresh, len(addrs), progress, record)
+		r := newRun(sources[i])
+		r.init()
 		r.runBatch(ctx, addrs)
 		statuses[i] = r.status()
 	}
@@ -202,7 +263,8 @@ func RunOnline(ctx context.Context, addrs []netip.Addr, sources []Online, cache 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := newSourceRun(sources[i], cache, opts.Refresh, len(addrs), progress, record)
+			r := newRun(sources[i])
+			r.init()
 			r.runEach(ctx, addrs)
 			statuses[i] = r.status()
 		}()
@@ -212,6 +274,17 @@ func RunOnline(ctx context.Context, addrs []netip.Addr, sources []Online, cache 
 		sort.SliceStable(r.Threat, func(i, j int) bool { return r.Threat[i].Provider < r.Threat[j].Provider })
 	}
 	return res, statuses
+}
+
+// defaultGroup is the network an address is likely registered in when
+// nothing better is known.
+func defaultGroup(a netip.Addr) netip.Prefix {
+	bits := 24
+	if a.Is6() && !a.Is4In6() {
+		bits = 48
+	}
+	p, _ := a.Unmap().Prefix(bits)
+	return p
 }
 
 func dedupeAddrs(addrs []netip.Addr) []netip.Addr {
@@ -227,6 +300,16 @@ func dedupeAddrs(addrs []netip.Addr) []netip.Addr {
 	return out
 }
 
+// rangeSource is a source whose answer covers a whole registered range
+// (inetnum, NetRange, CIDR): the runner answers every later address in
+// the range from it, in this run and from the cache.
+type rangeSource interface {
+	Source
+	// answerRange returns the registered range f, the answer about addr,
+	// covers; ok is false when it names none.
+	answerRange(addr netip.Addr, f Finding) (r netipx.IPRange, ok bool)
+}
+
 // sourceRun is the state of one source over one run.
 type sourceRun struct {
 	src      Source
@@ -239,9 +322,15 @@ type sourceRun struct {
 	progress func(string, int, int)
 	record   func(netip.Addr, Finding)
 	start    time.Time
+	// parent is the run's context without the budget: when it ends the
+	// run was interrupted, when only the budget's ends time ran out.
+	parent context.Context
+	budget time.Duration
+	quota  *quota
+	group  func(netip.Addr) netip.Prefix
 
-	// trippedCh is closed when the breaker trips, releasing lookups that
-	// wait for a rate token.
+	// trippedCh is closed when the source is stopped (breaker or quota),
+	// releasing lookups that wait for a rate token.
 	trippedCh chan struct{}
 	// unanswered is set while the source's last attempt got no answer
 	// (refused, reset, timed out, 5xx): see attempt.
@@ -254,39 +343,118 @@ type sourceRun struct {
 	tripped     error
 	reasons     map[string]int
 	firstReason []string
+	// stale holds the expired cached answers of addresses not asked
+	// again yet: used, and counted as such, if they never are.
+	stale map[netip.Addr]Finding
+
+	// rmu guards the registered ranges known (rangeSource only) and the
+	// groups with a lookup in flight.
+	rmu     sync.Mutex
+	ranges  []rangeFinding
+	pending map[netip.Prefix]chan struct{}
 }
 
-func newSourceRun(o Online, cache *Cache, refresh bool, total int, progress func(string, int, int), record func(netip.Addr, Finding)) *sourceRun {
-	lim := o.Limits.withDefaults()
-	r := &sourceRun{
-		src: o.Source, name: o.Source.Name(), lim: lim, cache: cache, refresh: refresh,
-		total: total, progress: progress, record: record, start: time.Now(),
-		reasons: make(map[string]int), trippedCh: make(chan struct{}),
-	}
+func (r *sourceRun) init() {
 	r.st.Source = r.name
-	if lim.Rate > 0 {
-		r.limiter = rate.NewLimiter(rate.Limit(lim.Rate), lim.Burst)
+	r.st.Total = r.total
+	if r.lim.Rate > 0 {
+		r.limiter = rate.NewLimiter(rate.Limit(r.lim.Rate), r.lim.Burst)
 	}
-	return r
+	if _, ok := r.src.(rangeSource); ok && !r.refresh {
+		r.ranges = r.cache.Ranges(r.name, r.lim.TTL)
+	}
 }
 
-// cached answers addr from the cache when allowed.
+// cached answers addr from the cache when allowed: from its own entry or,
+// for a rangeSource, from a registered range. An expired entry is kept in
+// r.stale and reported false.
 func (r *sourceRun) cached(addr netip.Addr) bool {
 	if r.refresh {
 		return false
 	}
-	f, ok := r.cache.Get(r.name, addr, r.lim.TTL)
-	if !ok {
-		return false
+	f, fetched, ok := r.cache.get(r.name, addr)
+	if ok && r.cache.now().Sub(fetched) <= r.lim.TTL {
+		r.fromCache(addr, f)
+		return true
 	}
+	if rf, covered := r.covering(addr); covered {
+		r.fromCache(addr, rf)
+		return true
+	}
+	if ok {
+		r.mu.Lock()
+		r.stale[addr] = f
+		r.mu.Unlock()
+	}
+	return false
+}
+
+func (r *sourceRun) fromCache(addr netip.Addr, f Finding) {
 	r.record(addr, f)
 	r.mu.Lock()
+	delete(r.stale, addr)
 	r.st.Queried++
 	r.st.FromCache++
 	r.st.Succeeded++
 	r.mu.Unlock()
 	r.step()
-	return true
+}
+
+// covering returns the answer of a known registered range holding addr,
+// made about addr: its Network is the range's prefix holding addr.
+func (r *sourceRun) covering(addr netip.Addr) (Finding, bool) {
+	r.rmu.Lock()
+	defer r.rmu.Unlock()
+	return r.coveringLocked(addr)
+}
+
+func (r *sourceRun) coveringLocked(addr netip.Addr) (Finding, bool) {
+	for _, rf := range r.ranges {
+		if rf.r.Contains(addr) {
+			f := rf.f
+			if f.Whois != nil {
+				w := *f.Whois
+				w.Network = smallestPrefixContaining(rf.r, addr)
+				f.Whois = &w
+			}
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+// claim makes the calling worker the one to ask about addr's group, or
+// answers addr from a range another worker's lookup found meanwhile. It
+// returns release (to call once the answer is in) when the caller is to
+// ask, and done when addr was answered (or the run stopped).
+func (r *sourceRun) claim(ctx context.Context, addr netip.Addr) (release func(), done bool) {
+	g := r.group(addr)
+	for {
+		r.rmu.Lock()
+		if f, ok := r.coveringLocked(addr); ok {
+			r.rmu.Unlock()
+			r.fromCache(addr, f)
+			return nil, true
+		}
+		ch, busy := r.pending[g]
+		if !busy {
+			ch = make(chan struct{})
+			r.pending[g] = ch
+			r.rmu.Unlock()
+			return func() {
+				r.rmu.Lock()
+				delete(r.pending, g)
+				r.rmu.Unlock()
+				close(ch)
+			}, false
+		}
+		r.rmu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, true
+		}
+	}
 }
 
 func (r *sourceRun) step() {
@@ -301,7 +469,16 @@ func (r *sourceRun) succeed(addr netip.Addr, f Finding) {
 	r.record(addr, f)
 	// A cache write failure costs only a future network call.
 	_ = r.cache.Put(r.name, addr, f)
+	if rs, ok := r.src.(rangeSource); ok && f.Found {
+		if rng, ok := rs.answerRange(addr, f); ok {
+			r.rmu.Lock()
+			r.ranges = append(r.ranges, rangeFinding{r: rng, f: f})
+			r.rmu.Unlock()
+			_ = r.cache.PutRange(r.name, rng, f)
+		}
+	}
 	r.mu.Lock()
+	delete(r.stale, addr)
 	r.st.Queried++
 	r.st.Succeeded++
 	r.consecutive = 0
@@ -319,19 +496,33 @@ func (r *sourceRun) fail(err error) {
 	}
 	r.reasons[msg]++
 	r.consecutive++
-	if r.tripped == nil && (fatalForSource(err) || r.consecutive >= r.lim.TripAfter) {
-		r.tripped = err
-		close(r.trippedCh)
+	if fatalForSource(err) || r.consecutive >= r.lim.TripAfter {
+		r.stopLocked(err)
 	}
 	r.mu.Unlock()
 	r.step()
 }
 
-// skip counts an address not asked because the source was stopped.
+// stopLocked stops the source for the rest of the run; the first reason
+// stays.
+func (r *sourceRun) stopLocked(err error) {
+	if r.tripped == nil {
+		r.tripped = err
+		close(r.trippedCh)
+	}
+}
+
+// skip accounts for an address not asked because the source was stopped:
+// a failure when the breaker tripped, not checked when a quota is spent.
 func (r *sourceRun) skip() {
 	r.mu.Lock()
 	err := r.tripped
 	r.mu.Unlock()
+	var qe *QuotaError
+	if errors.As(err, &qe) {
+		r.step()
+		return
+	}
 	r.fail(err)
 }
 
@@ -341,8 +532,8 @@ func (r *sourceRun) isTripped() bool {
 	return r.tripped != nil
 }
 
-// attempt runs fn under the rate limit, the per-request timeout and the
-// retry policy.
+// attempt runs fn under the quota, the rate limit, the per-request timeout
+// and the retry policy.
 //
 // While the source gives no answer at all (connection refused, reset,
 // timeout, HTTP 5xx), attempts skip the rate limit: such a request costs
@@ -351,6 +542,8 @@ func (r *sourceRun) isTripped() bool {
 // would take minutes). The breaker bounds what goes out unthrottled: TripAfter
 // addresses of at most Retries+1 attempts each. The first answer of any
 // kind puts the limit back.
+//
+// A spent quota, counted or said by the provider, is a *QuotaError.
 func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
 	for n := 0; ; n++ {
 		// No request starts once the run is stopped (a select between
@@ -362,6 +555,9 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 			if err := r.wait(ctx); err != nil {
 				return err
 			}
+		}
+		if err := r.quota.take(); err != nil {
+			return err
 		}
 		actx, cancel := context.WithTimeout(ctx, timeout)
 		err := fn(actx)
@@ -377,6 +573,9 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 		if timedOut || errors.Is(err, context.DeadlineExceeded) {
 			err = errTimeout
 		}
+		if qe := r.quota.refused(err); qe != err {
+			return qe
+		}
 		r.unanswered.Store(unanswered(err))
 		d, again := r.lim.Retry.retryDelay(err, n)
 		if !again || r.isTripped() {
@@ -388,8 +587,8 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 	}
 }
 
-// wait takes a rate token. It gives up when ctx ends, or when the breaker
-// trips meanwhile, returning the breaker's reason.
+// wait takes a rate token. It gives up when ctx ends, or when the source
+// is stopped meanwhile, returning the reason.
 func (r *sourceRun) wait(ctx context.Context) error {
 	if r.limiter == nil {
 		return nil
@@ -415,7 +614,55 @@ func (r *sourceRun) wait(ctx context.Context) error {
 	}
 }
 
+// lookup asks the source about addr and accounts for the outcome.
+func (r *sourceRun) lookup(ctx context.Context, addr netip.Addr) {
+	if _, ok := r.src.(rangeSource); ok {
+		release, done := r.claim(ctx, addr)
+		if done {
+			return
+		}
+		defer release()
+	}
+	var f Finding
+	err := r.attempt(ctx, r.lim.Timeout, func(actx context.Context) error {
+		var err error
+		f, err = r.src.Lookup(actx, addr)
+		return err
+	})
+	var qe *QuotaError
+	switch {
+	case err == nil:
+		r.succeed(addr, f)
+	case ctx.Err() != nil:
+		// Stopped (interrupt or budget): not checked, not this source's fault.
+	case errors.As(err, &qe):
+		r.mu.Lock()
+		r.stopLocked(qe)
+		r.mu.Unlock()
+		r.step()
+	default:
+		r.fail(err)
+	}
+}
+
 func (r *sourceRun) runEach(ctx context.Context, addrs []netip.Addr) {
+	// Cached answers first, without a worker; the rest is asked in order,
+	// the never-asked before the stale.
+	var fresh, stale []netip.Addr
+	for _, a := range addrs {
+		if r.cached(a) {
+			continue
+		}
+		r.mu.Lock()
+		_, old := r.stale[a]
+		r.mu.Unlock()
+		if old {
+			stale = append(stale, a)
+		} else {
+			fresh = append(fresh, a)
+		}
+	}
+	queue := append(fresh, stale...)
 	work := make(chan netip.Addr)
 	var wg sync.WaitGroup
 	for range r.lim.Concurrency {
@@ -423,32 +670,16 @@ func (r *sourceRun) runEach(ctx context.Context, addrs []netip.Addr) {
 		go func() {
 			defer wg.Done()
 			for addr := range work {
-				if r.cached(addr) {
-					continue
-				}
 				if r.isTripped() {
 					r.skip()
 					continue
 				}
-				var f Finding
-				err := r.attempt(ctx, r.lim.Timeout, func(actx context.Context) error {
-					var err error
-					f, err = r.src.Lookup(actx, addr)
-					return err
-				})
-				switch {
-				case err == nil:
-					r.succeed(addr, f)
-				case ctx.Err() != nil:
-					// Cancelled: not this source's fault; leave it uncounted.
-				default:
-					r.fail(err)
-				}
+				r.lookup(ctx, addr)
 			}
 		}()
 	}
 feed:
-	for _, a := range addrs {
+	for _, a := range queue {
 		if ctx.Err() != nil {
 			break
 		}
@@ -490,10 +721,15 @@ func (r *sourceRun) runBatch(ctx context.Context, addrs []netip.Addr) {
 				r.succeed(a, f)
 				continue
 			}
+			var qe *QuotaError
 			switch {
 			case err == nil:
 				r.succeed(a, Finding{})
 			case ctx.Err() != nil:
+			case errors.As(err, &qe):
+				r.mu.Lock()
+				r.stopLocked(qe)
+				r.mu.Unlock()
 			default:
 				r.fail(err)
 			}
@@ -520,14 +756,25 @@ func (r *sourceRun) finish(ctx context.Context) {
 			r.st.Err += fmt.Sprintf(" (and %d other error kinds)", n)
 		}
 	}
-	if ctx.Err() != nil && r.st.Queried < r.total {
+	// What was never asked keeps its stale answer, better than none.
+	for a, f := range r.stale {
+		r.record(a, f)
+		r.st.Stale++
+	}
+	r.st.NotChecked = r.total - r.st.Queried
+	if r.st.NotChecked <= 0 {
+		r.st.NotChecked = 0
+		return
+	}
+	var qe *QuotaError
+	switch {
+	case r.parent.Err() != nil:
 		r.st.Interrupted = true
-		note := fmt.Sprintf("interrupted after %d of %d", r.st.Queried, r.total)
-		if r.st.Err == "" {
-			r.st.Err = note
-		} else {
-			r.st.Err = note + "; " + r.st.Err
-		}
+		r.st.Stopped = "interrupted"
+	case ctx.Err() != nil:
+		r.st.Stopped = fmt.Sprintf("time budget of %s ran out", r.budget)
+	case errors.As(r.tripped, &qe):
+		r.st.Stopped = qe.Error()
 	}
 }
 
@@ -535,4 +782,25 @@ func (r *sourceRun) status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.st
+}
+
+// answerRange implements rangeSource: the range as the RIR wrote it
+// (inetnum, NetRange, CIDR), else the network parsed from it.
+func (w *WhoisSource) answerRange(addr netip.Addr, f Finding) (netipx.IPRange, bool) {
+	if f.Whois == nil {
+		return netipx.IPRange{}, false
+	}
+	rng := parseWhoisRange(f.Whois.Range)
+	if !rng.IsValid() || !rng.Contains(addr.Unmap()) {
+		if !f.Whois.Network.IsValid() {
+			return netipx.IPRange{}, false
+		}
+		rng = netipx.RangeOfPrefix(f.Whois.Network)
+	}
+	// A record for the whole of IPv4 or IPv6 (a RIR's "not ours" block)
+	// says nothing about its other addresses.
+	if !rng.Contains(addr.Unmap()) || rng.From().IsUnspecified() {
+		return netipx.IPRange{}, false
+	}
+	return rng, true
 }

@@ -3,6 +3,7 @@ package enrich
 import (
 	"context"
 	"net/netip"
+	"time"
 )
 
 // Plan is what Run consults: the offline data always, the online sources,
@@ -21,8 +22,9 @@ type Plan struct {
 	Feeds       []FeedConfig
 	Cache       *Cache // nil: no caching
 	Refresh     bool   // ignore cached answers (fresh ones are still written)
-	// Progress is passed to RunOnline (see OnlineOptions).
+	// Progress and Budget are passed to RunOnline (see OnlineOptions).
 	Progress func(source string, done, total int)
+	Budget   time.Duration
 }
 
 // Enrichment is everything Run found.
@@ -81,7 +83,21 @@ func Run(ctx context.Context, addrs []netip.Addr, p Plan) Enrichment {
 		}
 	}()
 	if len(p.Online) > 0 {
-		res, sts := RunOnline(ctx, publicAddrs(list), p.Online, p.Cache, OnlineOptions{Refresh: p.Refresh, Progress: p.Progress})
+		// The announced prefix is the best guess of the registered network
+		// before WHOIS answers: addresses in one are asked about one at a time.
+		announced := make(map[netip.Addr]netip.Prefix, len(list))
+		for _, pr := range list {
+			if pr.ASN.Network.IsValid() {
+				announced[pr.Addr] = pr.ASN.Network.Masked()
+			}
+		}
+		group := func(a netip.Addr) netip.Prefix {
+			if g, ok := announced[a]; ok {
+				return g
+			}
+			return defaultGroup(a)
+		}
+		res, sts := RunOnline(ctx, publicAddrs(list), p.Online, p.Cache, OnlineOptions{Refresh: p.Refresh, Progress: p.Progress, Budget: p.Budget, Group: group})
 		res.Apply(list)
 		en.Statuses = append(en.Statuses, sts...)
 	}

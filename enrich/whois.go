@@ -23,7 +23,8 @@ const DefaultWhoisServer = "whois.iana.org:43"
 // a few KiB, a hostile or broken server could stream forever.
 const maxWhoisAnswer = 256 << 10
 
-// WhoisSource looks up registration records over WHOIS (RFC 3912): it asks
+// WhoisSource looks up registration records: over RDAP first when RDAP is
+// set, else or failing that over WHOIS (RFC 3912). For WHOIS it asks
 // Server (IANA by default), follows the answer's "refer:"/"whois:" referral
 // to the RIR as given, and parses the RIR's answer (RIPE, APNIC and AFRINIC
 // key-value objects, ARIN's NetRange/OrgName style, LACNIC's inetnum/owner
@@ -39,6 +40,10 @@ type WhoisSource struct {
 	Server string
 	// Dialer makes the TCP connections; nil means a net.Dialer.
 	Dialer *net.Dialer
+	// RDAP, when set, is asked first; WHOIS answers only when RDAP
+	// cannot (no service for the address, network failure, refusal, an
+	// answer without a range).
+	RDAP *RDAPSource
 
 	mu        sync.Mutex
 	referrals []whoisReferral
@@ -63,6 +68,22 @@ func (w *WhoisSource) server() string {
 // Finding with Found false.
 func (w *WhoisSource) Lookup(ctx context.Context, addr netip.Addr) (Finding, error) {
 	addr = addr.Unmap()
+	if w.RDAP == nil {
+		return w.lookupWhois(ctx, addr)
+	}
+	f, rerr := w.RDAP.Lookup(ctx, addr)
+	if rerr == nil || ctx.Err() != nil {
+		return f, rerr
+	}
+	f, err := w.lookupWhois(ctx, addr)
+	if err != nil {
+		return Finding{}, fmt.Errorf("rdap: %v; %w", rerr, err)
+	}
+	return f, nil
+}
+
+// lookupWhois asks over port 43.
+func (w *WhoisSource) lookupWhois(ctx context.Context, addr netip.Addr) (Finding, error) {
 	server := w.referralFor(addr)
 	if server == "" {
 		root := w.server()

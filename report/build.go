@@ -453,6 +453,14 @@ func (b *builder) threat() {
 			t.Flagged++
 			sev[string(s)]++
 		}
+		if len(p.Threat) > 0 {
+			ru := NewRollUp(&p)
+			t.RollUp = append(t.RollUp, RollUpRow{
+				IP: a.String(), Events: events, Severity: ru.Severity, Flagged: ru.Flagged, Answered: ru.Answered,
+				FlaggedBy: newText(strings.Join(ru.FlaggedBy, ", "), 120), Categories: newText(strings.Join(ru.Categories, ", "), 160),
+				RollUp: ru,
+			})
+		}
 		for j, v := range p.Threat {
 			name := clean(v.Provider, 60)
 			pr := prov[name]
@@ -513,6 +521,8 @@ func (b *builder) threat() {
 		return x.Provider < y.Provider
 	})
 	t.Findings = firstN(t.Findings, b.o.MaxEventRows)
+	sortRollUp(t.RollUp)
+	t.RollUp = firstN(t.RollUp, b.o.MaxEventRows)
 }
 
 // threatProblems finds the requested providers whose lookups failed or
@@ -535,8 +545,8 @@ func (b *builder) threatProblems() {
 			continue
 		case enrich.StateFailed:
 			failed++
-		case enrich.StatePartial:
-			p.Detail = fmt.Sprintf("%d of %d lookups failed: %s", st.Failed, st.Queried, st.Err)
+		case enrich.StatePartial, enrich.StateInterrupted:
+			p.Detail = st.Accounting()
 		}
 		t.Problems = append(t.Problems, p)
 	}
@@ -685,7 +695,8 @@ func (b *builder) sources() {
 	for _, st := range b.in.Statuses {
 		b.r.Statuses = append(b.r.Statuses, StatusRow{
 			Source: clean(st.Source, 60), Queried: st.Queried, FromCache: st.FromCache, Succeeded: st.Succeeded,
-			Failed: st.Failed, Err: newText(st.Err, 200), Duration: st.Duration.Round(time.Millisecond).String(),
+			Failed: st.Failed, NotChecked: st.NotChecked, Err: newText(joinNonEmpty("; ", st.Stopped, st.Err), 200),
+			Duration: st.Duration.Round(time.Millisecond).String(),
 		})
 	}
 	sort.SliceStable(b.r.Statuses, func(i, j int) bool { return b.r.Statuses[i].Source < b.r.Statuses[j].Source })
@@ -734,4 +745,14 @@ func (b *builder) headline() {
 	if s.Authenticated > 0 {
 		r.Headline = append(r.Headline, Stat{Label: "Authenticated", Value: num(s.Authenticated), Note: "non-anonymous", Tone: "bad"})
 	}
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
 }

@@ -204,7 +204,11 @@ type ProviderJSON struct {
 	Cached    int    `json:"cached"`
 	Succeeded int    `json:"succeeded"`
 	Failed    int    `json:"failed"`
-	Error     string `json:"error"`
+	// NotChecked counts the addresses never asked and Stopped says why
+	// (time budget, quota, interrupted).
+	NotChecked int    `json:"not_checked"`
+	Stopped    string `json:"stopped"`
+	Error      string `json:"error"`
 }
 
 type BySeverityJSON struct {
@@ -353,7 +357,7 @@ func NewSummaryJSON(r *Report, maxIPs int) *SummaryJSON {
 func threatIntelJSON(d *facts) ThreatIntelJSON {
 	ti := ThreatIntelJSON{Providers: []ProviderJSON{}, BySeverity: []BySeverityJSON{}, Findings: []FindingJSON{}}
 	for _, st := range d.statuses {
-		ti.Providers = append(ti.Providers, ProviderJSON{st.Source, st.State(), st.Queried, st.FromCache, st.Succeeded, st.Failed, st.Err})
+		ti.Providers = append(ti.Providers, ProviderJSON{st.Source, st.State(), st.Queried, st.FromCache, st.Succeeded, st.Failed, st.NotChecked, st.Stopped, st.Err})
 	}
 	type sevProv struct{ sev, prov string }
 	counts := map[sevProv]int{}

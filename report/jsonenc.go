@@ -41,6 +41,12 @@ func (j *IPJSON) appendJSON(b []byte) ([]byte, error) {
 	o.str("whois_country", j.WhoisCountry)
 	o.str("abuse_contact", j.AbuseContact)
 	o.str("severity", j.Severity)
+	o.int("ti_flagged", int64(j.TIFlagged))
+	o.int("ti_answered", int64(j.TIAnswered))
+	o.key("ti_flagged_by")
+	o.marshal(j.TIFlaggedBy)
+	o.key("ti_categories")
+	o.marshal(j.TICategories)
 	return append(o.b, '}'), o.err
 }
 

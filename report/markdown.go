@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -308,10 +309,11 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n| %s |\n|", title, strings.Join(head, " | "))
 		for i := range head {
-			if i == 0 {
-				b.WriteString("---|")
-			} else {
+			// Counts line up on the right; words read from the left.
+			if i > 0 && numericColumn(rows, i) {
 				b.WriteString("---:|")
+			} else {
+				b.WriteString("---|")
 			}
 		}
 		b.WriteString("\n")
@@ -344,6 +346,15 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		rows = append(rows, []string{mdEscape(u.UA.Short, 100), num(u.Events), u.Percent()})
 	}
 	table("Top user agents", []string{"User agent", "Alerts", "Share"}, rows)
+	rows = nil
+	for _, ru := range firstN(rep.Threat.RollUp, 10) {
+		if ru.Flagged == 0 {
+			break // sorted worst first: the rest are clean
+		}
+		rows = append(rows, []string{mdEscape(ru.IP, 60), orDefault(ru.Severity, "none"), fmt.Sprintf("%d of %d", ru.Flagged, ru.Answered),
+			mdEscape(ru.FlaggedBy.Short, 120), mdEscape(ru.Categories.Short, 160), num(ru.Events)})
+	}
+	table("Flagged sources", []string{"IP", "Worst", "Providers flagging", "Which", "Categories", "Alerts"}, rows)
 	writeLimitsMarkdown(&b, rep)
 	if rep.NotesMarkdown != "" {
 		b.WriteString("\n## Analyst notes\n\n")
@@ -352,4 +363,18 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// numberCell matches what the Markdown tables print as numbers: counts,
+// shares, "2 of 3", or a dash for none.
+var numberCell = regexp.MustCompile(`^(?:[0-9][0-9,.]*%?|[0-9]+ of [0-9]+|—|-)$`)
+
+// numericColumn reports whether every cell of column i is a number.
+func numericColumn(rows [][]string, i int) bool {
+	for _, r := range rows {
+		if i < len(r) && !numberCell.MatchString(r[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -283,6 +283,9 @@ type ThreatSection struct {
 	BySeverity []CountRow
 	ByProvider []ProviderRow
 	Findings   []ThreatRow
+	// RollUp has one row per source with any verdict, the worst first:
+	// the table before Findings.
+	RollUp []RollUpRow
 	// Problems lists the requested providers that did not answer for
 	// every address, by provider name; Incomplete says so in one sentence
 	// ("3 of 5 providers failed: otx (timeout), ...; results
@@ -312,7 +315,7 @@ func (t *ThreatSection) summary(esc func(string, int) string) string {
 	var parts []string
 	for _, g := range []struct{ state, verb string }{
 		{enrich.StateFailed, "failed"},
-		{enrich.StatePartial, "failed some lookups"},
+		{enrich.StatePartial, "answered only in part"},
 		{enrich.StateInterrupted, "were interrupted"},
 	} {
 		if list := groups[g.state]; len(list) > 0 {
@@ -405,6 +408,7 @@ type SourceRow struct {
 type StatusRow struct {
 	Source                                string
 	Queried, FromCache, Succeeded, Failed int
+	NotChecked                            int // not asked: budget, quota or interrupt (Err says which)
 	Err                                   Text
 	Duration                              string
 }

@@ -23,6 +23,13 @@ type IPProfile struct {
 	WhoisCountry string   `json:"whois_country"`
 	AbuseContact string   `json:"abuse_contact"`
 	Severity     string   `json:"severity"` // highest threat-intelligence verdict
+	// The roll-up across threat-intelligence providers (RollUp): how many
+	// flagged the address (high or warning) of how many answered, which,
+	// and the union of their categories.
+	TIFlagged    int      `json:"ti_flagged"`
+	TIAnswered   int      `json:"ti_answered"`
+	TIFlaggedBy  []string `json:"ti_flagged_by"`
+	TICategories []string `json:"ti_categories"`
 	// Detail is the rest, for a look at a few addresses; nil (and left
 	// out of the JSON) in the summary, which lists thousands.
 	*IPDetail
@@ -54,6 +61,8 @@ func NewIPProfile(p *enrich.Profile, detail bool) IPProfile {
 	j := IPProfile{IP: p.Addr.String(), Country: p.Geo.CountryCode, CountryName: p.Geo.CountryName, City: p.Geo.City,
 		ASN: p.ASN.Number, ASOrg: p.ASN.Org, IPClass: string(p.Class), Hosting: p.ASN.Hosting, Severity: string(p.Severity())}
 	j.Lat, j.Lon = p.Geo.Coordinates()
+	ru := NewRollUp(p)
+	j.TIFlagged, j.TIAnswered, j.TIFlaggedBy, j.TICategories = ru.Flagged, ru.Answered, ru.FlaggedBy, ru.Categories
 	if w := p.Whois; w != nil {
 		j.WhoisOrg, j.WhoisCountry, j.AbuseContact = w.Org, w.Country, w.AbuseContact
 	}

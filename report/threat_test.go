@@ -47,13 +47,13 @@ func TestThreatIncomplete(t *testing.T) {
 		{
 			name: "some lookups failed", ti: []string{"otx"},
 			statuses:   []enrich.Status{{Source: "otx", Queried: 4, Succeeded: 3, Failed: 1, Err: "timeout"}},
-			incomplete: "1 of 1 providers failed some lookups: otx (1 of 4 lookups failed: timeout); results incomplete",
+			incomplete: "1 of 1 providers answered only in part: otx (looked up 3, failed 1 (timeout)); results incomplete",
 			headline:   "1 (incomplete)",
 		},
 		{
 			name: "interrupted", ti: []string{"otx"},
-			statuses:   []enrich.Status{{Source: "otx", Queried: 1, Succeeded: 1, Interrupted: true, Err: "interrupted after 1 of 4"}},
-			incomplete: "1 of 1 providers were interrupted: otx (interrupted after 1 of 4); results incomplete",
+			statuses:   []enrich.Status{{Source: "otx", Total: 4, Queried: 1, Succeeded: 1, NotChecked: 3, Interrupted: true, Stopped: "interrupted"}},
+			incomplete: "1 of 1 providers were interrupted: otx (looked up 1, not checked 3 (interrupted)); results incomplete",
 			headline:   "1 (incomplete)",
 		},
 		{

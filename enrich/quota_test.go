@@ -1,0 +1,290 @@
+package enrich
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestQuotaPeriod(t *testing.T) {
+	now := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		status  int
+		headers map[string]string
+		body    string
+		want    string
+	}{
+		{"abuseipdb daily", 429, map[string]string{"Retry-After": "32000", "X-RateLimit-Remaining": "0"},
+			`{"errors":[{"detail":"Daily rate limit of 1000 requests exceeded for this endpoint. See headers for additional details.","status":429}]}`, PeriodDay},
+		{"abuseipdb headers only", 429, map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Add(5*time.Hour).Unix(), 10)}, `{}`, PeriodDay},
+		{"greynoise community", 429, nil, `{"plan":"unauthenticated","rate-limit":"100-lookups/day","message":"You have hit your daily rate limit of 100 requests."}`, PeriodDay},
+		{"virustotal minute", 429, nil, `{"error":{"code":"QuotaExceededError","message":"Quota exceeded"}}`, ""},
+		{"virustotal day", 429, map[string]string{"Retry-After": "30000"}, `{"error":{"code":"QuotaExceededError","message":"Quota exceeded"}}`, PeriodDay},
+		{"monthly", 429, nil, `{"message":"monthly quota used up"}`, PeriodMonth},
+		{"xforce payment required", 402, nil, `{"error":"Payment Required"}`, PeriodMonth},
+		{"burst", 429, map[string]string{"Retry-After": "2"}, `{"message":"slow down"}`, ""},
+		{"not a refusal", 500, nil, `{"message":"daily maintenance"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range tt.headers {
+				h.Set(k, v)
+			}
+			if got := quotaPeriod(tt.status, h, []byte(tt.body), now); got != tt.want {
+				t.Errorf("quotaPeriod = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunOnlineProviderQuota: a provider answering 429 with its daily-quota
+// body stops at once with the quota message, the addresses left are not
+// checked (not failed), and a second run the same day asks nothing.
+func TestRunOnlineProviderQuota(t *testing.T) {
+	const answered = 3
+	srv := newOnFake(t, nil)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if srv.hits.Add(1) > answered {
+			w.Header().Set("X-RateLimit-Limit", "1000")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			onJSON(w, 429, onProvider(t, "abuseipdb", "error-429.json"))
+			return
+		}
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := onAddrs(20)
+	l := onFastLimits()
+	l.Concurrency = 1
+	src := []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}
+	_, st := RunOnline(context.Background(), addrs, src, c, OnlineOptions{})
+	s := st[0]
+	if s.Succeeded != answered || s.Failed != 0 || s.NotChecked != len(addrs)-answered {
+		t.Errorf("status %+v, want %d answered, the rest not checked", s, answered)
+	}
+	if !strings.HasPrefix(s.Stopped, "daily quota reached (4 of 1000), resumes after 00:00 UTC") || s.State() != StatePartial {
+		t.Errorf("stopped %q, state %q", s.Stopped, s.State())
+	}
+	if h := srv.hits.Load(); h != answered+1 {
+		t.Errorf("%d requests, want %d: no request after the quota answer", h, answered+1)
+	}
+	_, st = RunOnline(context.Background(), addrs, src, c, OnlineOptions{})
+	if h := srv.hits.Load(); h != answered+1 {
+		t.Errorf("second run sent %d requests, want none until the day ends", h-answered-1)
+	}
+	if st[0].FromCache != answered || !strings.HasPrefix(st[0].Stopped, "daily quota reached") {
+		t.Errorf("second run %+v", st[0])
+	}
+}
+
+// TestRunOnlineCountedQuota: our own count stops a source at its daily
+// allowance, across runs; the next day continues in priority order.
+func TestRunOnlineCountedQuota(t *testing.T) {
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := onAddrs(12)
+	l := onFastLimits()
+	l.PerDay = 5
+	src := []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}
+	day := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	run := func(now time.Time) Status {
+		_, st := RunOnline(context.Background(), addrs, src, c, OnlineOptions{Now: func() time.Time { return now }})
+		return st[0]
+	}
+	s := run(day)
+	if s.LookedUp() != 5 || s.NotChecked != 7 || s.Stopped != "daily quota reached (5 of 5), resumes after 00:00 UTC" {
+		t.Errorf("first run %+v", s)
+	}
+	for _, a := range addrs[:5] {
+		if _, ok := c.Get("abuseipdb", a, time.Hour); !ok {
+			t.Errorf("%s not answered: the first addresses go first", a)
+		}
+	}
+	if s := run(day.Add(30 * time.Minute)); s.LookedUp() != 0 || s.FromCache != 5 {
+		t.Errorf("same day again: %+v", s)
+	}
+	s = run(day.Add(2 * time.Hour))
+	if s.LookedUp() != 5 || s.FromCache != 5 || s.NotChecked != 2 {
+		t.Errorf("next day %+v", s)
+	}
+	if h := srv.hits.Load(); h != 10 {
+		t.Errorf("%d requests, want 10 (5 a day)", h)
+	}
+}
+
+// TestRunOnlineBudget: when the budget runs out, the addresses asked are
+// the first ones in order, the rest are not checked, and the state is
+// partial, never ok.
+func TestRunOnlineBudget(t *testing.T) {
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := onAddrs(60)
+	l := onFastLimits()
+	l.Rate, l.Burst = 20, 1
+	src := []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}
+	start := time.Now()
+	_, st := RunOnline(context.Background(), addrs, src, c, OnlineOptions{Budget: 500 * time.Millisecond})
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v with a 500ms budget", d)
+	}
+	s := st[0]
+	if s.NotChecked == 0 || s.LookedUp() == 0 || s.LookedUp()+s.NotChecked != len(addrs) || s.State() != StatePartial {
+		t.Fatalf("status %+v, state %s", s, s.State())
+	}
+	if s.Stopped != "time budget of 500ms ran out" {
+		t.Errorf("stopped %q", s.Stopped)
+	}
+	// Answered addresses form a prefix of the order (give or take the
+	// concurrent lookups abandoned at the deadline).
+	answered := 0
+	for _, a := range addrs {
+		if _, ok := c.Get("abuseipdb", a, time.Hour); ok {
+			answered++
+		}
+	}
+	for _, a := range addrs[:answered-l.Concurrency] {
+		if _, ok := c.Get("abuseipdb", a, time.Hour); !ok {
+			t.Errorf("%s not answered though later ones were", a)
+		}
+	}
+	// The next run continues: cached first, then the rest in order.
+	_, st = RunOnline(context.Background(), addrs, src, c, OnlineOptions{Budget: 500 * time.Millisecond})
+	if st[0].FromCache < s.LookedUp() || st[0].LookedUp() == 0 {
+		t.Errorf("second run %+v, want the first run's answers from cache and more looked up", st[0])
+	}
+	if st[0].Accounting() == "" || !strings.Contains(st[0].Accounting(), "not checked") && st[0].NotChecked > 0 {
+		t.Errorf("accounting %q", st[0].Accounting())
+	}
+}
+
+// TestWhoisOnePerRange: WHOIS asks once per registered range, not once per
+// address, in one run (concurrently) and across runs (from the cache).
+func TestWhoisOnePerRange(t *testing.T) {
+	// Each /26 is one registered range, inside the /24 the runner groups
+	// addresses by when it knows no announced prefix: the addresses of a
+	// /24 are asked about one at a time, each answer serving its /26.
+	rir := newOnTCPFake(t, false, 5*time.Millisecond, func(q string) string {
+		a, err := netip.ParseAddr(strings.TrimSpace(strings.TrimPrefix(q, "n + ")))
+		if err != nil {
+			return "% bad query\n"
+		}
+		p, _ := a.Prefix(26)
+		r := fmt.Sprintf("%s - %s", p.Addr(), lastAddr(p))
+		return fmt.Sprintf("inetnum:        %s\nnetname:        NET-%s\ncountry:        NL\nsource:         RIPE\n", r, p.Addr())
+	})
+	var addrs []netip.Addr
+	for i := range 40 {
+		addrs = append(addrs, netip.AddrFrom4([4]byte{198, 18, byte(i % 4), byte(1 + i*37%250)}))
+	}
+	ranges := map[netip.Prefix]bool{}
+	for _, a := range addrs {
+		p, _ := a.Prefix(26)
+		ranges[p] = true
+	}
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	l := onFastLimits()
+	l.Concurrency = 8
+	src := []Online{{Source: &WhoisSource{Server: rir.addr(), Dialer: &net.Dialer{}}, Limits: l}}
+	res, st := RunOnline(context.Background(), addrs, src, c, OnlineOptions{})
+	if q := rir.queries.Load(); int(q) != len(ranges) {
+		t.Errorf("%d WHOIS queries for %d addresses in %d ranges, want one per range", q, len(addrs), len(ranges))
+	}
+	if st[0].Succeeded != len(addrs) || st[0].LookedUp() != len(ranges) {
+		t.Errorf("status %+v", st[0])
+	}
+	for _, a := range addrs {
+		w := res[a].Whois
+		if p, _ := a.Prefix(26); w == nil || w.Network != p || w.NetName != "NET-"+p.Addr().String() {
+			t.Errorf("%s: whois %+v, want the range's record", a, w)
+		}
+	}
+	more := []netip.Addr{netip.MustParseAddr("198.18.1.2"), netip.MustParseAddr("198.18.3.250")}
+	before := rir.queries.Load()
+	_, st = RunOnline(context.Background(), more, []Online{{Source: &WhoisSource{Server: rir.addr()}, Limits: l}}, c, OnlineOptions{})
+	if rir.queries.Load() != before || st[0].FromCache != len(more) {
+		t.Errorf("new addresses in known ranges: %d queries, status %+v; want none, from cache", rir.queries.Load()-before, st[0])
+	}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Addr().As4()
+	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	n |= 1<<(32-p.Bits()) - 1
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+}
+
+func onAddrs(n int) []netip.Addr {
+	out := make([]netip.Addr, n)
+	for i := range out {
+		out[i] = netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)})
+	}
+	return out
+}
+
+// TestRunOnlineStale: addresses with no cached answer are asked before
+// those whose answer expired, and an expired answer not refreshed is still
+// used, counted as such.
+func TestRunOnlineStale(t *testing.T) {
+	srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
+	})
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := onAddrs(6)
+	l := onFastLimits()
+	l.Concurrency, l.TTL, l.PerDay = 1, time.Hour, 4
+	src := []Online{{Source: &AbuseIPDBSource{BaseURL: srv.URL, Key: onSecret}, Limits: l}}
+	// The first two were answered two hours ago: stale.
+	real := c.now
+	c.now = func() time.Time { return real().Add(-2 * time.Hour) }
+	for _, a := range addrs[:2] {
+		c.Put("abuseipdb", a, Finding{Found: true, Verdict: &Verdict{Provider: "abuseipdb", Severity: SeverityHigh}})
+	}
+	c.now = real
+	res, st := RunOnline(context.Background(), addrs, src, c, OnlineOptions{})
+	s := st[0]
+	if s.LookedUp() != 4 || s.NotChecked != 2 || s.Stale != 2 || !strings.Contains(s.Accounting(), "2 shown from an expired cache entry") {
+		t.Errorf("status %+v (%s)", s, s.Accounting())
+	}
+	for _, a := range addrs[2:] {
+		if _, ok := c.Get("abuseipdb", a, time.Minute); !ok {
+			t.Errorf("%s (never asked) was not asked before the stale ones", a)
+		}
+	}
+	for _, a := range addrs[:2] {
+		if r := res[a]; r == nil || len(r.Threat) != 1 || r.Threat[0].Severity != SeverityHigh {
+			t.Errorf("%s: %+v, want the expired answer shown", a, r)
+		}
+	}
+}

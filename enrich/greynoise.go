@@ -36,8 +36,9 @@ type GreyNoiseSource struct {
 // spent: HTTP 429 with {"plan":"unauthenticated","rate-limit":
 // "100-lookups/day","message":"You have hit your daily rate limit of 100
 // requests per day. ..."}. GreyNoise documents the endpoint as rate
-// limited without the figures or the body; this is the shape its clients
-// report, and a Retry-After of an hour or more means the same (longWait).
+// limited without the figures or the body; this is the answer's shape as
+// our fixture records it, and a Retry-After of an hour or more means the
+// same (longWait).
 var greyNoiseDaily = regexp.MustCompile(`(?i)daily rate limit(?: of (\d+))?`)
 
 // Name is "greynoise".

@@ -400,8 +400,9 @@ func (c *Cache) Spent(source, period string) int {
 	return n
 }
 
-// Spend adds one request to each of source's periods.
-func (c *Cache) Spend(source string, periods ...string) error {
+// Spend adds n requests (n < 0 gives them back) to each of source's
+// periods.
+func (c *Cache) Spend(source string, n int, periods ...string) error {
 	if c == nil {
 		return nil
 	}
@@ -413,8 +414,8 @@ func (c *Cache) Spend(source string, periods ...string) error {
 			}
 			for _, p := range periods {
 				k := []byte(source + " " + p)
-				n, _ := strconv.Atoi(string(b.Get(k)))
-				if err := b.Put(k, []byte(strconv.Itoa(n+1))); err != nil {
+				had, _ := strconv.Atoi(string(b.Get(k)))
+				if err := b.Put(k, []byte(strconv.Itoa(max(had+n, 0)))); err != nil {
 					return err
 				}
 			}

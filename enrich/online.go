@@ -559,8 +559,18 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 			if err := r.wait(ctx); err != nil {
 				return err
 			}
+			// The token and the end of the run can come together (wait's
+			// select picks either): a request counted against the quota
+			// but never sent would cost a lookup of the allowance.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 		if err := r.quota.take(); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			r.quota.giveBack()
 			return err
 		}
 		actx, cancel := context.WithTimeout(ctx, timeout)

@@ -159,13 +159,26 @@ func (q *quota) take() error {
 		q.over = q.errFor(PeriodMonth, 0)
 		return q.over
 	}
-	q.spentDay++
-	q.spentMonth++
+	q.spend(1)
+	return nil
+}
+
+// giveBack returns the request take counted when it was not sent after
+// all: the run ended while the count was being written (a cache write
+// takes milliseconds, long enough for a budget to run out in).
+func (q *quota) giveBack() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.spend(-1)
+}
+
+func (q *quota) spend(n int) {
+	q.spentDay += n
+	q.spentMonth += n
 	if q.perDay > 0 || q.perMonth > 0 {
 		// A failed write costs only the count of this request next run.
-		_ = q.cache.Spend(q.source, q.dayKey(), q.monthKey())
+		_ = q.cache.Spend(q.source, n, q.dayKey(), q.monthKey())
 	}
-	return nil
 }
 
 // refused turns a provider's "quota spent" answer into the *QuotaError

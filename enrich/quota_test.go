@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -395,4 +396,110 @@ func TestRunOnlineStale(t *testing.T) {
 			t.Errorf("%s: %+v, want the expired answer shown", a, r)
 		}
 	}
+}
+
+// TestRepeatedRunsConverge: on free-tier-like settings (small allowances
+// a day and a month, a budget that lets each run do only a few lookups),
+// runs repeated over several days answer every address at every provider
+// whose allowances suffice, and the first addresses in priority order at
+// those whose monthly allowance runs out; no provider is ever sent more
+// than its allowance of a day or a month, as the fakes count them.
+func TestRepeatedRunsConverge(t *testing.T) {
+	type provider struct {
+		src              func(base string) Source
+		ok               []byte
+		perDay, perMonth int
+	}
+	providers := []provider{
+		{func(b string) Source { return &AbuseIPDBSource{BaseURL: b, Key: onSecret} }, onProvider(t, "abuseipdb", "check-198.51.100.9.json"), 8, 0},
+		{func(b string) Source { return &GreyNoiseSource{BaseURL: b} }, onProvider(t, "greynoise", "community-203.0.113.7.json"), 5, 0},
+		{func(b string) Source { return &VirusTotalSource{BaseURL: b, Key: onSecret} }, onProvider(t, "virustotal", "ip-addresses-203.0.113.7.json"), 6, 20},
+		{func(b string) Source { return &XForceSource{BaseURL: b, Key: "k", Password: onSecret} }, onProvider(t, "xforce", "ipr-203.0.113.7.json"), 0, 12},
+	}
+	addrs := onAddrs(30)
+	start := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := start
+	sent := map[string]int{} // "provider day/2006-01-02", "provider month/2006-01"
+	c := onCache(t)
+	var sources []Online
+	for _, p := range providers {
+		name := p.src("").Name()
+		srv := newOnFake(t, func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			sent[name+" day/"+now.Format(time.DateOnly)]++
+			sent[name+" month/"+now.Format("2006-01")]++
+			mu.Unlock()
+			onJSON(w, 200, p.ok)
+		})
+		l := onFastLimits()
+		// A lookup every 20 ms or so within a 100 ms budget: each run
+		// asks a few addresses, never all.
+		l.Concurrency, l.Rate, l.Burst, l.PerDay, l.PerMonth = 1, 50, 1, p.perDay, p.perMonth
+		sources = append(sources, Online{Source: p.src(srv.URL), Limits: l})
+	}
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	overspent := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range providers {
+			name := p.src("").Name()
+			for k, n := range sent {
+				switch {
+				case !strings.HasPrefix(k, name+" "):
+				case strings.Contains(k, " day/") && p.perDay > 0 && n > p.perDay,
+					strings.Contains(k, " month/") && p.perMonth > 0 && n > p.perMonth:
+					t.Fatalf("%s: %d requests, allowance %d a day, %d a month", k, n, p.perDay, p.perMonth)
+				}
+			}
+		}
+	}
+	var last []Status
+	runs := 0
+	for day := 0; day < 10; day++ {
+		mu.Lock()
+		now = start.Add(time.Duration(day) * 24 * time.Hour)
+		mu.Unlock()
+		for range 20 {
+			_, last = RunOnline(context.Background(), addrs, sources, c, OnlineOptions{Budget: 100 * time.Millisecond, Now: clock})
+			runs++
+			overspent()
+			// Today is done once every source answered everything or
+			// was stopped by an allowance.
+			busy := false
+			for _, s := range last {
+				busy = busy || s.NotChecked > 0 && !strings.Contains(s.Stopped, "quota reached")
+			}
+			if !busy {
+				break
+			}
+		}
+	}
+	for i, s := range last {
+		p := providers[i]
+		if p.perMonth == 0 || p.perMonth >= len(addrs) {
+			if s.Succeeded != len(addrs) || s.State() != StateOK {
+				t.Errorf("%s after %d runs: %+v, state %s; want every address answered", s.Source, runs, s, s.State())
+			}
+			continue
+		}
+		if want := fmt.Sprintf("monthly quota reached (%d of %d)", p.perMonth, p.perMonth); !strings.HasPrefix(s.Stopped, want) {
+			t.Errorf("%s: stopped %q, want %q", s.Source, s.Stopped, want)
+		}
+		// A request in flight when a budget ran out was spent but its
+		// answer abandoned: at most one a run.
+		if s.Succeeded > p.perMonth || s.Succeeded < p.perMonth-runs || s.Succeeded == 0 {
+			t.Errorf("%s: %d answered with an allowance of %d in %d runs", s.Source, s.Succeeded, p.perMonth, runs)
+		}
+		for _, a := range addrs[:s.Succeeded] {
+			if _, ok := c.Get(s.Source, a, time.Hour); !ok {
+				t.Errorf("%s: %s unanswered though later ones were: not in priority order", s.Source, a)
+			}
+		}
+	}
+	t.Logf("%d runs; requests %v", runs, sent)
 }

@@ -127,18 +127,7 @@ func rdapFake(t *testing.T, vars map[string]string) (rdapHits *atomic.Int64) {
 			`"entities":[{"roles":["registrant"],"vcardArray":["vcard",[["fn",{},"text","Org %d"]]]}]}`, b[0], b[1], b[2], b[0], b[1], b[2], b[2], b[2])
 	}))
 	t.Cleanup(s.Close)
-	bulk, _ := serveTCP(t, true, func(req string) string {
-		var b strings.Builder
-		b.WriteString("Bulk mode; whois.cymru.com [2024-05-03 10:00:00 +0000]\n")
-		for _, line := range strings.Split(req, "\n") {
-			ip := strings.TrimSpace(line)
-			if ip == "" || ip == "begin" || ip == "verbose" || ip == "end" {
-				continue
-			}
-			fmt.Fprintf(&b, "64500   | %-16s | 45.10.0.0/16        | NL | ripencc  | 2007-05-21 | EXAMPLE-AS, NL\n", ip)
-		}
-		return b.String()
-	})
+	bulk, _ := serveTCP(t, true, cymruBulk("64500", "45.10.0.0/16", "NL", "EXAMPLE-AS, NL"))
 	vars["HONEYREPORT_RDAP_URL"] = s.URL
 	vars["HONEYREPORT_BULK_ASN_SERVER"] = bulk
 	return rdapHits

@@ -49,10 +49,10 @@ func serveTCP(t *testing.T, bulk bool, answer func(req string) string) (string, 
 	return ln.Addr().String(), &hits
 }
 
-// TestReportWhois runs --whois against a fake Team Cymru bulk server and a
-// fake RIR WHOIS server, by the documented protocols, through the cache.
-func TestReportWhois(t *testing.T) {
-	bulkAddr, bulkHits := serveTCP(t, true, func(req string) string {
+// cymruBulk answers a Team Cymru bulk request (begin, verbose, one address
+// a line, end) in its verbose format, every address in the one network.
+func cymruBulk(asn, prefix, cc, name string) func(req string) string {
+	return func(req string) string {
 		var b strings.Builder
 		b.WriteString("Bulk mode; whois.cymru.com [2024-05-03 10:00:00 +0000]\n")
 		for _, line := range strings.Split(req, "\n") {
@@ -60,10 +60,16 @@ func TestReportWhois(t *testing.T) {
 			if ip == "" || ip == "begin" || ip == "verbose" || ip == "end" {
 				continue
 			}
-			fmt.Fprintf(&b, "12876   | %-16s | 212.83.128.0/19     | FR | ripencc  | 2007-05-21 | ONLINE S.A.S., FR\n", ip)
+			fmt.Fprintf(&b, "%-7s | %-16s | %-19s | %s | ripencc  | 2007-05-21 | %s\n", asn, ip, prefix, cc, name)
 		}
 		return b.String()
-	})
+	}
+}
+
+// TestReportWhois runs --whois against a fake Team Cymru bulk server and a
+// fake RIR WHOIS server, by the documented protocols, through the cache.
+func TestReportWhois(t *testing.T) {
+	bulkAddr, bulkHits := serveTCP(t, true, cymruBulk("12876", "212.83.128.0/19", "FR", "ONLINE S.A.S., FR"))
 	whoisAddr, whoisHits := serveTCP(t, false, func(req string) string {
 		return "inetnum:        212.83.184.0 - 212.83.191.255\nnetname:        ONLINE_NET\norg-name:       Scaleway Test Org\ncountry:        FR\nabuse-mailbox:  abuse@example.net\nsource:         RIPE\n"
 	})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 )
 
@@ -30,6 +31,15 @@ type AbuseIPDBSource struct {
 	// MaxAgeDays is the reports' age window; 0 means 90.
 	MaxAgeDays int
 }
+
+// abuseIPDBDaily is AbuseIPDB's answer once the day's allowance of an
+// endpoint is spent (docs.abuseipdb.com, "Rate Limiting"): HTTP 429 with
+// {"errors":[{"detail":"Daily rate limit of 1000 requests exceeded for this
+// endpoint. See headers for additional details.","status":429}]},
+// X-RateLimit-Limit, X-RateLimit-Remaining: 0, X-RateLimit-Reset (epoch)
+// and Retry-After (seconds to the reset). The headers alone are enough
+// (see longWait); the wording is enough without them.
+var abuseIPDBDaily = regexp.MustCompile(`(?i)^daily rate limit of (\d+) requests exceeded`)
 
 // Name is "abuseipdb".
 func (s *AbuseIPDBSource) Name() string { return "abuseipdb" }
@@ -75,7 +85,7 @@ func (s *AbuseIPDBSource) Lookup(ctx context.Context, addr netip.Addr) (Finding,
 	var a abuseCheck
 	raw, _, err := getJSON(ctx, s.Client, req, s.Name(), []string{s.Key}, &a)
 	if err != nil {
-		return Finding{}, err
+		return Finding{}, spentQuota(err, http.StatusTooManyRequests, abuseIPDBDaily, PeriodDay)
 	}
 	if a.Data == nil {
 		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("data")}

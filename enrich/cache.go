@@ -400,8 +400,9 @@ func (c *Cache) Spent(source, period string) int {
 	return n
 }
 
-// Spend adds one request to each of source's periods.
-func (c *Cache) Spend(source string, periods ...string) error {
+// Spend adds n requests (n < 0 gives them back) to each of source's
+// periods.
+func (c *Cache) Spend(source string, n int, periods ...string) error {
 	if c == nil {
 		return nil
 	}
@@ -413,8 +414,8 @@ func (c *Cache) Spend(source string, periods ...string) error {
 			}
 			for _, p := range periods {
 				k := []byte(source + " " + p)
-				n, _ := strconv.Atoi(string(b.Get(k)))
-				if err := b.Put(k, []byte(strconv.Itoa(n+1))); err != nil {
+				had, _ := strconv.Atoi(string(b.Get(k)))
+				if err := b.Put(k, []byte(strconv.Itoa(max(had+n, 0)))); err != nil {
 					return err
 				}
 			}
@@ -427,8 +428,9 @@ func (c *Cache) Spend(source string, periods ...string) error {
 	return nil
 }
 
-// MarkExhausted records that source's provider refused for the rest of period.
-func (c *Cache) MarkExhausted(source, period string) error {
+// MarkExhausted records that source's provider refused for the rest of
+// period, with the allowance it stated (0 when none).
+func (c *Cache) MarkExhausted(source, period string, limit int) error {
 	if c == nil {
 		return nil
 	}
@@ -438,26 +440,28 @@ func (c *Cache) MarkExhausted(source, period string) error {
 			if err != nil {
 				return err
 			}
-			return b.Put([]byte(source+" "+period+" spent"), []byte("1"))
+			return b.Put([]byte(source+" "+period+" spent"), []byte(strconv.Itoa(max(limit, 0))))
 		})
 	})
 }
 
-// Exhausted reports whether MarkExhausted was called for source and period.
-func (c *Cache) Exhausted(source, period string) bool {
+// Exhausted reports whether MarkExhausted was called for source and
+// period, and the allowance it was given.
+func (c *Cache) Exhausted(source, period string) (limit int, ok bool) {
 	if c == nil {
-		return false
+		return 0, false
 	}
-	found := false
 	_ = c.guarded(func() error {
 		return c.db.View(func(tx *bolt.Tx) error {
 			if b := tx.Bucket(quotaBucket); b != nil {
-				found = b.Get([]byte(source+" "+period+" spent")) != nil
+				v := b.Get([]byte(source + " " + period + " spent"))
+				ok = v != nil
+				limit, _ = strconv.Atoi(string(v))
 			}
 			return nil
 		})
 	})
-	return found
+	return limit, ok
 }
 
 // rangeBucket is the bucket of source's answers by registered range.

@@ -127,11 +127,13 @@ func (f FeedConfig) severity() Severity {
 }
 
 // DefaultLimits are each source's limits when the config leaves them out:
-// the providers' documented free tiers (the sources are cited in
-// docs/CONFIG.md) and RIR WHOIS fair use. VirusTotal public API: 4
-// requests a minute, 500 a day, 15,500 a month; AbuseIPDB free: 1,000
-// checks a day; GreyNoise community: 50 lookups a day; X-Force free:
-// 5,000 calls a month. OTX documents no limit: 5 a second.
+// the providers' free tiers and RIR WHOIS fair use. VirusTotal public API:
+// 4 requests a minute, 500 a day (documented), 15,500 a month (its quota
+// page); AbuseIPDB free: 1,000 checks a day (documented). GreyNoise
+// community (50 lookups a day) and X-Force (5,000 calls a month) document
+// no figure: these are guesses, and their "spent" answers stop a source
+// whose allowance is lower. OTX documents no limit: 5 a second. The pages
+// are cited in docs/CONFIG.md.
 func DefaultLimits(name string) Limits {
 	retry := RetryPolicy{Retries: 2, BaseDelay: 500 * time.Millisecond, MaxDelay: 10 * time.Second, MaxRetryAfter: 70 * time.Second}
 	l := Limits{Concurrency: 4, Rate: 5, Burst: 4, Timeout: 15 * time.Second, TTL: 24 * time.Hour, Retry: retry}

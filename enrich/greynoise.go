@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strings"
 )
 
@@ -31,6 +32,15 @@ type GreyNoiseSource struct {
 	Client  *http.Client
 }
 
+// greyNoiseDaily is the Community API's answer once the day's lookups are
+// spent: HTTP 429 with {"plan":"unauthenticated","rate-limit":
+// "100-lookups/day","message":"You have hit your daily rate limit of 100
+// requests per day. ..."}. GreyNoise documents the endpoint as rate
+// limited without the figures or the body; this is the answer's shape as
+// our fixture records it, and a Retry-After of an hour or more means the
+// same (longWait).
+var greyNoiseDaily = regexp.MustCompile(`(?i)daily rate limit(?: of (\d+))?`)
+
 // Name is "greynoise".
 func (s *GreyNoiseSource) Name() string { return "greynoise" }
 
@@ -56,8 +66,11 @@ func (s *GreyNoiseSource) Lookup(ctx context.Context, addr netip.Addr) (Finding,
 	}
 	var a greyNoiseCommunity
 	raw, found, err := getJSON(ctx, s.Client, req, s.Name(), []string{s.Key}, &a, http.StatusNotFound)
-	if err != nil || !found {
-		return Finding{Raw: raw}, err
+	if err != nil {
+		return Finding{}, spentQuota(err, http.StatusTooManyRequests, greyNoiseDaily, PeriodDay)
+	}
+	if !found {
+		return Finding{Raw: raw}, nil
 	}
 	if a.IP == "" {
 		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("ip")}

@@ -33,10 +33,16 @@ type HTTPError struct {
 	// recognisable one, else the HTTP status text.
 	Reason string
 	// Quota is PeriodDay or PeriodMonth when the answer says that
-	// allowance is spent (see quotaPeriod), else empty; QuotaLimit is the
-	// allowance the provider stated, 0 when none.
+	// allowance is spent (see longWait, spentQuota), else empty; QuotaLimit
+	// is the allowance the provider stated, 0 when none.
 	Quota      string
 	QuotaLimit int
+	// QuotaWindow is set when the answer says some allowance is spent
+	// without saying which (VirusTotal's QuotaExceededError: the minute's,
+	// the day's or the month's): the shortest one lasts this long. The
+	// request is asked again once it has passed; refused again, the
+	// allowance is taken to be the day's (see sourceRun.attempt).
+	QuotaWindow time.Duration
 }
 
 func (e *HTTPError) Error() string {
@@ -100,7 +106,7 @@ func httpFetch(ctx context.Context, client *http.Client, req *http.Request, secr
 		reason = http.StatusText(resp.StatusCode)
 	}
 	return nil, resp.StatusCode, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: ra, Reason: reason,
-		Quota: quotaPeriod(resp.StatusCode, resp.Header, body, now), QuotaLimit: quotaLimit(resp.Header)}
+		Quota: longWait(resp.StatusCode, resp.Header, now), QuotaLimit: quotaLimit(resp.Header)}
 }
 
 // providerMessage extracts the human message from the documented error
@@ -365,15 +371,19 @@ func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
 		return 0, false
 	}
 	var he *HTTPError
-	if errors.As(err, &he) && he.RetryAfter > 0 {
+	if errors.As(err, &he) && (he.RetryAfter > 0 || he.QuotaWindow > 0) {
+		wait := he.RetryAfter
+		if wait <= 0 {
+			wait = he.QuotaWindow
+		}
 		limit := maxRetryAfter
 		if p.MaxRetryAfter > 0 {
 			limit = min(p.MaxRetryAfter, maxRetryAfter)
 		}
-		if he.RetryAfter > limit {
+		if wait > limit {
 			return 0, false
 		}
-		return he.RetryAfter, true
+		return wait, true
 	}
 	base := min(p.BaseDelay, retryDelayBound)
 	if base <= 0 {

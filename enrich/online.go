@@ -543,8 +543,12 @@ func (r *sourceRun) isTripped() bool {
 // addresses of at most Retries+1 attempts each. The first answer of any
 // kind puts the limit back.
 //
-// A spent quota, counted or said by the provider, is a *QuotaError.
+// A spent quota, counted or said by the provider, is a *QuotaError. An
+// answer that some allowance is spent without saying which is asked again
+// once its QuotaWindow has passed, and taken as the day's when refused
+// again.
 func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
+	var quotaSince time.Time // the first "some allowance is spent"
 	for n := 0; ; n++ {
 		// No request starts once the run is stopped (a select between
 		// work and ctx.Done picks either when both are ready).
@@ -555,8 +559,18 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 			if err := r.wait(ctx); err != nil {
 				return err
 			}
+			// The token and the end of the run can come together (wait's
+			// select picks either): a request counted against the quota
+			// but never sent would cost a lookup of the allowance.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 		if err := r.quota.take(); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			r.quota.giveBack()
 			return err
 		}
 		actx, cancel := context.WithTimeout(ctx, timeout)
@@ -572,6 +586,14 @@ func (r *sourceRun) attempt(ctx context.Context, timeout time.Duration, fn func(
 		}
 		if timedOut || errors.Is(err, context.DeadlineExceeded) {
 			err = errTimeout
+		}
+		var he *HTTPError
+		if errors.As(err, &he) && he.QuotaWindow > 0 && he.Quota == "" {
+			if quotaSince.IsZero() {
+				quotaSince = time.Now()
+			} else if time.Since(quotaSince) >= he.QuotaWindow {
+				he.Quota = PeriodDay
+			}
 		}
 		if qe := r.quota.refused(err); qe != err {
 			return qe

@@ -62,6 +62,17 @@ func onJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
+// onCache opens a cache in a temporary directory for the test.
+func onCache(t testing.TB) *Cache {
+	t.Helper()
+	c, err := OpenCache(t.TempDir(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // onFastLimits keep tests quick: short timeouts and backoff.
 func onFastLimits() Limits {
 	return Limits{Concurrency: 4, Timeout: 2 * time.Second, Retry: RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxRetryAfter: 3 * time.Second}}
@@ -427,11 +438,7 @@ func TestRunOnlineCancel(t *testing.T) {
 		}
 		onJSON(w, 200, onProvider(t, "abuseipdb", "check-198.51.100.9.json"))
 	})
-	c, err := OpenCache(t.TempDir(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := onCache(t)
 	addrs := make([]netip.Addr, 50)
 	for i := range addrs {
 		addrs[i] = netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)})

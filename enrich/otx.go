@@ -21,6 +21,11 @@ const DefaultOTXURL = "https://otx.alienvault.com"
 // Severity: no pulses none; 1 pulse warning; 2 or more pulses high.
 // Score is the pulse count. Categories are the pulses' tags, most common
 // first (at most 10). Reference: https://otx.alienvault.com/indicator/ip/{ip}.
+//
+// OTX documents no limit and no quota answer: its 429 carries neither
+// Retry-After nor quota headers, so it is a burst, retried and then
+// stopping the source for the run, unless it asks to wait an hour or more
+// (longWait).
 type OTXSource struct {
 	BaseURL string // empty means DefaultOTXURL
 	Key     string

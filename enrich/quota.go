@@ -1,10 +1,10 @@
 package enrich
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +19,7 @@ const (
 
 // QuotaError stops a source whose daily or monthly allowance is used up:
 // by our own count of the requests spent (kept in the cache per UTC day and
-// month), or because the provider said so (see quotaPeriod).
+// month), or because the provider said so (see longWait, spentQuota).
 type QuotaError struct {
 	Period string // PeriodDay or PeriodMonth
 	Spent  int    // requests counted in the period
@@ -40,28 +40,14 @@ func (e *QuotaError) Error() string {
 	return fmt.Sprintf("daily quota reached (%s), resumes after 00:00 UTC", n)
 }
 
-// quotaPeriod recognises a refusal that means a daily or monthly allowance
-// is spent rather than a per-second or per-minute burst, from each
-// provider's documented wire format: AbuseIPDB's "Daily rate limit of 1000
-// requests exceeded" with X-RateLimit-Remaining 0 and a reset hours away,
-// GreyNoise's "You have hit your daily rate limit", VirusTotal's
-// QuotaExceededError (which covers minute, day and month alike, so only a
-// Retry-After past an hour counts), X-Force's 402 "Payment Required". It
-// returns "" for anything else.
-func quotaPeriod(status int, h http.Header, body []byte, now time.Time) string {
-	if status == http.StatusPaymentRequired {
-		// X-Force's free allowance is monthly.
-		return PeriodMonth
-	}
+// longWait recognises, for any provider, a refusal that asks to wait an
+// hour or more (Retry-After, or the common X-RateLimit-Remaining: 0 with an
+// X-RateLimit-Reset epoch), which no per-second or per-minute limit does:
+// a daily allowance is spent. Each provider's own wording is recognised by
+// its source (see spentQuota). It returns "" for anything else.
+func longWait(status int, h http.Header, now time.Time) string {
 	if status != http.StatusTooManyRequests {
 		return ""
-	}
-	l := bytes.ToLower(body)
-	switch {
-	case bytes.Contains(l, []byte("month")):
-		return PeriodMonth
-	case bytes.Contains(l, []byte("daily")) || bytes.Contains(l, []byte("per day")) || bytes.Contains(l, []byte("/day")):
-		return PeriodDay
 	}
 	if ra, ok := parseRetryAfter(h.Get("Retry-After"), now); ok && ra >= time.Hour {
 		return PeriodDay
@@ -72,6 +58,29 @@ func quotaPeriod(status int, h http.Header, body []byte, now time.Time) string {
 		}
 	}
 	return ""
+}
+
+// spentQuota marks err, when it is an *HTTPError with status and a
+// provider message matching msg (any message when msg is nil), as a spent
+// allowance of period; the allowance is msg's first submatch when the
+// answer's headers stated none. Sources pass their errors through it with
+// their provider's documented answer.
+func spentQuota(err error, status int, msg *regexp.Regexp, period string) error {
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != status || he.Quota != "" {
+		return err
+	}
+	var m []string
+	if msg != nil {
+		if m = msg.FindStringSubmatch(he.Reason); m == nil {
+			return err
+		}
+	}
+	he.Quota = period
+	if len(m) > 1 && he.QuotaLimit == 0 {
+		he.QuotaLimit, _ = strconv.Atoi(m[1])
+	}
+	return err
 }
 
 // quotaLimit reads the allowance a provider states (X-RateLimit-Limit);
@@ -110,11 +119,10 @@ func newQuota(c *Cache, source string, l Limits, now time.Time) *quota {
 	q := &quota{cache: c, source: source, perDay: l.PerDay, perMonth: l.PerMonth,
 		day: now.Format(time.DateOnly), month: now.Format("2006-01"), now: now}
 	q.spentDay, q.spentMonth = c.Spent(source, q.dayKey()), c.Spent(source, q.monthKey())
-	switch {
-	case c.Exhausted(source, q.dayKey()):
-		q.over = q.errFor(PeriodDay, 0)
-	case c.Exhausted(source, q.monthKey()):
-		q.over = q.errFor(PeriodMonth, 0)
+	if limit, ok := c.Exhausted(source, q.dayKey()); ok {
+		q.over = q.errFor(PeriodDay, limit)
+	} else if limit, ok := c.Exhausted(source, q.monthKey()); ok {
+		q.over = q.errFor(PeriodMonth, limit)
 	}
 	return q
 }
@@ -151,13 +159,26 @@ func (q *quota) take() error {
 		q.over = q.errFor(PeriodMonth, 0)
 		return q.over
 	}
-	q.spentDay++
-	q.spentMonth++
+	q.spend(1)
+	return nil
+}
+
+// giveBack returns the request take counted when it was not sent after
+// all: the run ended while the count was being written (a cache write
+// takes milliseconds, long enough for a budget to run out in).
+func (q *quota) giveBack() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.spend(-1)
+}
+
+func (q *quota) spend(n int) {
+	q.spentDay += n
+	q.spentMonth += n
 	if q.perDay > 0 || q.perMonth > 0 {
 		// A failed write costs only the count of this request next run.
-		_ = q.cache.Spend(q.source, q.dayKey(), q.monthKey())
+		_ = q.cache.Spend(q.source, n, q.dayKey(), q.monthKey())
 	}
-	return nil
 }
 
 // refused turns a provider's "quota spent" answer into the *QuotaError
@@ -176,7 +197,7 @@ func (q *quota) refused(err error) error {
 		if he.Quota == PeriodMonth {
 			key = q.monthKey()
 		}
-		_ = q.cache.MarkExhausted(q.source, key)
+		_ = q.cache.MarkExhausted(q.source, key, he.QuotaLimit)
 	}
 	return q.over
 }

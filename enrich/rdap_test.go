@@ -31,6 +31,12 @@ func TestRDAPBootstrap(t *testing.T) {
 		{"41.1.2.3", "https://rdap.afrinic.net/rdap/"},
 		{"1.1.1.1", "https://rdap.apnic.net/"},
 		{"2a00:1450::1", "https://rdap.db.ripe.net/"},
+		{"2001:4860::8888", "https://rdap.arin.net/registry/"},
+		{"2800:3f0::1", "https://rdap.lacnic.net/rdap/"},
+		{"2c0f:f248::1", "https://rdap.afrinic.net/rdap/"},
+		// 2410::/12 went to APNIC in November 2024: absent from
+		// bootstrap data older than that.
+		{"2410:1::1", "https://rdap.apnic.net/"},
 		{"0.1.2.3", ""},
 	} {
 		got, err := s.base(netip.MustParseAddr(tt.addr))

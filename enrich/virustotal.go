@@ -1,12 +1,14 @@
 package enrich
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // DefaultVirusTotalURL is VirusTotal's API base.
@@ -27,10 +29,20 @@ const DefaultVirusTotalURL = "https://www.virustotal.com"
 // count. Categories are the engines' verdict words for malicious and
 // suspicious results ("malware", "phishing", ...), most common first.
 // Reference: https://www.virustotal.com/gui/ip-address/{ip}.
+//
+// A spent allowance is 429 {"error":{"code":"QuotaExceededError",...}}
+// (docs.virustotal.com/reference/errors: "You have exceeded one of your
+// quotas (minute, daily or monthly). Daily quotas are reset every day at
+// 00:00 UTC."), which does not say which; a burst is 429
+// TooManyRequestsError. A QuotaExceededError still given after the minute
+// has passed is taken as the day's (HTTPError.QuotaWindow).
 type VirusTotalSource struct {
 	BaseURL string // empty means DefaultVirusTotalURL
 	Key     string
 	Client  *http.Client
+	// MinuteWindow is how long the per-minute quota lasts; zero means a
+	// minute (tests shorten it).
+	MinuteWindow time.Duration
 }
 
 // Name is "virustotal".
@@ -65,6 +77,10 @@ func (s *VirusTotalSource) Lookup(ctx context.Context, addr netip.Addr) (Finding
 	var a vtIPAddress
 	raw, found, err := getJSON(ctx, s.Client, req, s.Name(), []string{s.Key}, &a, http.StatusNotFound)
 	if err != nil {
+		var he *HTTPError
+		if errors.As(err, &he) && he.StatusCode == http.StatusTooManyRequests && he.Quota == "" && strings.HasPrefix(he.Reason, "QuotaExceededError") {
+			he.QuotaWindow = cmp.Or(s.MinuteWindow, time.Minute)
+		}
 		return Finding{}, err
 	}
 	if !found {

@@ -16,7 +16,8 @@ const DefaultXForceURL = "https://api.xforce.ibmcloud.com"
 //
 // and reads score (1-10) and cats (category name -> confidence). An unknown
 // address is 404 {"error":"Not found."}: a normal "not found". A used-up
-// quota is 402.
+// quota is 402 Payment Required, whatever the body: the month's allowance
+// of API calls is spent. A burst over its per-second limit is 429.
 //
 // Severity follows X-Force's own risk bands: score >= 7 high; >= 4 warning;
 // above 1 information; 1 (unsuspicious) or absent none. Score is X-Force's
@@ -48,8 +49,11 @@ func (s *XForceSource) Lookup(ctx context.Context, addr netip.Addr) (Finding, er
 	req.SetBasicAuth(s.Key, s.Password)
 	var a xforceIPR
 	raw, found, err := getJSON(ctx, s.Client, req, s.Name(), []string{s.Key, s.Password}, &a, http.StatusNotFound)
-	if err != nil || !found {
-		return Finding{Raw: raw}, err
+	if err != nil {
+		return Finding{}, spentQuota(err, http.StatusPaymentRequired, nil, PeriodMonth)
+	}
+	if !found {
+		return Finding{Raw: raw}, nil
 	}
 	if a.IP == "" {
 		return Finding{}, &badAnswerError{provider: s.Name(), err: errMissing("ip")}

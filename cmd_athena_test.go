@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +33,8 @@ func TestAthenaSQL(t *testing.T) {
 		{name: "last-week", args: []string{"--table", "cloudtrail_logs", "--bucket", "acme-honeybucket", "--window", "last-week"}},
 		{name: "since", args: []string{"--table", "security.org_trail", "--bucket", "acme.honey-bucket", "--since", "2026-10-01"}},
 		{name: "all", args: []string{"--bucket", "acme-honeybucket"}},
+		{name: "partitioned", args: []string{"--table", "cloudtrail_logs_pp", "--bucket", "acme-honeybucket", "--window", "last-week", "--partition", "timestamp"}},
+		{name: "bad partition", args: []string{"--bucket", "acme", "--partition", "day\" OR 1=1"}, code: 2, stderr: "want a column name"},
 		{name: "no bucket", code: 2, stderr: "--bucket: the honeybucket's name is required"},
 		{name: "quote in bucket", args: []string{"--bucket", "x' OR '1'='1"}, code: 2, stderr: "not an S3 bucket name"},
 		{name: "bad table", args: []string{"--bucket", "acme", "--table", "t; DROP TABLE t"}, code: 2, stderr: "want TABLE or DATABASE.TABLE"},
@@ -53,8 +57,10 @@ func TestAthenaSQL(t *testing.T) {
 // CloudTrail files below dir: S3 events whose requestParameters name
 // bucket, with eventTime in [since, until), oldest first, written as
 // Athena writes results (every value quoted, NULL empty, the identity's
-// fields flattened, requestParameters as JSON text).
-func athenaResult(t *testing.T, dir, bucket string, since, until time.Time) []byte {
+// fields flattened, requestParameters as JSON text). Like a table
+// partitioned by day, it reads only the files whose yyyy/MM/dd folder is
+// within days (inclusive), when given.
+func athenaResult(t *testing.T, dir, bucket string, since, until time.Time, days [2]string) []byte {
 	t.Helper()
 	type row struct {
 		time string
@@ -65,6 +71,15 @@ func athenaResult(t *testing.T, dir, bucket string, since, until time.Time) []by
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
+		}
+		if days[0] != "" {
+			day := dayFolder.FindString(filepath.ToSlash(path))
+			if day == "" {
+				t.Fatalf("%s: no day folder", path)
+			}
+			if day = strings.Trim(day, "/"); day < days[0] || day > days[1] {
+				return nil
+			}
 		}
 		f, err := os.Open(path)
 		if err != nil {
@@ -135,17 +150,27 @@ func TestAthenaSameCounts(t *testing.T) {
 	if err := s3test.WriteTrees(dir, s3test.TreeConfig{Start: start, Days: 60, Events: 1000, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
+	if moved := deliverLate(t, filepath.Join(dir, s3test.TrailBucket)); moved == 0 {
+		t.Fatal("no file delivered after midnight: the partition bounds are not tested")
+	}
 	now := time.Date(2026, 10, 28, 12, 0, 0, 0, time.UTC)
 	vars := map[string]string{"SOURCE_DATE_EPOCH": strconv.FormatInt(now.Unix(), 10)}
-	sql, _, code := runCmd(t, vars, "athena-sql", "--bucket", s3test.HoneyBucket, "--window", "last-week")
+	sql, _, code := runCmd(t, vars, "athena-sql", "--bucket", s3test.HoneyBucket, "--window", "last-week", "--partition", "timestamp")
 	since, until := time.Date(2026, 10, 19, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC)
 	// The emulation applies these bounds: the query must say the same.
 	if code != 0 || !strings.Contains(sql, "eventtime >= '"+since.Format(time.RFC3339)+"'") || !strings.Contains(sql, "eventtime < '"+until.Format(time.RFC3339)+"'") ||
 		!strings.Contains(sql, "'$.bucketName') = '"+s3test.HoneyBucket+"'") {
 		t.Fatalf("query does not select last week's events on %s:\n%s", s3test.HoneyBucket, sql)
 	}
+	// The partition bounds must hold every delivery of the window's
+	// events: the tree delivers files minutes after their events, across
+	// midnight too.
+	bounds := partitionBounds.FindStringSubmatch(sql)
+	if bounds == nil {
+		t.Fatalf("query does not bound the day partition:\n%s", sql)
+	}
 	csvPath := filepath.Join(t.TempDir(), "result.csv")
-	if err := os.WriteFile(csvPath, athenaResult(t, filepath.Join(dir, s3test.TrailBucket), s3test.HoneyBucket, since, until), 0o644); err != nil {
+	if err := os.WriteFile(csvPath, athenaResult(t, filepath.Join(dir, s3test.TrailBucket), s3test.HoneyBucket, since, until, [2]string{bounds[1], bounds[2]}), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
@@ -167,6 +192,71 @@ func TestAthenaSameCounts(t *testing.T) {
 	}
 	diffSummaries(t, fromAthena, fromTree)
 }
+
+// deliverLate moves each CloudTrail file below dir into the day folder
+// of its delivery, as CloudTrail files them: delivery comes up to 15
+// minutes after a file's last event (here: 15 minutes), so the events of
+// a day's last minutes arrive in the next day's folder. It returns how
+// many files moved.
+func deliverLate(t *testing.T, dir string) int {
+	t.Helper()
+	var paths []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json.gz") {
+			paths = append(paths, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for _, path := range paths {
+		var doc struct {
+			Records []struct{ EventTime time.Time }
+		}
+		if err := json.Unmarshal(gunzip(t, path), &doc); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		last := doc.Records[len(doc.Records)-1].EventTime
+		day := last.Add(15 * time.Minute).Format("2006/01/02")
+		if strings.HasSuffix(filepath.ToSlash(filepath.Dir(path)), "/"+day) {
+			continue
+		}
+		to := filepath.Join(filepath.Dir(path), "..", "..", "..", filepath.FromSlash(day), filepath.Base(path))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(path, to); err != nil {
+			t.Fatal(err)
+		}
+		moved++
+	}
+	return moved
+}
+
+func gunzip(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
+}
+
+var (
+	dayFolder       = regexp.MustCompile(`/[0-9]{4}/[0-9]{2}/[0-9]{2}/`)
+	partitionBounds = regexp.MustCompile(`"timestamp" >= '([0-9/]+)'\n  AND "timestamp" <= '([0-9/]+)'`)
+)
 
 // baselineFile writes an empty earlier summary for --baseline.
 func baselineFile(t *testing.T) string {

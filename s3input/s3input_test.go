@@ -34,6 +34,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	s3test.ServeIfChild()
 	code := m.Run()
 	if treesDir != "" {
 		os.RemoveAll(treesDir)

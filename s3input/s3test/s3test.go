@@ -5,6 +5,7 @@
 package s3test
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -61,9 +62,22 @@ func (r Request) String() string {
 
 // NewServer starts a server, stopped when the test ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{backend: s3mem.New(), fails: map[string][]int{}, stall: map[string]bool{}}
+	s := newServer()
+	srv := httptest.NewServer(s.handler())
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+func newServer() *Server {
+	return &Server{backend: s3mem.New(), fails: map[string][]int{}, stall: map[string]bool{}}
+}
+
+// handler serves S3 requests from s's backend, counted, failing or
+// stalling the objects Fail and Stall name.
+func (s *Server) handler() http.Handler {
 	h := gofakes3.New(s.backend, gofakes3.WithoutVersioning()).Server()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		s.mu.Lock()
 		s.reqs = append(s.reqs, Request{Method: r.Method, Bucket: bucket, Key: key, Query: r.URL.Query()})
@@ -85,10 +99,7 @@ func NewServer(t testing.TB) *Server {
 			return
 		}
 		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
-	return s
+	})
 }
 
 // Fail makes the next requests for bucket/key answer the given statuses,
@@ -124,14 +135,19 @@ func (s *Server) Reset() {
 // Put stores an object, creating its bucket if needed.
 func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 	t.Helper()
-	if ok, _ := s.backend.BucketExists(bucket); !ok {
-		if err := s.backend.CreateBucket(bucket); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.backend.PutObject(bucket, key, map[string]string{}, strings.NewReader(string(data)), int64(len(data)), nil); err != nil {
+	if err := s.put(bucket, key, data); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func (s *Server) put(bucket, key string, data []byte) error {
+	if ok, _ := s.backend.BucketExists(bucket); !ok {
+		if err := s.backend.CreateBucket(bucket); err != nil {
+			return err
+		}
+	}
+	_, err := s.backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil)
+	return err
 }
 
 // PutDir uploads a directory tree: each folder at its top is a bucket,
@@ -139,6 +155,14 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 // of objects.
 func (s *Server) PutDir(t testing.TB, dir string) int {
 	t.Helper()
+	n, err := s.putDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (s *Server) putDir(dir string) (int, error) {
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -150,14 +174,10 @@ func (s *Server) PutDir(t testing.TB, dir string) int {
 		if err != nil {
 			return err
 		}
-		s.Put(t, bucket, key, data)
 		n++
-		return nil
+		return s.put(bucket, key, data)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return n, err
 }
 
 // Credentials are what SetEnv puts in the environment: tests check that

@@ -6,9 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/honeyreport/honeyreport/ingest"
 )
 
@@ -23,16 +20,6 @@ func (c *Client) Inputs(ctx context.Context, objs []Object) []ingest.Input {
 		c.objects.Store(ins[i].Name, o)
 	}
 	return ins
-}
-
-// get opens an object's body.
-func (c *Client) get(ctx context.Context, o Object) (io.ReadCloser, error) {
-	out, err := c.bucketClient(ctx, o.Bucket).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
-	if err != nil {
-		return nil, requestError("get", o.Bucket, o.Key, err)
-	}
-	c.opened.Add(1)
-	return &body{rc: out.Body, o: o}, nil
 }
 
 // body names the object in read errors ("unexpected EOF" alone would
@@ -111,29 +98,43 @@ type fetched struct {
 	err error
 }
 
-// run opens the objects in order, each once a slot is free.
+// run opens the objects in order, each once a slot is free, on as many
+// goroutines as there are slots: long-lived ones, whose stacks have
+// grown to what a request needs once (a goroutine per object grew and
+// copied its stack for every request).
 func (ra *readAhead) run(ctx context.Context, c *Client) {
 	defer ra.wg.Done()
+	work := make(chan *fetch)
 	var gets sync.WaitGroup
 	defer gets.Wait()
+	defer close(work)
+	for range min(cap(ra.slots), len(ra.fetches)) {
+		gets.Add(1)
+		go func() {
+			defer gets.Done()
+			for f := range work {
+				rc, err := c.get(ctx, f.o)
+				if err != nil {
+					<-ra.slots
+					f.ready <- fetched{err: err}
+					continue
+				}
+				f.ready <- fetched{rc: &slotBody{ReadCloser: rc, release: func() { <-ra.slots }}}
+			}
+		}()
+	}
 	for _, f := range ra.fetches {
 		select {
 		case ra.slots <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
-		f.started = true
-		gets.Add(1)
-		go func() {
-			defer gets.Done()
-			rc, err := c.get(ctx, f.o)
-			if err != nil {
-				<-ra.slots
-				f.ready <- fetched{err: err}
-				return
-			}
-			f.ready <- fetched{rc: &slotBody{ReadCloser: rc, release: func() { <-ra.slots }}}
-		}()
+		select {
+		case work <- f:
+			f.started = true
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 

@@ -60,9 +60,6 @@ type Client struct {
 	templates map[string]*template  // bucket → how its GETs are made; nil: by GetObject
 
 	listed, opened atomic.Int64
-	// objects maps the names of the inputs Inputs made to their objects,
-	// for ReadAhead.
-	objects sync.Map
 }
 
 // New loads the AWS configuration (environment, shared config and

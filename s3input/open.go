@@ -17,7 +17,6 @@ func (c *Client) Inputs(ctx context.Context, objs []Object) []ingest.Input {
 	ins := make([]ingest.Input, len(objs))
 	for i, o := range objs {
 		ins[i] = ingest.Input{Name: o.Name(), Opener: func() (io.ReadCloser, error) { return c.get(ctx, o) }, Size: o.Size, Interruptible: true}
-		c.objects.Store(ins[i].Name, o)
 	}
 	return ins
 }
@@ -40,8 +39,8 @@ func (b *body) Read(p []byte) (int, error) {
 func (b *body) Close() error { return b.rc.Close() }
 
 // ReadAhead returns ins for one pass of ingest.ReadInputs, with the
-// objects of this client opened ahead of the readers: up to
-// Options.Concurrency GetObject requests in flight or answered and not
+// objects that Inputs made opened ahead of the readers: up to
+// Options.Concurrency GET requests in flight or answered and not
 // yet read, in input order, so that the readers (one per core) do not
 // wait a round trip per object. ReadInputs hands inputs to its workers in
 // order, so the object a reader asks for next is always among those
@@ -53,11 +52,11 @@ func (c *Client) ReadAhead(ctx context.Context, ins []ingest.Input) (out []inges
 	ctx, cancel := context.WithCancel(ctx)
 	ra := &readAhead{slots: make(chan struct{}, c.opts.Concurrency)}
 	for i, in := range out {
-		v, ok := c.objects.Load(in.Name)
-		if !ok || in.Opener == nil || in.Path != "" {
+		o, ok := inputObject(in)
+		if !ok {
 			continue
 		}
-		f := &fetch{o: v.(Object), ready: make(chan fetched, 1)}
+		f := &fetch{o: o, ready: make(chan fetched, 1)}
 		ra.fetches = append(ra.fetches, f)
 		out[i].Opener = func() (io.ReadCloser, error) { return ra.open(ctx, c, f) }
 	}
@@ -78,6 +77,20 @@ func (c *Client) ReadAhead(ctx context.Context, ins []ingest.Input) (out []inges
 			}
 		}
 	}
+}
+
+// inputObject returns the object of an input that Inputs made: its name
+// is the object's URL. (Keeping a map from names to objects instead
+// cost memory for every object listed, for the whole run.)
+func inputObject(in ingest.Input) (Object, bool) {
+	if in.Opener == nil || in.Path != "" || !IsURL(in.Name) {
+		return Object{}, false
+	}
+	bucket, key, err := ParseURL(in.Name)
+	if err != nil || key == "" {
+		return Object{}, false
+	}
+	return Object{Bucket: bucket, Key: key, Size: in.Size}, true
 }
 
 type readAhead struct {

@@ -36,6 +36,7 @@ type Server struct {
 type Request struct {
 	Method, Bucket, Key string
 	Query               url.Values
+	Header              http.Header
 }
 
 // String is "GET trail?prefix=AWSLogs/&delimiter=/" or "GET trail/key":
@@ -80,7 +81,7 @@ func (s *Server) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		s.mu.Lock()
-		s.reqs = append(s.reqs, Request{Method: r.Method, Bucket: bucket, Key: key, Query: r.URL.Query()})
+		s.reqs = append(s.reqs, Request{Method: r.Method, Bucket: bucket, Key: key, Query: r.URL.Query(), Header: r.Header.Clone()})
 		var status int
 		if st := s.fails[bucket+"/"+key]; len(st) > 0 && key != "" {
 			status, s.fails[bucket+"/"+key] = st[0], st[1:]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,12 +82,7 @@ func TestTemplateGets(t *testing.T) {
 // once (by GetObject, with the attempts left); a truncated gzip as a read
 // error.
 func TestTemplateFailures(t *testing.T) {
-	srv := s3test.NewServer(t)
-	dir := t.TempDir()
-	if err := s3test.WriteTrees(dir, s3test.TreeConfig{Start: treeStart, Days: 2, Events: 40, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	srv.PutDir(t, dir)
+	srv, keys := smallTrail(t)
 	c := newTestClient(t, srv)
 	url := "s3://" + s3test.TrailBucket + "/"
 	readAll(t, c, url) // learns the template
@@ -98,10 +92,8 @@ func TestTemplateFailures(t *testing.T) {
 	if !learned {
 		t.Fatal("no template after reading the bucket")
 	}
-	keys := localKeys(t, dir, s3test.TrailBucket, "")
 	denied, cut, slow, gone := keys[0], keys[1], keys[2], keys[3]
-	data, _ := os.ReadFile(filepath.Join(dir, s3test.TrailBucket, cut))
-	srv.Put(t, s3test.TrailBucket, cut, data[:len(data)/2])
+	srv.Truncate(t, s3test.TrailBucket, cut)
 	srv.Fail(s3test.TrailBucket, denied, 403, 403, 403)
 	srv.Fail(s3test.TrailBucket, slow, 503)
 	srv.Fail(s3test.TrailBucket, gone, 503, 503, 503)

@@ -7,6 +7,7 @@ package s3test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -149,6 +150,22 @@ func (s *Server) put(bucket, key string, data []byte) error {
 	}
 	_, err := s.backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil)
 	return err
+}
+
+// Truncate replaces an object with its first half: a cut upload, or a
+// gzip stream that ends early.
+func (s *Server) Truncate(t testing.TB, bucket, key string) {
+	t.Helper()
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Contents.Close()
+	data, err := io.ReadAll(obj.Contents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Put(t, bucket, key, data[:len(data)/2])
 }
 
 // PutDir uploads a directory tree: each folder at its top is a bucket,

@@ -182,3 +182,47 @@ func heapPeak(b *testing.B) func() {
 		b.ReportMetric(float64(peak.Load())/(1<<20), "live-heap-MB")
 	}
 }
+
+// TestBytesPerObject: what the client holds per object listed, for a
+// whole pass (the listing, the inputs, the read-ahead state), is a few
+// hundred bytes; everything else it holds is bounded by the concurrency
+// (BenchmarkCloudTrailTree's live-heap-MB at 2,500 and 10,000 objects).
+// The server runs in its own process, so none of its memory counts.
+func TestBytesPerObject(t *testing.T) {
+	dir := t.TempDir()
+	if err := s3test.WriteTrail(dir, s3test.TreeConfig{Start: treeStart, Days: 30, Events: 500, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	objects, err := s3test.SplitCloudTrail(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := s3test.Spawn(t, dir)
+	s3test.SetEnv(t)
+	c, err := New(context.Background(), Options{Endpoint: srv.URL, Concurrency: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := func() int64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	ctx := context.Background()
+	before := live()
+	objs, err := c.List(ctx, "s3://"+s3test.TrailBucket+"/AWSLogs/", Span{})
+	if err != nil || len(objs) != objects {
+		t.Fatalf("listed %d of %d objects, err %v", len(objs), objects, err)
+	}
+	listed := live()
+	ins, done := c.ReadAhead(ctx, c.Inputs(ctx, objs))
+	defer done()
+	held := live()
+	t.Logf("%d objects: %d bytes per object listed, %d for its input and read-ahead state",
+		objects, (listed-before)/int64(objects), (held-listed)/int64(objects))
+	if per := (held - before) / int64(objects); per > 800 {
+		t.Errorf("%d bytes held per object, want at most 800", per)
+	}
+	runtime.KeepAlive(ins)
+}

@@ -64,6 +64,13 @@ func (c *Client) get(ctx context.Context, o Object) (io.ReadCloser, error) {
 		switch {
 		case t != nil:
 			rc, err, attempts := t.get(ctx, o)
+			if attempts == t.maxAttempts {
+				// The signature was refused: this bucket goes back
+				// to GetObject, which corrects the clock's skew.
+				c.mu.Lock()
+				c.templates[o.Bucket] = nil
+				c.mu.Unlock()
+			}
 			if attempts == 0 {
 				if err != nil {
 					return nil, requestError("get", o.Bucket, o.Key, err)
@@ -108,6 +115,9 @@ func (c *Client) learn(cl *s3.Client, o Object) func(*s3.Options) {
 				return out, md, err
 			}
 			t := newTemplate(ctx, req.Request, o, cl.Options())
+			if resp, ok := out.RawResponse.(*smithyhttp.Response); !ok || skewed(resp.Header.Get("Date")) {
+				t = nil
+			}
 			c.mu.Lock()
 			if _, ok := c.templates[o.Bucket]; !ok || t != nil {
 				c.templates[o.Bucket] = t
@@ -200,9 +210,31 @@ func (t *template) request(ctx context.Context, key string, header http.Header, 
 	return req, nil
 }
 
+// maxSkew is the difference between the local clock and S3's beyond
+// which the SDK corrects the time it signs with (aws/retry's
+// skewThreshold); the template signs with the local time, so a bucket
+// whose answer shows more stays with GetObject.
+const maxSkew = 4 * time.Minute
+
+// skewed reports whether an answer's Date is further than maxSkew from
+// the local clock, or missing.
+func skewed(date string) bool {
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return true
+	}
+	d := time.Since(t)
+	return d > maxSkew || d < -maxSkew
+}
+
+// signatureRefused lists the error codes with which S3 refuses a
+// signature, as when the clock is off (aws/retry's clockSkewCodes).
+var signatureRefused = map[string]bool{"RequestTimeTooSkewed": true, "SignatureDoesNotMatch": true, "AuthFailure": true, "InvalidSignatureException": true}
+
 // get sends o's GET once. When it failed in a way the retryer retries,
 // and attempts are left, attempts is how many GetObject may make (after
-// the retryer's delay); otherwise attempts is 0 and rc or err is the
+// the retryer's delay); when S3 refused the signature, GetObject makes
+// all t.maxAttempts; otherwise attempts is 0 and rc or err is the
 // answer.
 func (t *template) get(ctx context.Context, o Object) (rc io.ReadCloser, err error, attempts int) {
 	req, err := t.request(ctx, o.Key, t.header, time.Now().UTC())
@@ -218,6 +250,9 @@ func (t *template) get(ctx context.Context, o Object) (rc io.ReadCloser, err err
 	} else {
 		// As the SDK wraps it, for the retryer to judge alike.
 		err = &smithyhttp.RequestSendError{Err: err}
+	}
+	if se, ok := err.(*statusError); ok && signatureRefused[se.Code] && ctx.Err() == nil {
+		return nil, nil, t.maxAttempts
 	}
 	if ctx.Err() != nil || t.maxAttempts < 2 || !t.retryer.IsErrorRetryable(err) {
 		return nil, err, 0

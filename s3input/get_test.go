@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/honeyreport/honeyreport/ingest"
 	"github.com/honeyreport/honeyreport/s3input/s3test"
@@ -139,6 +140,39 @@ func TestTemplateFailures(t *testing.T) {
 	}
 }
 
+// TestTemplateSignatureRefused: a template GET whose signature S3
+// refuses (as when the local clock is off) is made again by GetObject,
+// which corrects the clock's skew, with all its attempts, and the bucket
+// goes back to GetObject.
+func TestTemplateSignatureRefused(t *testing.T) {
+	srv, keys := smallTrail(t)
+	c := newTestClient(t, srv)
+	url := "s3://" + s3test.TrailBucket + "/"
+	readAll(t, c, url)
+	skewed := keys[len(keys)/2]
+	srv.FailCode(s3test.TrailBucket, skewed, 403, "RequestTimeTooSkewed")
+	srv.Reset()
+	got := readAll(t, c, url)
+	if st := got[skewed]; st.Err != nil || st.Events == 0 {
+		t.Errorf("%s: %d events, err %v", skewed, st.Events, st.Err)
+	}
+	var byGetObject []bool
+	for _, r := range srv.Requests() {
+		if r.Key == skewed {
+			byGetObject = append(byGetObject, r.Header.Get(sdkHeader) != "")
+		}
+	}
+	if !equalBools(byGetObject, []bool{false, true}) {
+		t.Errorf("requests by GetObject %v, want [false true]", byGetObject)
+	}
+	c.mu.Lock()
+	tpl, known := c.templates[s3test.TrailBucket]
+	c.mu.Unlock()
+	if tpl != nil || !known {
+		t.Errorf("template %v (known %v) after a refused signature, want none", tpl, known)
+	}
+}
+
 func equalBools(a, b []bool) bool {
 	if len(a) != len(b) {
 		return false
@@ -184,5 +218,24 @@ func TestNewTemplateRejects(t *testing.T) {
 				t.Errorf("template %+v", tpl)
 			}
 		})
+	}
+}
+
+func TestSkewed(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		date string
+		want bool
+	}{
+		{now.UTC().Format(http.TimeFormat), false},
+		{now.Add(-3 * time.Minute).UTC().Format(http.TimeFormat), false},
+		{now.Add(5 * time.Minute).UTC().Format(http.TimeFormat), true},
+		{now.Add(-time.Hour).UTC().Format(http.TimeFormat), true},
+		{"", true},
+		{"yesterday", true},
+	} {
+		if got := skewed(tc.date); got != tc.want {
+			t.Errorf("skewed(%q) = %v, want %v", tc.date, got, tc.want)
+		}
 	}
 }

@@ -29,8 +29,8 @@ type Server struct {
 
 	mu    sync.Mutex
 	reqs  []Request
-	fails map[string][]int // "bucket/key" → statuses to answer first, in turn
-	stall map[string]bool  // "bucket/key" → answer only when the client gives up
+	fails map[string][]failure // "bucket/key" → errors to answer first, in turn
+	stall map[string]bool      // "bucket/key" → answer only when the client gives up
 }
 
 // Request is one request the server saw.
@@ -72,7 +72,7 @@ func NewServer(t testing.TB) *Server {
 }
 
 func newServer() *Server {
-	return &Server{backend: s3mem.New(), fails: map[string][]int{}, stall: map[string]bool{}}
+	return &Server{backend: s3mem.New(), fails: map[string][]failure{}, stall: map[string]bool{}}
 }
 
 // handler serves S3 requests from s's backend, counted, failing or
@@ -83,9 +83,9 @@ func (s *Server) handler() http.Handler {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		s.mu.Lock()
 		s.reqs = append(s.reqs, Request{Method: r.Method, Bucket: bucket, Key: key, Query: r.URL.Query(), Header: r.Header.Clone()})
-		var status int
+		var fail failure
 		if st := s.fails[bucket+"/"+key]; len(st) > 0 && key != "" {
-			status, s.fails[bucket+"/"+key] = st[0], st[1:]
+			fail, s.fails[bucket+"/"+key] = st[0], st[1:]
 		}
 		stall := s.stall[bucket+"/"+key]
 		s.mu.Unlock()
@@ -93,23 +93,36 @@ func (s *Server) handler() http.Handler {
 			<-r.Context().Done()
 			return
 		}
-		if status != 0 {
-			code := map[int]string{403: "AccessDenied", 404: "NoSuchKey", 500: "InternalError", 503: "SlowDown"}[status]
+		if fail.status != 0 {
 			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(status)
-			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>TEST</RequestId></Error>`, code, http.StatusText(status))
+			w.WriteHeader(fail.status)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>TEST</RequestId></Error>`, fail.code, http.StatusText(fail.status))
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
 }
 
+// failure is an error answer.
+type failure struct {
+	status int
+	code   string
+}
+
 // Fail makes the next requests for bucket/key answer the given statuses,
 // one each, before the object is served again.
 func (s *Server) Fail(bucket, key string, statuses ...int) {
+	for _, st := range statuses {
+		s.FailCode(bucket, key, st, map[int]string{403: "AccessDenied", 404: "NoSuchKey", 500: "InternalError", 503: "SlowDown"}[st])
+	}
+}
+
+// FailCode makes the next request for bucket/key answer status with
+// S3's error code code ("RequestTimeTooSkewed").
+func (s *Server) FailCode(bucket, key string, status int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails[bucket+"/"+key] = append(s.fails[bucket+"/"+key], statuses...)
+	s.fails[bucket+"/"+key] = append(s.fails[bucket+"/"+key], failure{status, code})
 }
 
 // Stall makes every request for bucket/key hang until the client gives

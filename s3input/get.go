@@ -167,7 +167,7 @@ func newTemplate(ctx context.Context, req *http.Request, o Object, opts s3.Optio
 	if opts.RetryMaxAttempts > 0 {
 		t.maxAttempts = opts.RetryMaxAttempts
 	}
-	if req.Host != "" && req.Host != req.URL.Host || t.payloadHash == "" {
+	if req.Host != "" && req.Host != req.URL.Host || t.payloadHash == "" || t.maxAttempts < 1 {
 		return nil
 	}
 	// The check: the SDK's own request, signed again at its own time

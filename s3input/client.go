@@ -54,14 +54,12 @@ type Client struct {
 	cfg  aws.Config
 	opts Options
 
-	mu      sync.Mutex
-	regions map[string]string     // bucket → region
-	clients map[string]*s3.Client // region → client
+	mu        sync.Mutex
+	regions   map[string]string     // bucket → region
+	clients   map[string]*s3.Client // region → client
+	templates map[string]*template  // bucket → how its GETs are made; nil: by GetObject
 
 	listed, opened atomic.Int64
-	// objects maps the names of the inputs Inputs made to their objects,
-	// for ReadAhead.
-	objects sync.Map
 }
 
 // New loads the AWS configuration (environment, shared config and
@@ -101,7 +99,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if cfg.Region == "" {
 		cfg.Region = fallbackRegion
 	}
-	return &Client{cfg: cfg, opts: opts, regions: map[string]string{}, clients: map[string]*s3.Client{}}, nil
+	return &Client{cfg: cfg, opts: opts, regions: map[string]string{}, clients: map[string]*s3.Client{}, templates: map[string]*template{}}, nil
 }
 
 // Progress returns how many objects the listings found and how many were

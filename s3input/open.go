@@ -4,35 +4,22 @@ import (
 	"context"
 	"io"
 	"sync"
-	"sync/atomic"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/honeyreport/honeyreport/ingest"
 )
 
 // Inputs returns one ingest.Input per object, named s3://bucket/key,
-// whose opener sends GetObject when called. The body is streamed: no
+// whose opener sends a GET when called. The body is streamed: no
 // object is held whole in memory or written to disk. ctx bounds every
-// request the openers make.
+// request the openers make. The openers refer to objs, which must not
+// change.
 func (c *Client) Inputs(ctx context.Context, objs []Object) []ingest.Input {
 	ins := make([]ingest.Input, len(objs))
-	for i, o := range objs {
-		ins[i] = ingest.Input{Name: o.Name(), Opener: func() (io.ReadCloser, error) { return c.get(ctx, o) }, Size: o.Size, Interruptible: true}
-		c.objects.Store(ins[i].Name, o)
+	for i := range objs {
+		o := &objs[i]
+		ins[i] = ingest.Input{Name: o.Name(), Opener: func() (io.ReadCloser, error) { return c.get(ctx, *o) }, Size: o.Size, Interruptible: true}
 	}
 	return ins
-}
-
-// get opens an object's body.
-func (c *Client) get(ctx context.Context, o Object) (io.ReadCloser, error) {
-	out, err := c.bucketClient(ctx, o.Bucket).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
-	if err != nil {
-		return nil, requestError("get", o.Bucket, o.Key, err)
-	}
-	c.opened.Add(1)
-	return &body{rc: out.Body, o: o}, nil
 }
 
 // body names the object in read errors ("unexpected EOF" alone would
@@ -53,8 +40,8 @@ func (b *body) Read(p []byte) (int, error) {
 func (b *body) Close() error { return b.rc.Close() }
 
 // ReadAhead returns ins for one pass of ingest.ReadInputs, with the
-// objects of this client opened ahead of the readers: up to
-// Options.Concurrency GetObject requests in flight or answered and not
+// objects that Inputs made opened ahead of the readers: up to
+// Options.Concurrency GET requests in flight or answered and not
 // yet read, in input order, so that the readers (one per core) do not
 // wait a round trip per object. ReadInputs hands inputs to its workers in
 // order, so the object a reader asks for next is always among those
@@ -64,92 +51,150 @@ func (b *body) Close() error { return b.rc.Close() }
 func (c *Client) ReadAhead(ctx context.Context, ins []ingest.Input) (out []ingest.Input, done func()) {
 	out = append([]ingest.Input(nil), ins...)
 	ctx, cancel := context.WithCancel(ctx)
-	ra := &readAhead{slots: make(chan struct{}, c.opts.Concurrency)}
+	ra := &readAhead{c: c, slots: make(chan struct{}, c.opts.Concurrency)}
+	ra.answered.L = &ra.mu
 	for i, in := range out {
-		v, ok := c.objects.Load(in.Name)
-		if !ok || in.Opener == nil || in.Path != "" {
+		o, ok := inputObject(in)
+		if !ok {
 			continue
 		}
-		f := &fetch{o: v.(Object), ready: make(chan fetched, 1)}
-		ra.fetches = append(ra.fetches, f)
-		out[i].Opener = func() (io.ReadCloser, error) { return ra.open(ctx, c, f) }
+		n := len(ra.objs)
+		ra.objs = append(ra.objs, o)
+		out[i].Opener = func() (io.ReadCloser, error) { return ra.open(ctx, n) }
 	}
-	if len(ra.fetches) == 0 {
+	if len(ra.objs) == 0 {
 		cancel()
 		return ins, func() {}
 	}
+	ra.fetches = make([]fetch, len(ra.objs))
+	// A reader waiting for an answer wakes when the pass ends.
+	stop := context.AfterFunc(ctx, func() {
+		ra.mu.Lock()
+		ra.answered.Broadcast()
+		ra.mu.Unlock()
+	})
 	ra.wg.Add(1)
-	go ra.run(ctx, c)
+	go ra.run(ctx)
 	return out, func() {
 		cancel()
 		ra.wg.Wait()
-		for _, f := range ra.fetches {
-			if f.started && f.claimed.CompareAndSwap(false, true) {
-				if r := <-f.ready; r.rc != nil {
-					r.rc.Close()
-				}
+		stop()
+		ra.mu.Lock()
+		defer ra.mu.Unlock()
+		for i := range ra.fetches {
+			if f := &ra.fetches[i]; f.state == answered && f.rc != nil {
+				f.rc.Close()
+				f.rc = nil
 			}
 		}
 	}
 }
 
+// inputObject returns the object of an input that Inputs made: its name
+// is the object's URL. (Keeping a map from names to objects instead
+// cost memory for every object listed, for the whole run.)
+func inputObject(in ingest.Input) (Object, bool) {
+	if in.Opener == nil || in.Path != "" || !IsURL(in.Name) {
+		return Object{}, false
+	}
+	bucket, key, err := ParseURL(in.Name)
+	if err != nil || key == "" {
+		return Object{}, false
+	}
+	return Object{Bucket: bucket, Key: key, Size: in.Size}, true
+}
+
+// readAhead is one pass's state. Per object it holds the object and a
+// fetch (about 80 bytes, the keys shared with the inputs' names); the
+// answers it holds are bounded by the slots.
 type readAhead struct {
-	slots   chan struct{}
-	fetches []*fetch
-	wg      sync.WaitGroup
+	c     *Client
+	slots chan struct{}
+	objs  []Object
+	wg    sync.WaitGroup
+
+	mu       sync.Mutex
+	answered sync.Cond // a fetch was answered, or the pass ended
+	fetches  []fetch   // by object
 }
 
 type fetch struct {
-	o       Object
-	ready   chan fetched
-	started bool // set by run before ready can be sent on; read after run ends
-	claimed atomic.Bool
+	rc    io.ReadCloser
+	err   error
+	state fetchState
 }
 
-type fetched struct {
-	rc  io.ReadCloser
-	err error
-}
+type fetchState uint8
 
-// run opens the objects in order, each once a slot is free.
-func (ra *readAhead) run(ctx context.Context, c *Client) {
+const (
+	waiting  fetchState = iota // not answered yet
+	answered                   // rc or err is the answer, for a reader to take
+	claimed                    // a reader took the answer
+)
+
+// run opens the objects in order, each once a slot is free, on as many
+// goroutines as there are slots: long-lived ones, whose stacks have
+// grown to what a request needs once (a goroutine per object grew and
+// copied its stack for every request).
+func (ra *readAhead) run(ctx context.Context) {
 	defer ra.wg.Done()
+	work := make(chan int)
 	var gets sync.WaitGroup
 	defer gets.Wait()
-	for _, f := range ra.fetches {
+	defer close(work)
+	for range min(cap(ra.slots), len(ra.objs)) {
+		gets.Add(1)
+		go func() {
+			defer gets.Done()
+			for i := range work {
+				rc, err := ra.c.get(ctx, ra.objs[i])
+				if err != nil {
+					<-ra.slots
+				} else {
+					rc = &slotBody{ReadCloser: rc, release: func() { <-ra.slots }}
+				}
+				ra.mu.Lock()
+				ra.fetches[i] = fetch{rc: rc, err: err, state: answered}
+				ra.answered.Broadcast()
+				ra.mu.Unlock()
+			}
+		}()
+	}
+	for i := range ra.objs {
 		select {
 		case ra.slots <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
-		f.started = true
-		gets.Add(1)
-		go func() {
-			defer gets.Done()
-			rc, err := c.get(ctx, f.o)
-			if err != nil {
-				<-ra.slots
-				f.ready <- fetched{err: err}
-				return
-			}
-			f.ready <- fetched{rc: &slotBody{ReadCloser: rc, release: func() { <-ra.slots }}}
-		}()
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			<-ra.slots
+			return
+		}
 	}
 }
 
-// open takes f's answer; a second open of the same input in one pass
-// sends a request of its own.
-func (ra *readAhead) open(ctx context.Context, c *Client, f *fetch) (io.ReadCloser, error) {
-	if !f.claimed.CompareAndSwap(false, true) {
-		return c.get(ctx, f.o)
+// open takes object i's answer; a second open of the same input in one
+// pass sends a request of its own.
+func (ra *readAhead) open(ctx context.Context, i int) (io.ReadCloser, error) {
+	ra.mu.Lock()
+	f := &ra.fetches[i]
+	if f.state == claimed {
+		ra.mu.Unlock()
+		return ra.c.get(ctx, ra.objs[i])
 	}
-	select {
-	case r := <-f.ready:
-		return r.rc, r.err
-	case <-ctx.Done():
-		f.claimed.Store(false) // done closes it, if it comes
-		return nil, ctx.Err()
+	for f.state != answered {
+		if err := ctx.Err(); err != nil {
+			ra.mu.Unlock()
+			return nil, err // done closes the answer, if it comes
+		}
+		ra.answered.Wait()
 	}
+	rc, err := f.rc, f.err
+	*f = fetch{state: claimed}
+	ra.mu.Unlock()
+	return rc, err
 }
 
 // slotBody frees its read-ahead slot when closed.

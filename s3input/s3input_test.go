@@ -34,6 +34,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	s3test.ServeIfChild()
 	code := m.Run()
 	if treesDir != "" {
 		os.RemoveAll(treesDir)
@@ -60,6 +61,23 @@ func treeServer(t *testing.T) (*s3test.Server, string) {
 	srv := s3test.NewServer(t)
 	srv.PutDir(t, dir)
 	return srv, dir
+}
+
+// smallTrail serves two days of trees and returns the trail bucket's
+// keys, at least four.
+func smallTrail(t *testing.T) (*s3test.Server, []string) {
+	t.Helper()
+	srv := s3test.NewServer(t)
+	dir := t.TempDir()
+	if err := s3test.WriteTrees(dir, s3test.TreeConfig{Start: treeStart, Days: 2, Events: 40, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	srv.PutDir(t, dir)
+	keys := localKeys(t, dir, s3test.TrailBucket, "")
+	if len(keys) < 4 {
+		t.Fatalf("only %d objects", len(keys))
+	}
+	return srv, keys
 }
 
 // localKeys lists the keys of a bucket's tree on disk under prefix.
@@ -254,19 +272,9 @@ func TestParseURL(t *testing.T) {
 // error naming s3://bucket/key, the 503 is retried, and the others are
 // read in full.
 func TestReadFailures(t *testing.T) {
-	srv := s3test.NewServer(t)
-	dir := t.TempDir()
-	if err := s3test.WriteTrees(dir, s3test.TreeConfig{Start: treeStart, Days: 2, Events: 40, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	srv.PutDir(t, dir)
-	keys := localKeys(t, dir, s3test.TrailBucket, "")
-	if len(keys) < 4 {
-		t.Fatalf("only %d objects", len(keys))
-	}
+	srv, keys := smallTrail(t)
 	denied, cut, slow := keys[0], keys[1], keys[2]
-	data, _ := os.ReadFile(filepath.Join(dir, s3test.TrailBucket, cut))
-	srv.Put(t, s3test.TrailBucket, cut, data[:len(data)/2])
+	srv.Truncate(t, s3test.TrailBucket, cut)
 	srv.Fail(s3test.TrailBucket, denied, 403, 403, 403, 403)
 	srv.Fail(s3test.TrailBucket, slow, 503)
 	c := newTestClient(t, srv)

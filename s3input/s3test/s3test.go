@@ -5,7 +5,9 @@
 package s3test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -27,14 +29,15 @@ type Server struct {
 
 	mu    sync.Mutex
 	reqs  []Request
-	fails map[string][]int // "bucket/key" → statuses to answer first, in turn
-	stall map[string]bool  // "bucket/key" → answer only when the client gives up
+	fails map[string][]failure // "bucket/key" → errors to answer first, in turn
+	stall map[string]bool      // "bucket/key" → answer only when the client gives up
 }
 
 // Request is one request the server saw.
 type Request struct {
 	Method, Bucket, Key string
 	Query               url.Values
+	Header              http.Header
 }
 
 // String is "GET trail?prefix=AWSLogs/&delimiter=/" or "GET trail/key":
@@ -61,15 +64,28 @@ func (r Request) String() string {
 
 // NewServer starts a server, stopped when the test ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{backend: s3mem.New(), fails: map[string][]int{}, stall: map[string]bool{}}
+	s := newServer()
+	srv := httptest.NewServer(s.handler())
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+func newServer() *Server {
+	return &Server{backend: s3mem.New(), fails: map[string][]failure{}, stall: map[string]bool{}}
+}
+
+// handler serves S3 requests from s's backend, counted, failing or
+// stalling the objects Fail and Stall name.
+func (s *Server) handler() http.Handler {
 	h := gofakes3.New(s.backend, gofakes3.WithoutVersioning()).Server()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		s.mu.Lock()
-		s.reqs = append(s.reqs, Request{Method: r.Method, Bucket: bucket, Key: key, Query: r.URL.Query()})
-		var status int
+		s.reqs = append(s.reqs, Request{Method: r.Method, Bucket: bucket, Key: key, Query: r.URL.Query(), Header: r.Header.Clone()})
+		var fail failure
 		if st := s.fails[bucket+"/"+key]; len(st) > 0 && key != "" {
-			status, s.fails[bucket+"/"+key] = st[0], st[1:]
+			fail, s.fails[bucket+"/"+key] = st[0], st[1:]
 		}
 		stall := s.stall[bucket+"/"+key]
 		s.mu.Unlock()
@@ -77,26 +93,36 @@ func NewServer(t testing.TB) *Server {
 			<-r.Context().Done()
 			return
 		}
-		if status != 0 {
-			code := map[int]string{403: "AccessDenied", 404: "NoSuchKey", 500: "InternalError", 503: "SlowDown"}[status]
+		if fail.status != 0 {
 			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(status)
-			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>TEST</RequestId></Error>`, code, http.StatusText(status))
+			w.WriteHeader(fail.status)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>TEST</RequestId></Error>`, fail.code, http.StatusText(fail.status))
 			return
 		}
 		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
-	return s
+	})
+}
+
+// failure is an error answer.
+type failure struct {
+	status int
+	code   string
 }
 
 // Fail makes the next requests for bucket/key answer the given statuses,
 // one each, before the object is served again.
 func (s *Server) Fail(bucket, key string, statuses ...int) {
+	for _, st := range statuses {
+		s.FailCode(bucket, key, st, map[int]string{403: "AccessDenied", 404: "NoSuchKey", 500: "InternalError", 503: "SlowDown"}[st])
+	}
+}
+
+// FailCode makes the next request for bucket/key answer status with
+// S3's error code code ("RequestTimeTooSkewed").
+func (s *Server) FailCode(bucket, key string, status int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails[bucket+"/"+key] = append(s.fails[bucket+"/"+key], statuses...)
+	s.fails[bucket+"/"+key] = append(s.fails[bucket+"/"+key], failure{status, code})
 }
 
 // Stall makes every request for bucket/key hang until the client gives
@@ -124,14 +150,35 @@ func (s *Server) Reset() {
 // Put stores an object, creating its bucket if needed.
 func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 	t.Helper()
-	if ok, _ := s.backend.BucketExists(bucket); !ok {
-		if err := s.backend.CreateBucket(bucket); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.backend.PutObject(bucket, key, map[string]string{}, strings.NewReader(string(data)), int64(len(data)), nil); err != nil {
+	if err := s.put(bucket, key, data); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func (s *Server) put(bucket, key string, data []byte) error {
+	if ok, _ := s.backend.BucketExists(bucket); !ok {
+		if err := s.backend.CreateBucket(bucket); err != nil {
+			return err
+		}
+	}
+	_, err := s.backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil)
+	return err
+}
+
+// Truncate replaces an object with its first half: a cut upload, or a
+// gzip stream that ends early.
+func (s *Server) Truncate(t testing.TB, bucket, key string) {
+	t.Helper()
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Contents.Close()
+	data, err := io.ReadAll(obj.Contents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Put(t, bucket, key, data[:len(data)/2])
 }
 
 // PutDir uploads a directory tree: each folder at its top is a bucket,
@@ -139,6 +186,14 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 // of objects.
 func (s *Server) PutDir(t testing.TB, dir string) int {
 	t.Helper()
+	n, err := s.putDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (s *Server) putDir(dir string) (int, error) {
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -150,14 +205,10 @@ func (s *Server) PutDir(t testing.TB, dir string) int {
 		if err != nil {
 			return err
 		}
-		s.Put(t, bucket, key, data)
 		n++
-		return nil
+		return s.put(bucket, key, data)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return n, err
 }
 
 // Credentials are what SetEnv puts in the environment: tests check that

@@ -54,10 +54,9 @@ type Client struct {
 	cfg  aws.Config
 	opts Options
 
-	mu        sync.Mutex
-	regions   map[string]string     // bucket → region
-	clients   map[string]*s3.Client // region → client
-	templates map[string]*template  // bucket → how its GETs are made; nil: by GetObject
+	mu      sync.Mutex
+	regions map[string]string     // bucket → region
+	clients map[string]*s3.Client // region → client
 
 	listed, opened atomic.Int64
 }
@@ -99,7 +98,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if cfg.Region == "" {
 		cfg.Region = fallbackRegion
 	}
-	return &Client{cfg: cfg, opts: opts, regions: map[string]string{}, clients: map[string]*s3.Client{}, templates: map[string]*template{}}, nil
+	return &Client{cfg: cfg, opts: opts, regions: map[string]string{}, clients: map[string]*s3.Client{}}, nil
 }
 
 // Progress returns how many objects the listings found and how many were

@@ -7,8 +7,6 @@
 // in ingest.
 //
 // It uses only ListObjectsV2, GetObject and HeadBucket (the bucket's
-// region), through the AWS SDK's default credential chain. A bucket's
-// later GetObject requests are sent from a template of the SDK's own
-// first request, signed by the SDK's signer (get.go): the SDK's call
-// costs more CPU than reading a small object.
+// region), through the AWS SDK's default credential chain, every request
+// through the SDK's client.
 package s3input

@@ -239,15 +239,6 @@ type cacheEntry struct {
 	Raw     []byte    `json:"raw,omitempty"`
 }
 
-// Get returns source's answer for addr when one younger than ttl is stored.
-func (c *Cache) Get(source string, addr netip.Addr, ttl time.Duration) (Finding, bool) {
-	f, fetched, ok := c.get(source, addr)
-	if !ok || (ttl > 0 && c.now().Sub(fetched) > ttl) {
-		return Finding{}, false
-	}
-	return f, true
-}
-
 // get returns source's stored answer for addr, however old, and when it
 // was fetched.
 func (c *Cache) get(source string, addr netip.Addr) (Finding, time.Time, bool) {

@@ -250,3 +250,13 @@ func FuzzCacheOpen(f *testing.F) {
 		openDamaged(t, data)
 	})
 }
+
+// Get returns source's answer for addr when one younger than ttl is
+// stored: the question the runner asks, for tests to ask directly.
+func (c *Cache) Get(source string, addr netip.Addr, ttl time.Duration) (Finding, bool) {
+	f, fetched, ok := c.get(source, addr)
+	if !ok || (ttl > 0 && c.now().Sub(fetched) > ttl) {
+		return Finding{}, false
+	}
+	return f, true
+}

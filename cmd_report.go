@@ -29,7 +29,6 @@ import (
 // reportFlags are the flags shared by "report" and "demo".
 type reportFlags struct {
 	output, jsonOut, mdOut, exportOut, siteDir string
-	inputFormat                                string
 	title, notes                               string
 	notesHTML                                  bool
 	geoipDBs                                   stringList
@@ -62,6 +61,10 @@ type reportFlags struct {
 
 	// s3 are the s3:// inputs' flags and client ("report" only).
 	s3 s3Flags
+
+	// inputFormat is --input-format, "report" only: the demo sample's
+	// format is known ("" reads as auto).
+	inputFormat string
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
@@ -73,7 +76,6 @@ func (f *reportFlags) register(fs *flag.FlagSet, defaultOutput string) {
 	fs.StringVar(&f.exportOut, "export", "", "also write every event, enriched, to `FILE` (.csv or .ndjson)")
 	fs.StringVar(&f.siteDir, "site", "", "also add this run's period to the site folder `DIR` for GitHub Pages: reports/PERIOD/ (index.html, summary.json, events.csv.gz), index.html with every period and a trend, latest/, history.json, feed.xml (Atom), .nojekyll")
 	fs.IntVar(&f.siteKeep, "site-keep", 0, "keep the newest `N` periods in the --site folder, removing older ones (0: keep all)")
-	fs.StringVar(&f.inputFormat, "input-format", "auto", "input `FORMAT`: auto, breachinsider, breachinsider-csv, cloudtrail, s3-access or athena-cloudtrail")
 	fs.StringVar(&f.title, "title", "", "report `TITLE` (default: named after the buckets seen)")
 	fs.StringVar(&f.notes, "notes", "", "analyst notes in Markdown from `FILE`, shown in the report")
 	fs.BoolVar(&f.notesHTML, "notes-html", false, "allow raw HTML in --notes (only for notes you wrote yourself)")
@@ -389,6 +391,7 @@ func cmdReport(ctx context.Context, args []string, e *env) (err error) {
 	fs := newFlagSet("report", reportUsage, args, e)
 	var f reportFlags
 	f.register(fs, "report.html")
+	fs.StringVar(&f.inputFormat, "input-format", "auto", "input `FORMAT`: auto, breachinsider, breachinsider-csv, cloudtrail, s3-access or athena-cloudtrail")
 	f.s3.register(fs)
 	inputs, err := parseFlags(fs, args)
 	if err != nil {

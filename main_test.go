@@ -66,6 +66,8 @@ func TestUsageErrors(t *testing.T) {
 		{"no input", []string{"report"}, 2, "no input given"},
 		{"bad flag", []string{"report", "--nope", "x"}, 2, "flag provided but not defined"},
 		{"bad format", []string{"report", "--input-format", "xml", "x"}, 2, `unknown input format "xml"`},
+		// The demo sample's format is known: forcing another reads nothing.
+		{"demo format", []string{"demo", "--input-format", "cloudtrail"}, 2, "flag provided but not defined: -input-format"},
 		{"bad rows", []string{"report", "--max-rows", "0", "x"}, 2, "--max-rows must be at least 1"},
 		{"missing file", []string{"report", "testdata/does-not-exist.txt"}, 1, "does-not-exist.txt"},
 	}

@@ -56,9 +56,13 @@ type EmailConfig struct {
 	From         string        `yaml:"from"`
 	Subject      string        `yaml:"subject"`
 	Attach       string        `yaml:"attach"`
-	SMTP         string        `yaml:"smtp"`
 	SMTPInsecure bool          `yaml:"smtp_insecure"`
 	Timeout      time.Duration `yaml:"timeout"`
+
+	// SMTP is refused by LoadConfig: the server is only ever --smtp, so
+	// that no run mails unless asked. The key is known so that the error
+	// says so, instead of the decoder's "field smtp not found".
+	SMTP string `yaml:"smtp"`
 }
 
 // ProvidersConfig holds one block per source.
@@ -186,6 +190,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if err := c.Providers.validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	if c.Email.SMTP != "" {
+		return Config{}, fmt.Errorf("config %s: email.smtp: the SMTP server is only ever given as --smtp HOST:PORT, so that no run sends mail unless asked", path)
 	}
 	dir := filepath.Dir(path)
 	for i, r := range c.Exclude {

@@ -107,6 +107,7 @@ func TestConfigErrors(t *testing.T) {
 		{"NaN rate", "providers:\n  virustotal:\n    rate: .nan\n", "providers.virustotal.rate: NaN is not a rate"},
 		{"negative burst", "providers:\n  abuseipdb:\n    burst: -2\n", "providers.abuseipdb.burst: -2 is negative"},
 		{"negative ttl", "providers:\n  abuseipdb:\n    ttl: -1h\n", "providers.abuseipdb.ttl: -1h0m0s is negative"},
+		{"smtp server", "email:\n  to: [soc@example.org]\n  smtp: smtp.example.org:587\n", "email.smtp: the SMTP server is only ever given as --smtp"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "c.yaml")
@@ -130,6 +131,31 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if l := c.Providers.OTX.limits(NameOTX); l.Retry.Retries != MaxRetries || l.Timeout != MaxTimeout || l.Concurrency != MaxConcurrency {
 		t.Errorf("limits at the maxima: %+v", l)
+	}
+}
+
+// TestConfigDocExample loads docs/CONFIG.md's example as a user copies
+// it, so that every key the documentation shows is one the loader takes.
+func TestConfigDocExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "CONFIG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/CONFIG.md has no yaml example")
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(path, []byte(example), 0o600)
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatalf("docs/CONFIG.md's example: %v", err)
+	}
+	vt := c.Providers.VirusTotal
+	if c.OnlineBudget != 2*time.Minute || vt.PerDay != 500 || vt.PerMonth != 15500 || len(c.Feeds) != 2 || len(c.Exclude) != 5 || c.Email.Attach != "zip" {
+		t.Errorf("example loaded as budget %v, virustotal %d/%d a day/month, %d feeds, %d exclusions, attach %q",
+			c.OnlineBudget, vt.PerDay, vt.PerMonth, len(c.Feeds), len(c.Exclude), c.Email.Attach)
 	}
 }
 

@@ -135,7 +135,7 @@ func (f *reportFlags) registerEnrichment(fs *flag.FlagSet) {
 	fs.StringVar(&f.configPath, "config", "", "config `FILE` (default: the per-user config dir's honeyreport/config.yaml if present)")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "cache `DIR` for online lookups (default: $HONEYREPORT_CACHE_DIR or the per-user cache dir)")
 	fs.BoolVar(&f.refresh, "refresh", false, "ignore cached online answers (they are still written)")
-	fs.DurationVar(&f.onlineBudget, "online-budget", 0, "stop starting online lookups after `DURATION` (default 2m, or the config's online_budget); what was not checked is reported")
+	fs.DurationVar(&f.onlineBudget, "online-budget", 0, "stop starting online lookups after `DURATION` (0 or unset: the config's online_budget, else 2m; a long one, e.g. 24h, for paid tiers); what was not checked is reported")
 }
 
 // check validates the flags on their own; plan then checks them against

@@ -122,8 +122,11 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 	}
 	if res := sum.Filter; res != nil && sum.Events == 0 && !res.Window.IsZero() {
 		// Not an error: a quiet week is news too, and the outputs say so.
-		fmt.Fprintf(e.stderr, "honeyreport: no events in the window %s: %s outside it, %s excluded\n",
-			res.Window.Label, report.Plural(res.OutsideTotal(), "event"), report.Plural(res.ExcludedTotal(), "event"))
+		msg := fmt.Sprintf("honeyreport: no events in the window %s: %s outside it", res.Window.Label, report.Plural(res.OutsideTotal(), "event"))
+		if len(res.Excluded) > 0 {
+			msg += ", " + report.Plural(res.ExcludedTotal(), "event") + " excluded"
+		}
+		fmt.Fprintln(e.stderr, msg)
 	}
 	if !f.quiet {
 		printTotals(e.stderr, sum, out.written)

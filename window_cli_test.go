@@ -116,7 +116,7 @@ func TestReportWindow(t *testing.T) {
 			window:     &report.WindowJSON{Since: "2026-12-01T00:00:00Z", Until: "2026-12-04T00:00:00Z", Label: "2026-12-01 – 2026-12-03"},
 			events:     0,
 			days:       [2]string{"2026-12-01", "2026-12-03"},
-			stderrHas:  "no events in the window 2026-12-01 – 2026-12-03: 12 events outside it",
+			stderrHas:  "no events in the window 2026-12-01 – 2026-12-03: 12 events outside it\n", // no rules: no "excluded"
 			reportHas:  []string{"No events in the window", "2026-12-01 – 2026-12-03 (3 days)"},
 			reportLack: []string{"No events were found in the inputs"},
 		},

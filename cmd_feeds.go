@@ -65,13 +65,13 @@ func cmdFeeds(ctx context.Context, args []string, e *env) error {
 	if n == 0 {
 		return fmt.Errorf("no feed with a url in the config; see docs/CONFIG.md")
 	}
+	// Each failed feed is said once, in the error: the run's exit status
+	// and its last lines name them.
 	ups, err := enrich.UpdateFeeds(ctx, cfg.Feeds, &http.Client{Timeout: *timeout})
 	for _, u := range ups {
-		if u.Err != nil {
-			fmt.Fprintf(e.stderr, "%s: %v\n", u.Name, u.Err)
-			continue
+		if u.Err == nil {
+			fmt.Fprintf(e.stdout, "%s: %d entries, %s -> %s\n", u.Name, u.Entries, report.ByteSize(u.Bytes), u.Path)
 		}
-		fmt.Fprintf(e.stdout, "%s: %d entries, %s -> %s\n", u.Name, u.Entries, report.ByteSize(u.Bytes), u.Path)
 	}
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -298,5 +300,28 @@ func TestExportCSVControlCharacters(t *testing.T) {
 	}
 	if !bytes.Contains(csv, []byte(`evil\x1B[2J\x00`+"\uFFFD Python")) {
 		t.Error("the export lacks the escaped user agent")
+	}
+}
+
+// TestFeedsUpdateFailureSaidOnce: a feed that fails to download is named
+// once on stderr, the others are still saved, and the exit status is 1.
+func TestFeedsUpdateFailureSaidOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/good.txt" {
+			fmt.Fprintln(w, "192.0.2.1\n198.51.100.0/24")
+			return
+		}
+		http.Error(w, "gone", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	mustOK(t, os.WriteFile(cfg, []byte("feeds:\n  - name: good\n    path: good.txt\n    url: "+srv.URL+"/good.txt\n  - name: bad\n    path: bad.txt\n    url: "+srv.URL+"/bad.txt\n"), 0o644))
+	stderr, code := runOutputs(t, strings.NewReader(""), nil, "feeds", "update", "--config", cfg)
+	if code != 1 || strings.Count(stderr, `feed "bad"`) != 1 || strings.Contains(stderr, `feed "good"`) {
+		t.Errorf("exit %d, stderr %q; want exit 1 and feed \"bad\" named once", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "good.txt")); err != nil || !strings.Contains(string(b), "198.51.100.0/24") {
+		t.Errorf("good feed not saved: %q %v", b, err)
 	}
 }

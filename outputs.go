@@ -58,6 +58,16 @@ func (o *outputs) writeSorted(outs ...target) error {
 	return nil
 }
 
+// siteTitle is the title the run gives its site: --title, or the report's
+// own when it names a bucket; "" (keep the site's) for a period that saw
+// no bucket.
+func siteTitle(f *reportFlags, sum *aggregate.Summary, rep *report.Report) string {
+	if f.title == "" && len(sum.Buckets) == 0 {
+		return ""
+	}
+	return rep.Title
+}
+
 // writeSite adds the run's period to the site folder (package site) and
 // lists what it wrote. extra are more files for the period's folder.
 func (o *outputs) writeSite(f *reportFlags, sum *aggregate.Summary, rep *report.Report, genTime time.Time, a assets.Assets, html, summary, events func(io.Writer) error, extra []site.File, stderr io.Writer) error {
@@ -66,7 +76,7 @@ func (o *outputs) writeSite(f *reportFlags, sum *aggregate.Summary, rep *report.
 		return fmt.Errorf("--site %s: no window and no timed event to name the period by (give --window, or --since and --until)", f.siteDir)
 	}
 	res, err := site.Add(f.siteDir, site.Period{Name: name, Report: html, Summary: summary, Events: events, Extra: extra}, site.Options{
-		Title: rep.Title, GeneratedAt: genTime, ToolVersion: rep.ToolVersion, Keep: f.siteKeep, Assets: a,
+		Title: siteTitle(f, sum, rep), GeneratedAt: genTime, ToolVersion: rep.ToolVersion, Keep: f.siteKeep, Assets: a,
 	})
 	if err != nil {
 		return err

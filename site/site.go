@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/rand"
 	"crypto/sha256"
@@ -65,7 +66,8 @@ type Period struct {
 
 // Options are a site's settings.
 type Options struct {
-	// Title heads the front page and the feed.
+	// Title heads the front page and the feed; "" keeps the site's
+	// title (a quiet week names no bucket), or "Honeybucket report".
 	Title string
 	// GeneratedAt is when the site is updated; the package never reads
 	// the clock.
@@ -86,6 +88,9 @@ type Result struct {
 	// and feed, each with why ("reports/2026-W40: summary.json: ...").
 	Skipped []string
 }
+
+// DefaultTitle is a site's title until a run gives one.
+const DefaultTitle = "Honeybucket report"
 
 // Add writes p into the site at dir as one folder, reports/NAME/,
 // replacing that period's folder whole if it exists (written aside, then
@@ -133,7 +138,10 @@ func Add(dir string, p Period, o Options) (*Result, error) {
 	if h.ID == "" {
 		h.ID = uuidURN("honeyreport site\x00" + o.Title + "\x00" + p.Name + "\x00" + o.GeneratedAt.UTC().Format(time.RFC3339Nano))
 	}
-	h.Title = o.Title
+	if o.Title != "" || h.Title == "" {
+		h.Title = cmp.Or(o.Title, DefaultTitle)
+	}
+	o.Title = h.Title
 	h.Updated = o.GeneratedAt.UTC().Format(time.RFC3339)
 	if err := writePages(dir, h, o, res); err != nil {
 		return nil, err
@@ -289,7 +297,7 @@ func readHistory(dir string, res *Result) (*History, error) {
 		var last History
 		// A damaged history only costs decoding every summary again.
 		if json.Unmarshal(b, &last) == nil && last.Schema == HistorySchema {
-			h.ID = last.ID
+			h.ID, h.Title = last.ID, last.Title
 			for _, e := range last.Periods {
 				old[e.Period] = e
 			}

@@ -302,3 +302,26 @@ func mustWrite(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestAddKeepsTitle: a period that gives no title (a quiet week names no
+// bucket) keeps the site's; a new site without one gets DefaultTitle.
+func TestAddKeepsTitle(t *testing.T) {
+	dir := t.TempDir()
+	o := opts()
+	o.Title = ""
+	add(t, dir, "2026-W47", testSummary{events: 0}, o)
+	if got := readHistoryFile(t, dir).Title; got != DefaultTitle {
+		t.Errorf("new site without a title: %q, want %q", got, DefaultTitle)
+	}
+	o.Title = "Honeybucket report: acme-backup"
+	add(t, dir, "2026-W48", testSummary{events: 3, ips: 1, newSrc: 1}, o)
+	o.Title = ""
+	add(t, dir, "2026-W49", testSummary{events: 0}, o)
+	if got := readHistoryFile(t, dir).Title; got != "Honeybucket report: acme-backup" {
+		t.Errorf("after a quiet week the title is %q", got)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, IndexFile))
+	if err != nil || !strings.Contains(string(page), "<title>Honeybucket report: acme-backup") {
+		t.Errorf("front page title: %v\n%.400s", err, page)
+	}
+}

@@ -103,6 +103,25 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
+// gunzip reads the gzip-compressed file at path whole.
+func gunzip(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
+}
+
 // TestBadInputs: bad files are reported by name and never cost the good
 // ones; only a run with nothing usable fails.
 func TestBadInputs(t *testing.T) {
@@ -254,15 +273,7 @@ func TestSite(t *testing.T) {
 	}
 	// Without a window the period is the events' days.
 	period := filepath.Join(site, "reports", "2021-03-19_2022-03-01")
-	zr, err := gzip.NewReader(bytes.NewReader(mustRead(t, filepath.Join(period, "events.csv.gz"))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	events, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(events, mustRead(t, filepath.Join(dir, "e.csv"))) {
+	if events := gunzip(t, filepath.Join(period, "events.csv.gz")); !bytes.Equal(events, mustRead(t, filepath.Join(dir, "e.csv"))) {
 		t.Error("the site's events.csv.gz differs from --export")
 	}
 	for _, html := range []string{filepath.Join(period, "index.html"), filepath.Join(site, "latest", "index.html")} {

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -81,17 +78,8 @@ func athenaResult(t *testing.T, dir, bucket string, since, until time.Time, days
 				return nil
 			}
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return err
-		}
 		var doc struct{ Records []map[string]any }
-		if err := json.NewDecoder(bufio.NewReader(zr)).Decode(&doc); err != nil {
+		if err := json.Unmarshal(gunzip(t, path), &doc); err != nil {
 			return err
 		}
 		for _, rec := range doc.Records {
@@ -233,24 +221,6 @@ func deliverLate(t *testing.T, dir string) int {
 		moved++
 	}
 	return moved
-}
-
-func gunzip(t *testing.T, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return b
 }
 
 var (

@@ -2,19 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/honeyreport/honeyreport/internal/browsertest"
@@ -52,52 +45,14 @@ func TestSiteBrowser(t *testing.T) {
 	}
 }
 
-// sitePageWatch records the requests and problems of one page.
-type sitePageWatch struct {
-	mu                 sync.Mutex
-	requests, problems []string
-}
-
-func (w *sitePageWatch) listen(ev any) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch ev := ev.(type) {
-	case *network.EventRequestWillBeSent:
-		w.requests = append(w.requests, ev.Request.URL)
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
-			w.problems = append(w.problems, fmt.Sprintf("console.%s (%d args)", ev.Type, len(ev.Args)))
-		}
-	case *runtime.EventExceptionThrown:
-		w.problems = append(w.problems, "exception: "+ev.ExceptionDetails.Text)
-	case *cdplog.EventEntryAdded:
-		if ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning {
-			w.problems = append(w.problems, fmt.Sprintf("log %s: %.300s", ev.Entry.Source, ev.Entry.Text))
-		}
-	}
-}
-
 func openSitePage(t *testing.T, browser context.Context, root, page string) {
 	tab, cancel := chromedp.NewContext(browser)
 	defer cancel()
-	w := &sitePageWatch{}
-	if err := chromedp.Listen(tab, w.listen); err != nil {
+	w := &browsertest.Watch{}
+	if err := chromedp.Listen(tab, w.Listen); err != nil {
 		t.Fatal(err)
 	}
-	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		for _, enable := range []func() error{
-			func() error { _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); return err },
-			func() error { _, err := cdp.Call(ctx, tg, runtime.Enable, cdp.Empty{}); return err },
-			func() error { _, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{}); return err },
-		} {
-			if err := enable(); err != nil {
-				return err
-			}
-		}
-		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `window.__csp = []; document.addEventListener('securitypolicyviolation', function (e) { window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });`})
-		return err
-	})
+	setup := browsertest.Instrument()
 	url := "file://" + filepath.ToSlash(filepath.Join(root, page))
 	if err := chromedp.Do(tab, setup, chromedp.Navigate(url), chromedp.Sleep(500*time.Millisecond)); err != nil {
 		t.Fatal(err)
@@ -116,22 +71,21 @@ func openSitePage(t *testing.T, browser context.Context, root, page string) {
 	} else {
 		checkCharts(ctx, t, page)
 	}
-	csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp || ['csp watcher missing']`))
+	csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](browsertest.CSPViolations))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range csp {
 		t.Errorf("CSP violation: %s", v)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	requests, problems := w.Snapshot()
 	inside := "file://" + filepath.ToSlash(root) + "/"
-	for _, r := range w.requests {
+	for _, r := range requests {
 		if !strings.HasPrefix(r, inside) && !strings.HasPrefix(r, "data:") {
 			t.Errorf("request outside the site: %.200s", r)
 		}
 	}
-	for _, p := range w.problems {
+	for _, p := range problems {
 		t.Errorf("page problem: %s", p)
 	}
 }

@@ -10,16 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/honeyreport/honeyreport/internal/browsertest"
@@ -28,57 +24,6 @@ import (
 var reportFile = flag.String("report-file", "", "also open this HTML report in the browser test (e.g. the demo output)")
 
 var screenshots = flag.String("screenshots", "", "directory to write browser-test screenshots (report-NAME-WIDTH[-dark].png) to")
-
-// pageWatch records what a page did that a report must never do.
-type pageWatch struct {
-	mu       sync.Mutex
-	requests []string
-	problems []string
-}
-
-func (w *pageWatch) add(list *[]string, s string) {
-	w.mu.Lock()
-	*list = append(*list, s)
-	w.mu.Unlock()
-}
-
-func (w *pageWatch) listen(ev any) {
-	switch ev := ev.(type) {
-	case *network.EventRequestWillBeSent:
-		w.add(&w.requests, ev.Request.URL)
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range ev.Args {
-				args = append(args, string(a.Value)+a.Description)
-			}
-			w.add(&w.problems, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		desc := d.Text
-		if d.Exception != nil {
-			desc += " " + d.Exception.Description
-		}
-		w.add(&w.problems, fmt.Sprintf("exception at %d:%d: %.300s", d.LineNumber, d.ColumnNumber, desc))
-	case *cdplog.EventEntryAdded:
-		if ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning {
-			w.add(&w.problems, fmt.Sprintf("log %s/%s: %.300s", ev.Entry.Source, ev.Entry.Level, ev.Entry.Text))
-		}
-	case *cdppage.EventJavascriptDialogOpening:
-		w.add(&w.problems, "dialog opened: "+ev.Message)
-	}
-}
-
-func (w *pageWatch) snapshot() (req, prob []string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.requests...), append([]string(nil), w.problems...)
-}
-
-// cspWatch runs before the page's own scripts (DevTools-injected scripts
-// are exempt from the page's CSP) and records every violation.
-const cspWatch = `window.__csp = []; document.addEventListener('securitypolicyviolation', function (e) { window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber); });`
 
 // TestBrowser opens reports in headless Chromium and checks that they
 // render completely with no network, no script from data, no console
@@ -135,26 +80,11 @@ func TestBrowser(t *testing.T) {
 func checkPage(t *testing.T, browser context.Context, name, url string) {
 	tab, cancel := chromedp.NewContext(browser)
 	defer cancel()
-	w := &pageWatch{}
-	if err := chromedp.Listen(tab, w.listen); err != nil {
+	w := &browsertest.Watch{}
+	if err := chromedp.Listen(tab, w.Listen); err != nil {
 		t.Fatal(err)
 	}
-	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
-			return err
-		}
-		if _, err := cdp.Call(ctx, tg, runtime.Enable, cdp.Empty{}); err != nil {
-			return err
-		}
-		if _, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{}); err != nil {
-			return err
-		}
-		if _, err := cdp.Call(ctx, tg, cdppage.Enable, cdppage.EnableParams{}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch})
-		return err
-	})
+	setup := browsertest.Instrument()
 	media := func(scheme string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
@@ -258,11 +188,11 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 	}
 
 	var csp []string
-	eval(`window.__csp || ['csp watcher missing']`, &csp)
+	eval(browsertest.CSPViolations, &csp)
 	for _, v := range csp {
 		t.Errorf("CSP violation: %s", v)
 	}
-	reqs, probs := w.snapshot()
+	reqs, probs := w.Snapshot()
 	for _, r := range reqs {
 		if !strings.HasPrefix(r, "file://") && !strings.HasPrefix(r, "data:") {
 			t.Errorf("network request to %.200s", r)
@@ -280,8 +210,8 @@ func checkPage(t *testing.T, browser context.Context, name, url string) {
 func checkNoScript(t *testing.T, browser context.Context, name, url string) {
 	tab, cancel := chromedp.NewContext(browser)
 	defer cancel()
-	w := &pageWatch{}
-	if err := chromedp.Listen(tab, w.listen); err != nil {
+	w := &browsertest.Watch{}
+	if err := chromedp.Listen(tab, w.Listen); err != nil {
 		t.Fatal(err)
 	}
 	noScript := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -346,7 +276,7 @@ func checkNoScript(t *testing.T, browser context.Context, name, url string) {
 		}
 		shoot(t, tab, name, 1280, "-noscript-"+medium)
 	}
-	reqs, _ := w.snapshot()
+	reqs, _ := w.Snapshot()
 	for _, r := range reqs {
 		if !strings.HasPrefix(r, "file://") {
 			t.Errorf("no script: network request to %.200s", r)

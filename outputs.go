@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -155,6 +156,24 @@ func (x *exporter) siteEvents(ctx context.Context, exportOut string) func(io.Wri
 		return func(w io.Writer) error { return copyFile(w, exportOut) }
 	}
 	return x.to(ctx, "events.csv")
+}
+
+// renderOnce returns a renderer that runs render the first time and
+// writes the same bytes again after that.
+func renderOnce(render func(io.Writer) error) func(io.Writer) error {
+	var b bytes.Buffer
+	var err error
+	done := false
+	return func(w io.Writer) error {
+		if !done {
+			err, done = render(&b), true
+		}
+		if err != nil {
+			return err
+		}
+		_, werr := w.Write(b.Bytes())
+		return werr
+	}
 }
 
 // printTotals writes the closing line: what was read, left out and

@@ -93,14 +93,18 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 			return err
 		}
 	}
+	// events.csv for the site and the email is one more read of the
+	// inputs (or a copy of --export's CSV); when both take it, one read
+	// serves both.
+	events := export.siteEvents(ctx, f.exportOut)
+	if events != nil && f.siteDir != "" && slices.Contains(f.email.kinds, "csv") {
+		events = renderOnce(events)
+	}
 	// The message is written with the other outputs and sent after all
 	// of them, so a failed send loses nothing.
 	var msg *email.Message
 	if f.email.wanted() {
-		parts := mailParts{html: htmlBytes, summary: summaryJSON.WriteJSON}
-		if export != nil {
-			parts.events = export.siteEvents(ctx, f.exportOut)
-		}
+		parts := mailParts{html: htmlBytes, summary: summaryJSON.WriteJSON, events: events}
 		if msg, err = buildEmail(f, rep, a, parts, opts.GeneratedAt); err != nil {
 			return err
 		}
@@ -116,7 +120,7 @@ func runReport(ctx context.Context, ins []ingest.Input, f *reportFlags, e *env) 
 				return email.WritePage(w, rep, msg.Subject, msg.Images)
 			}})
 		}
-		if err := out.writeSite(f, sum, rep, opts.GeneratedAt, a, html, summaryJSON.WriteJSON, export.siteEvents(ctx, f.exportOut), extra, e.stderr); err != nil {
+		if err := out.writeSite(f, sum, rep, opts.GeneratedAt, a, html, summaryJSON.WriteJSON, events, extra, e.stderr); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path"
 	"path/filepath"
@@ -136,5 +137,50 @@ func TestS3Inputs(t *testing.T) {
 				t.Errorf("exit %d, stderr:\n%s\nwant %d, %q", code, stderr, tt.code, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestS3EventsReadOnce: the site's events.csv.gz and the email's
+// events.csv attachment come from one more read of the inputs, so each
+// object is fetched twice in all (the report, then the events), not
+// three times, and both files hold the same events.
+func TestS3EventsReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	if err := s3test.WriteTrees(dir, s3test.TreeConfig{Start: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), Days: 3, Events: 200, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	srv := s3test.NewServer(t)
+	srv.PutDir(t, dir)
+	s3test.SetEnv(t)
+	srv.Reset()
+	out := t.TempDir()
+	vars := map[string]string{"AWS_ENDPOINT_URL_S3": srv.URL, "SOURCE_DATE_EPOCH": "1700000000"}
+	_, stderr, code := runCmd(t, vars, "report", "s3://"+s3test.TrailBucket+"/AWSLogs/", "--no-system-geoip", "-q",
+		"-o", filepath.Join(out, "r.html"), "--site", filepath.Join(out, "site"),
+		"--email", filepath.Join(out, "d.eml"), "--email-attach", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	gets := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Method == "GET" && r.Key != "" {
+			gets[r.Key]++
+		}
+	}
+	if len(gets) == 0 {
+		t.Fatal("no object fetched")
+	}
+	for key, n := range gets {
+		if n != 2 {
+			t.Errorf("%s fetched %d times, want 2", key, n)
+		}
+	}
+	periods, err := filepath.Glob(filepath.Join(out, "site", "reports", "*", "events.csv.gz"))
+	if err != nil || len(periods) != 1 {
+		t.Fatalf("site events files %v (%v)", periods, err)
+	}
+	attached := attachments(t, mustRead(t, filepath.Join(out, "d.eml")))["events.csv"]
+	if len(attached) == 0 || !bytes.Equal(attached, gunzip(t, periods[0])) {
+		t.Errorf("the email's events.csv (%d bytes) differs from the site's", len(attached))
 	}
 }

@@ -176,6 +176,17 @@ func renderOnce(render func(io.Writer) error) func(io.Writer) error {
 	}
 }
 
+// count is how many of conds hold.
+func count(conds ...bool) int {
+	n := 0
+	for _, c := range conds {
+		if c {
+			n++
+		}
+	}
+	return n
+}
+
 // printTotals writes the closing line: what was read, left out and
 // written.
 func printTotals(w io.Writer, sum *aggregate.Summary, written []string) {
